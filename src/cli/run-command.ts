@@ -1,0 +1,113 @@
+/**
+ * `gate run`: load → plan → run → report → exit code, for one or more gates.
+ * Everything that can be refused is refused before the first check starts.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { formatDiagnostics } from '../load/diagnostics.js';
+import { loadGates } from '../load/load-gate.js';
+import { createProgress, renderSummary, verdictLine } from '../log/progress.js';
+import { createRunLog } from '../log/run-log.js';
+import type { Gate, Report } from '../model/types.js';
+import { planGate, type Plan } from '../plan/plan.js';
+import { renderJson } from '../report/json.js';
+import { renderJunit } from '../report/junit.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { prepareReportDir } from '../report/write.js';
+import { runGate } from '../run/run-gate.js';
+import { EXIT, type Io } from './io.js';
+import type { RunOptions } from './main.js';
+
+interface Planned {
+  gate: Gate;
+  plan: Plan;
+  workDir: string;
+  reportDir: string;
+}
+
+/** Default dirs sit under the project root; named dirs are relative to the cwd, one sub-folder a gate when several run. */
+function dirsFor(gate: Gate, opts: RunOptions, cwd: string, several: boolean) {
+  const named = (dir: string | undefined, fallback: string) =>
+    dir === undefined ? fallback : several ? path.resolve(cwd, dir, gate.id) : path.resolve(cwd, dir);
+  return {
+    workDir: named(opts.workDir, path.join(gate.projectRoot, 'data', 'state', `${gate.id}_closeout`)),
+    reportDir: named(opts.reportDir, path.join(gate.projectRoot, 'reports', `${gate.id}_closeout`)),
+  };
+}
+
+const shown = (cwd: string, p: string) => {
+  const rel = path.relative(cwd, p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+};
+
+export async function runCommand(args: string[], opts: RunOptions, io: Io): Promise<number> {
+  const loaded = await loadGates(args, { cwd: io.cwd });
+  if (!loaded.ok) {
+    io.stderr.write(formatDiagnostics(loaded.diagnostics));
+    return EXIT.usage;
+  }
+  const several = loaded.gates.length > 1;
+  const planned: Planned[] = [];
+  const problems: string[] = [];
+  for (const gate of loaded.gates) {
+    const result = planGate(gate, { only: opts.only, skip: opts.skip, injectFail: opts.injectFail });
+    if (!result.ok) {
+      for (const p of result.problems) problems.push(`gate: ${gate.displayFile}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`);
+      continue;
+    }
+    planned.push({ gate, plan: result.plan, ...dirsFor(gate, opts, io.cwd, several) });
+  }
+  if (problems.length > 0) {
+    io.stderr.write(`${problems.join('\n')}\nnothing ran.\n`);
+    return EXIT.usage;
+  }
+  for (const p of planned) {
+    const ready = await prepareReportDir(p.reportDir);
+    if (!ready.ok) {
+      io.stderr.write(`gate: ${ready.message}\nnothing ran.\n`);
+      return EXIT.internal;
+    }
+  }
+
+  const jobs = opts.jobs ?? os.availableParallelism();
+  const json = opts.json || opts.reporter.includes('json');
+  const quiet = opts.quiet;
+  const progress = createProgress((line) => io.stderr.write(`${line}\n`), quiet || json);
+  const abort = io.interrupt ?? new AbortController().signal;
+  const reports: Report[] = [];
+  for (const p of planned) {
+    if (abort.aborted) break;
+    const result = await runGate(p.gate, {
+      plan: p.plan,
+      workDir: p.workDir,
+      reportDir: p.reportDir,
+      jobs,
+      failFast: opts.failFast,
+      env: io.env,
+      abort,
+      progress,
+      createRunLog,
+    });
+    if (!result.ok) {
+      io.stderr.write(`gate: ${result.message}\n`);
+      return EXIT.internal;
+    }
+    reports.push(result.report);
+    if (quiet) io.stdout.write(`${verdictLine(result.report)}\n`);
+    else if (!json) {
+      const reporters = opts.reporter.length ? opts.reporter : ['pretty'];
+      for (const name of reporters) {
+        if (name === 'pretty') io.stdout.write(renderSummary(result.report, shown(io.cwd, p.reportDir)));
+        if (name === 'junit') io.stdout.write(renderJunit(result.report));
+        if (name === 'markdown') io.stdout.write(renderMarkdown(result.report));
+      }
+    }
+  }
+
+  const signal = io.interruptedBy?.();
+  const interrupted = abort.aborted;
+  const code = interrupted ? (signal === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint) : reports.every((r) => r.decision === 'GO') ? EXIT.go : EXIT.noGo;
+  for (const r of reports) if (r.verdict === 'aborted') r.exitCode = code;
+  if (json) io.stdout.write(reports.length === 1 ? renderJson(reports[0]!) : `${JSON.stringify(reports, null, 2)}\n`);
+  return code;
+}

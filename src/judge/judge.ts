@@ -1,0 +1,122 @@
+/**
+ * Judging one attempt: how the process ended, its exit code, its JSON evidence,
+ * its output contract and every assertion become one status with one reason.
+ *
+ * Order of precedence, most telling first: not startable, interrupted, timed
+ * out, crashed by a signal, wrong exit code, unreadable evidence, broken output
+ * contract, failed assertions, missing evidence files. All assertions are still
+ * evaluated when the exit code was wrong, so the report shows everything off.
+ */
+import path from 'node:path';
+import { evaluateAssertion, unreadableAssertion } from '../assert/evaluate.js';
+import type { AssertionResult, AttemptOutcome, Check, EvidenceFile } from '../model/types.js';
+import { collectEvidence, fileExists, hashFile, MAX_EVIDENCE_BYTES, readJsonFile, type JsonRead } from './evidence.js';
+import { checkOutputSchema } from './output-schema.js';
+import type { ReasonDetail } from './reasons.js';
+
+export type AttemptStatus = 'pass' | 'fail' | 'error' | 'timeout' | 'interrupted';
+
+export interface Judgement {
+  status: AttemptStatus;
+  detail: ReasonDetail;
+  assertions: AssertionResult[];
+  evidence: EvidenceFile[];
+  notes: string[];
+}
+
+export interface JudgeInput {
+  check: Check;
+  outcome: AttemptOutcome;
+  /** Where the check could have written its evidence instead of stdout. */
+  evidenceFile: string;
+  projectRoot: string;
+  /** For messages: the command as the user wrote it. */
+  command: string;
+}
+
+export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
+  const { check, outcome } = input;
+  const notes: string[] = [];
+  const done = (status: AttemptStatus, detail: ReasonDetail, assertions: AssertionResult[] = [], evidence: EvidenceFile[] = []) => ({
+    status,
+    detail,
+    assertions,
+    evidence,
+    notes,
+  });
+  if (outcome.leakedProcesses) notes.push('left processes behind after it exited; gate ended them');
+
+  const end = outcome.end;
+  switch (end.kind) {
+    case 'not-started':
+      return done('error', { code: 'not-startable', errno: end.errno, command: input.command, message: end.message });
+    case 'interrupted':
+      return done('interrupted', { code: 'interrupted', started: true });
+    case 'timed-out':
+      if (end.exitCode === 0) notes.push('exited 0 after it was signalled: still a timeout');
+      return done('timeout', { code: 'timeout', timeoutMs: check.timeoutMs, signals: outcome.signalsSent.map((s) => s.signal) });
+    case 'signaled':
+      return done('error', { code: 'crashed', signal: end.signal });
+    case 'exited':
+      break;
+  }
+
+  // The JSON document: from $GATE_EVIDENCE_FILE when the check wrote it, else stdout.
+  let doc: JsonRead | undefined;
+  let source = 'stdout';
+  if (check.output === 'json') {
+    const fromFile = await fileExists(input.evidenceFile);
+    source = fromFile ? '$GATE_EVIDENCE_FILE' : 'stdout';
+    doc = await readJsonFile(fromFile ? input.evidenceFile : outcome.stdout.path);
+  }
+
+  const assertions: AssertionResult[] = [];
+  for (const assertion of check.expect) {
+    if (assertion.file !== undefined) {
+      const file = path.resolve(check.cwd, assertion.file);
+      const read = await readJsonFile(file);
+      assertions.push(read.ok ? { ...evaluateAssertion(assertion, read.value), file: assertion.file } : unreadableAssertion(assertion, `cannot read ${assertion.file}: ${read.message}`));
+    } else if (!doc) {
+      assertions.push(unreadableAssertion(assertion, 'the check\'s output is "text", so there is no JSON evidence'));
+    } else if (!doc.ok) {
+      assertions.push(unreadableAssertion(assertion, `no JSON evidence (${doc.code} in ${source})`));
+    } else {
+      assertions.push(evaluateAssertion(assertion, doc.value));
+    }
+  }
+
+  const evidence: EvidenceFile[] = [];
+  for (const assertion of check.expect) {
+    if (assertion.file === undefined) continue;
+    const file = path.resolve(check.cwd, assertion.file);
+    if (await fileExists(file)) evidence.push({ path: path.relative(input.projectRoot, file), ...(await hashFile(file)) });
+  }
+  const globbed = await collectEvidence(check.evidence, check.cwd, input.projectRoot);
+  evidence.push(...globbed.files);
+
+  const failed = assertions.filter((a) => !a.ok).map((a) => a.message);
+  if (!check.expectExitCode.includes(end.exitCode)) {
+    if (doc && !doc.ok) notes.push(`no usable JSON evidence either (${doc.code} in ${source})`);
+    return done('fail', { code: 'exit-code', exitCode: end.exitCode, expected: check.expectExitCode, failed: doc?.ok === false ? [] : failed }, assertions, evidence);
+  }
+  if (doc && !doc.ok) {
+    const detail: ReasonDetail =
+      doc.code === 'output-too-large'
+        ? { code: 'output-too-large', source, bytes: doc.bytes, limit: MAX_EVIDENCE_BYTES }
+        : doc.code === 'no-json-output'
+          ? { code: 'no-json-output', source }
+          : { code: 'invalid-json', source, message: doc.message };
+    return done('error', detail, assertions, evidence);
+  }
+  if (doc?.ok && check.outputSchema) {
+    const verdict = await checkOutputSchema(check.outputSchema.schema, check.outputSchema.source, doc.value);
+    if (!verdict.ok) {
+      return done('error', { code: 'output-schema', first: verdict.problems[0] ?? '', more: verdict.problems.length - 1 }, assertions, evidence);
+    }
+  }
+  if (failed.length > 0) {
+    return done('fail', { code: 'assertion-failed', first: failed[0] ?? '', more: failed.length - 1 }, assertions, evidence);
+  }
+  if (globbed.missing.length > 0) return done('fail', { code: 'evidence-missing', globs: globbed.missing }, assertions, evidence);
+  return done('pass', { code: 'passed' }, assertions, evidence);
+}

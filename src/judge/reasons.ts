@@ -1,0 +1,75 @@
+/**
+ * The catalogue of reasons: every kebab-case `ReasonCode` and the one line a
+ * person reads for it, rendered by one exhaustive switch.
+ */
+import type { ReasonCode } from '../model/types.js';
+
+export type ReasonDetail =
+  | { code: 'passed' }
+  | { code: 'passed-on-retry'; attempts: number }
+  | { code: 'assertion-failed'; first: string; more: number }
+  | { code: 'exit-code'; exitCode: number; expected: number[]; failed: string[] }
+  | { code: 'timeout'; timeoutMs: number; signals: string[] }
+  | { code: 'crashed'; signal: string }
+  | { code: 'not-startable'; errno: string; command: string; message: string }
+  | { code: 'invalid-json'; source: string; message: string }
+  | { code: 'no-json-output'; source: string }
+  | { code: 'output-too-large'; source: string; bytes: number; limit: number }
+  | { code: 'output-schema'; first: string; more: number }
+  | { code: 'evidence-missing'; globs: string[] }
+  | { code: 'injection-not-detected' }
+  | { code: 'blocked'; chain: string[]; rootStatus: string }
+  | { code: 'filtered' }
+  | { code: 'fail-fast' }
+  | { code: 'interrupted'; started: boolean }
+  | { code: 'waived'; reason: string; expires: string; was: string }
+  | { code: 'internal-error'; message: string };
+
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+const andMore = (more: number) => (more > 0 ? ` (and ${more} more)` : '');
+
+export function describeReason(detail: ReasonDetail): string {
+  switch (detail.code) {
+    case 'passed':
+      return 'passed';
+    case 'passed-on-retry':
+      return `passed on attempt ${detail.attempts} after failing before`;
+    case 'assertion-failed':
+      return `${detail.first}${andMore(detail.more)}`;
+    case 'exit-code':
+      return `exit code ${detail.exitCode}, expected ${detail.expected.join(' or ')}${detail.failed.length ? `; ${detail.failed[0]}${andMore(detail.failed.length - 1)}` : ''}`;
+    case 'timeout':
+      return `timed out after ${detail.timeoutMs} ms${detail.signals.length ? ` (sent ${detail.signals.join(', then ')})` : ''}`;
+    case 'crashed':
+      return `crashed: killed by signal ${detail.signal}`;
+    case 'not-startable':
+      return `could not start ${JSON.stringify(detail.command)}: ${detail.errno} (${detail.message})`;
+    case 'invalid-json':
+      return `invalid JSON in ${detail.source}: ${detail.message}`;
+    case 'no-json-output':
+      return `no JSON evidence: ${detail.source} is empty (set "output": "text" for a check that prints no JSON)`;
+    case 'output-too-large':
+      return `JSON evidence in ${detail.source} is ${mib(detail.bytes)}, over the ${mib(detail.limit)} limit`;
+    case 'output-schema':
+      return `output breaks its outputSchema: ${detail.first}${andMore(detail.more)}`;
+    case 'evidence-missing':
+      return `evidence missing: nothing matches ${detail.globs.map((g) => JSON.stringify(g)).join(', ')}`;
+    case 'injection-not-detected':
+      return 'injection not detected';
+    case 'blocked':
+      return `blocked: dependency did not pass: ${detail.chain.join(' -> ')} (${detail.rootStatus})`;
+    case 'filtered':
+      return 'skipped: filtered out by --only/--skip';
+    case 'fail-fast':
+      return 'fail-fast';
+    case 'interrupted':
+      return detail.started ? 'interrupted while running' : 'not run: the run was interrupted';
+    case 'waived':
+      return `waived (${detail.was}) until ${detail.expires}: ${detail.reason}`;
+    case 'internal-error':
+      return `internal error in gate (this is a bug): ${detail.message}`;
+  }
+}
+
+/** The code of a detail, typed as the union the report carries. */
+export const codeOf = (detail: ReasonDetail): ReasonCode => detail.code;

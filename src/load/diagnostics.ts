@@ -1,0 +1,121 @@
+/**
+ * Definition errors as people read them: `file:line:col: json.path: message`, a hint,
+ * and the source line with a caret under the offending text. Never a stack trace.
+ */
+import type { Diagnostic } from '../model/types.js';
+
+/** Line starts of a text, to turn offsets into 1-based line:column (columns count UTF-16 units). */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+
+  constructor(private readonly text: string) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) this.starts.push(i + 1);
+      else if (c === 13) {
+        if (text.charCodeAt(i + 1) === 10) i++;
+        this.starts.push(i + 1);
+      }
+    }
+  }
+
+  position(offset: number): { line: number; column: number } {
+    const at = Math.max(0, Math.min(offset, this.text.length));
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.starts[mid] ?? 0) <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: at - (this.starts[lo] ?? 0) + 1 };
+  }
+
+  /** The text of a 1-based line, without its line break. */
+  lineText(line: number): string {
+    const start = this.starts[line - 1];
+    if (start === undefined) return '';
+    const next = this.starts[line];
+    let end = next === undefined ? this.text.length : next;
+    while (end > start && (this.text[end - 1] === '\n' || this.text[end - 1] === '\r')) end--;
+    return this.text.slice(start, end);
+  }
+}
+
+/** 1-based line and column of `offset` in `text`. */
+export function lineColAt(text: string, offset: number): { line: number; column: number } {
+  return new LineIndex(text).position(offset);
+}
+
+const MAX_SHOWN = 100;
+
+/** Control characters would let a gate file drive the terminal; show them as U+FFFD (one column, so carets stay aligned). */
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g, '\uFFFD');
+}
+
+function caretView(d: Diagnostic): string[] {
+  if (d.sourceLine === undefined || d.line <= 0) return [];
+  let line = d.sourceLine;
+  let col = Math.max(1, d.column) - 1;
+  let prefix = '';
+  let suffix = '';
+  if (line.length > MAX_SHOWN) {
+    const start = Math.max(0, Math.min(col - 40, line.length - MAX_SHOWN));
+    const end = Math.min(line.length, start + MAX_SHOWN);
+    prefix = start > 0 ? '…' : '';
+    suffix = end < line.length ? '…' : '';
+    line = line.slice(start, end);
+    col = col - start + prefix.length;
+  }
+  const shown = printable(prefix + line + suffix);
+  const width = String(d.line).length;
+  const gutter = ' '.repeat(width);
+  const pad = shown.slice(0, Math.min(col, shown.length)).replace(/[^\t]/g, ' ');
+  const room = Math.max(1, shown.length - col);
+  const carets = '^'.repeat(Math.max(1, Math.min(d.length ?? 1, room)));
+  return [`    ${d.line} | ${shown}`, `    ${gutter} | ${pad}${carets}`];
+}
+
+/** One diagnostic, as lines of text. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
+  const head = `${where}: ${d.jsonPath === '' ? '' : `${printable(d.jsonPath)}: `}${printable(d.message)}`;
+  const lines = [head];
+  if (d.hint !== undefined && d.hint !== '') lines.push(`  hint: ${printable(d.hint)}`);
+  lines.push(...caretView(d));
+  return lines.join('\n');
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * Every problem, grouped by file in the order the files first appear, each group sorted by
+ * position; then one closing line saying nothing ran. Ends with a newline; '' for no problems.
+ */
+export function formatDiagnostics(diags: Diagnostic[]): string {
+  if (diags.length === 0) return '';
+  const byFile = new Map<string, Diagnostic[]>();
+  for (const d of diags) {
+    const list = byFile.get(d.file);
+    if (list) list.push(d);
+    else byFile.set(d.file, [d]);
+  }
+  const blocks: string[] = [];
+  for (const list of byFile.values()) {
+    const sorted = [...list].sort((a, b) => a.line - b.line || a.column - b.column);
+    blocks.push(sorted.map(formatDiagnostic).join('\n'));
+  }
+  const files = [...byFile.keys()];
+  const tail =
+    files.length === 1
+      ? `${plural(diags.length, 'problem')} in ${files[0]}; nothing ran.`
+      : `${plural(diags.length, 'problem')} in ${files.length} files (${files.join(', ')}); nothing ran.`;
+  return `${blocks.join('\n\n')}\n${tail}\n`;
+}
+
+/** Orders one file's diagnostics by position (stable: equal positions keep their order). */
+export function byPosition(diags: Diagnostic[]): Diagnostic[] {
+  return [...diags].sort((a, b) => a.line - b.line || a.column - b.column);
+}

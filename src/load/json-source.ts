@@ -1,0 +1,301 @@
+/**
+ * A JSON file read for validation: bytes → checked UTF-8 text → plain value, keeping the
+ * place of every value and every member key so later checks can point at them.
+ * Refuses what JSON.parse would let through silently: duplicate keys, prototype keys,
+ * nesting that could exhaust the stack, invalid UTF-8.
+ */
+import fs from 'node:fs/promises';
+import { parse, type MemberNode, type Node, type ValueNode } from '@humanwhocodes/momoa';
+import type { Diagnostic } from '../model/types.js';
+import { LineIndex } from './diagnostics.js';
+
+export const MAX_FILE_BYTES = 1024 * 1024;
+export const MAX_DEPTH = 64;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export type JsonPath = readonly PropertyKey[];
+
+/** `checks[2].timeoutMs`; keys that are not plain identifiers are bracketed: `env["A-B"]`. */
+export function formatJsonPath(path: JsonPath): string {
+  let out = '';
+  for (const seg of path) out = appendPath(out, seg);
+  return out;
+}
+
+function appendPath(base: string, seg: PropertyKey): string {
+  if (typeof seg === 'number') return `${base}[${seg}]`;
+  const key = String(seg);
+  if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)) return base === '' ? key : `${base}.${key}`;
+  return `${base}[${JSON.stringify(key)}]`;
+}
+
+interface Entry {
+  value: ValueNode;
+  name?: Node;
+}
+
+type Problem = Omit<Diagnostic, 'file'>;
+
+export class JsonSource {
+  readonly lines: LineIndex;
+
+  constructor(
+    readonly file: string,
+    readonly text: string,
+    readonly value: unknown,
+    private readonly entries: Map<string, Entry>,
+  ) {
+    this.lines = new LineIndex(text);
+  }
+
+  has(path: JsonPath): boolean {
+    return this.entries.has(formatJsonPath(path));
+  }
+
+  /** A diagnostic at the value of `path` (or its key, with `key: true`); a path not in the file points at its nearest ancestor. */
+  diag(path: JsonPath, code: string, message: string, hint?: string, opts: { key?: boolean } = {}): Diagnostic {
+    const jsonPath = formatJsonPath(path);
+    let entry: Entry | undefined;
+    for (let n = path.length; n >= 0 && entry === undefined; n--) entry = this.entries.get(formatJsonPath(path.slice(0, n)));
+    const node = opts.key === true && entry?.name !== undefined ? entry.name : entry?.value;
+    const start = node?.loc.start.offset ?? 0;
+    const isContainer = node !== undefined && (node.type === 'Object' || node.type === 'Array');
+    const length = node === undefined || isContainer ? 1 : Math.max(1, node.loc.end.offset - start);
+    return this.diagAtOffset(start, length, jsonPath, code, message, hint);
+  }
+
+  diagAtOffset(offset: number, length: number, jsonPath: string, code: string, message: string, hint?: string): Diagnostic {
+    const { line, column } = this.lines.position(offset);
+    const d: Diagnostic = { file: this.file, line, column, jsonPath, code, message, sourceLine: this.lines.lineText(line), length };
+    if (hint !== undefined) d.hint = hint;
+    return d;
+  }
+}
+
+export type SourceResult =
+  | { ok: true; source: JsonSource; diagnostics: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+/** Offset of the first malformed byte sequence (RFC 3629: no overlongs, surrogates or code points past U+10FFFF), or -1. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i] ?? 0;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0;
+      if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90;
+      if (b === 0xf4) hi = 0x8f;
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < (k === 1 ? lo : 0x80) || c > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
+
+function utf8Problem(bytes: Uint8Array, file: string): Diagnostic {
+  const bad = firstInvalidUtf8(bytes);
+  const at = bad < 0 ? 0 : bad;
+  // The bytes before the bad one are valid, so they decode to the text the user sees.
+  const before = new TextDecoder('utf-8').decode(bytes.subarray(0, at));
+  const lines = new LineIndex(before);
+  const { line, column } = lines.position(before.length);
+  let lineEnd = bytes.indexOf(10, at);
+  if (lineEnd < 0) lineEnd = bytes.length;
+  const sourceLine = lines.lineText(line) + new TextDecoder('utf-8').decode(bytes.subarray(at, lineEnd)).replace(/\r$/, '');
+  const shown = [...bytes.subarray(at, at + 4)].map((b) => `0x${b.toString(16).padStart(2, '0')}`);
+  return {
+    file,
+    line,
+    column,
+    jsonPath: '',
+    code: 'invalid-utf8',
+    message: `file is not valid UTF-8: the bytes at byte offset ${at} (${shown.join(' ')}) are not a valid character`,
+    hint: 'save the gate file as UTF-8',
+    sourceLine,
+    length: 1,
+  };
+}
+
+/** Offset of the bracket that opens nesting level MAX_DEPTH + 1, or -1. Scans lexically, so deep input never reaches a recursive parser. */
+function tooDeepAt(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (++depth > MAX_DEPTH) return i;
+    } else if (c === '}' || c === ']') depth--;
+  }
+  return -1;
+}
+
+function endOfContent(text: string): number {
+  let end = text.length;
+  while (end > 0 && /\s/.test(text[end - 1] ?? '')) end--;
+  return end;
+}
+
+/** Where and why the text is not JSON: V8's wording when it gives a position, else momoa's. */
+function syntaxProblem(text: string, source: JsonSource): Diagnostic {
+  let message = 'not valid JSON';
+  let offset = 0;
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    const raw = (error as Error).message;
+    const m = /^(.*?)(?: in JSON)? at position (\d+)(?: \(line \d+ column \d+\))?$/.exec(raw);
+    if (m) {
+      message = m[1] ?? raw;
+      offset = Number(m[2]);
+    } else if (/end of JSON input/i.test(raw)) {
+      message = 'unexpected end of input';
+      offset = endOfContent(text);
+    } else {
+      message = '';
+    }
+  }
+  if (message === '') {
+    try {
+      parse(text, { mode: 'json', ranges: true });
+      message = 'not valid JSON';
+    } catch (error) {
+      const e = error as Error & { offset?: number };
+      message = e.message.replace(/\s*\(\d+:\d+\)\s*$/, '').replace(/\.$/, '');
+      offset = /end of input/i.test(message) ? endOfContent(text) : (e.offset ?? 0);
+    }
+  }
+  message = message.charAt(0).toLowerCase() + message.slice(1);
+  const hint = 'fix the JSON syntax here (JSON allows no comments, trailing commas or single quotes)';
+  return source.diagAtOffset(offset, 1, '', 'invalid-json', `invalid JSON: ${message}`, hint);
+}
+
+/** Builds the plain value, recording each node's place and refusing keys that plain JSON.parse would accept silently. */
+function build(node: ValueNode, pathText: string, entries: Map<string, Entry>, problems: Problem[], lines: LineIndex): unknown {
+  const problem = (at: Node, jsonPath: string, code: string, message: string, hint: string): void => {
+    const start = at.loc.start.offset;
+    const { line, column } = lines.position(start);
+    problems.push({ line, column, jsonPath, code, message, hint, sourceLine: lines.lineText(line), length: Math.max(1, at.loc.end.offset - start) });
+  };
+  switch (node.type) {
+    case 'Object': {
+      const out: Record<string, unknown> = {};
+      const seen = new Set<string>();
+      for (const member of node.members as MemberNode[]) {
+        const key = member.name.type === 'String' ? member.name.value : member.name.name;
+        const childPath = appendPath(pathText, key);
+        if (FORBIDDEN_KEYS.has(key)) {
+          problem(member.name, childPath, 'forbidden-key', `key "${key}" is not allowed`, 'rename it: "__proto__", "constructor" and "prototype" are refused in gate files');
+          continue;
+        }
+        if (seen.has(key)) {
+          problem(member.name, childPath, 'duplicate-key', `duplicate key "${key}" in the same object`, 'keep one of them: JSON readers disagree on which one wins');
+          continue;
+        }
+        seen.add(key);
+        entries.set(childPath, { value: member.value, name: member.name });
+        out[key] = build(member.value, childPath, entries, problems, lines);
+      }
+      return out;
+    }
+    case 'Array':
+      return node.elements.map((el, i) => {
+        const childPath = `${pathText}[${i}]`;
+        entries.set(childPath, { value: el.value });
+        return build(el.value, childPath, entries, problems, lines);
+      });
+    case 'String':
+    case 'Boolean':
+      return node.value;
+    case 'Number':
+      if (!Number.isFinite(node.value)) problem(node, pathText, 'invalid-number', 'number is too large to represent', 'use a smaller number');
+      return node.value;
+    case 'Null':
+      return null;
+    default:
+      // NaN / Infinity only exist in JSON5 mode.
+      return null;
+  }
+}
+
+/** Parses raw bytes: a BOM is stripped (columns count from after it); fatal problems give `ok: false`, key problems ride along with the value. */
+export function parseJsonBytes(bytes: Uint8Array, file: string): SourceResult {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { ok: false, diagnostics: [utf8Problem(bytes, file)] };
+  }
+  const empty = new JsonSource(file, text, undefined, new Map());
+  const deep = tooDeepAt(text);
+  if (deep >= 0) {
+    const msg = `JSON is nested deeper than ${MAX_DEPTH} levels`;
+    return { ok: false, diagnostics: [empty.diagAtOffset(deep, 1, '', 'too-deep', msg, 'flatten the structure')] };
+  }
+  let doc;
+  try {
+    JSON.parse(text);
+    doc = parse(text, { mode: 'json', ranges: true });
+  } catch {
+    return { ok: false, diagnostics: [syntaxProblem(text, empty)] };
+  }
+  const entries = new Map<string, Entry>([['', { value: doc.body }]]);
+  const problems: Problem[] = [];
+  const value = build(doc.body, '', entries, problems, empty.lines);
+  const source = new JsonSource(file, text, value, entries);
+  return { ok: true, source, diagnostics: problems.map((p) => ({ file, ...p })) };
+}
+
+export type ReadResult = { ok: true; bytes: Buffer } | { ok: false; code: string; message: string; hint?: string };
+
+/** Reads a regular file of at most `maxBytes`, checking the size before reading it all. Never throws; messages do not name the file. */
+export async function readFileLimited(abs: string, maxBytes = MAX_FILE_BYTES): Promise<ReadResult> {
+  try {
+    const st = await fs.stat(abs);
+    if (!st.isFile()) return { ok: false, code: 'not-a-file', message: st.isDirectory() ? 'it is a directory, not a file' : 'it is not a regular file' };
+    if (st.size > maxBytes) return tooLarge(st.size, maxBytes);
+    const fh = await fs.open(abs, 'r');
+    try {
+      const buf = Buffer.alloc(maxBytes + 1);
+      let total = 0;
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, total, buf.length - total, total);
+        if (bytesRead === 0) break;
+        total += bytesRead;
+        if (total > maxBytes) return tooLarge(total, maxBytes);
+      }
+      return { ok: true, bytes: buf.subarray(0, total) };
+    } finally {
+      await fh.close();
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: false, code: 'file-not-found', message: 'no such file' };
+    if (code === 'EACCES' || code === 'EPERM') return { ok: false, code: 'unreadable', message: 'permission denied', hint: 'check the file permissions' };
+    if (code === 'EISDIR') return { ok: false, code: 'not-a-file', message: 'it is a directory, not a file' };
+    return { ok: false, code: 'unreadable', message: `read failed (${code})` };
+  }
+}
+
+function tooLarge(size: number, maxBytes: number): ReadResult {
+  const mib = (n: number): string => `${(n / (1024 * 1024)).toFixed(n % (1024 * 1024) === 0 ? 0 : 2)} MiB`;
+  return { ok: false, code: 'too-large', message: `file is ${size} bytes, over the ${mib(maxBytes)} limit`, hint: 'gate files are small; move large data into separate files' };
+}

@@ -1,0 +1,155 @@
+/**
+ * Gate files in, validated `Gate`s or every problem out (SPEC sections 1 and 2).
+ * Expected failures are values: nothing here throws for anything a user can write or type.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Diagnostic, Gate, LoadResult } from '../model/types.js';
+import { buildGate } from './build-gate.js';
+import { byPosition } from './diagnostics.js';
+import { parseJsonBytes, readFileLimited, type JsonSource } from './json-source.js';
+import { suggest } from './nearest.js';
+import { checkPaths } from './paths.js';
+import { gateFileSchema, ID_PATTERN } from './schema.js';
+import { issuesToDiagnostics } from './schema-issues.js';
+import { checkSemantics } from './semantic.js';
+
+/** The file's path relative to `cwd` when it is below it, else absolute. */
+export function displayPath(abs: string, cwd: string): string {
+  const rel = path.relative(cwd, abs);
+  return rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel) ? abs : rel;
+}
+
+/** The folder that holds `gates/` when the file sits directly in a folder named `gates`, else the file's own folder. */
+export function projectRootOf(abs: string): string {
+  const dir = path.dirname(abs);
+  return path.basename(dir) === 'gates' ? path.dirname(dir) : dir;
+}
+
+const unplaced = (file: string, code: string, message: string, hint?: string, jsonPath = ''): Diagnostic => {
+  const d: Diagnostic = { file, line: 0, column: 0, jsonPath, code, message };
+  if (hint !== undefined) d.hint = hint;
+  return d;
+};
+
+async function existingGateIds(cwd: string): Promise<string[]> {
+  try {
+    const entries = await fs.readdir(path.join(cwd, 'gates'), { withFileTypes: true });
+    const ids: string[] = [];
+    for (const e of entries) {
+      if (!e.name.endsWith('.json')) continue;
+      const isFile = e.isFile() || (e.isSymbolicLink() && (await fs.stat(path.join(cwd, 'gates', e.name)).then((s) => s.isFile(), () => false)));
+      if (isFile) ids.push(e.name.slice(0, -'.json'.length));
+    }
+    return ids.sort();
+  } catch {
+    return [];
+  }
+}
+
+const exists = (abs: string): Promise<boolean> => fs.stat(abs).then(() => true, () => false);
+
+export async function resolveGateFiles(args: string[], opts: { cwd: string }): Promise<{ ok: true; files: string[] } | { ok: false; diagnostics: Diagnostic[] }> {
+  const known = await existingGateIds(opts.cwd);
+  const listHint = (asked?: string): string => {
+    if (known.length === 0) return `there is no gates/*.json under ${opts.cwd}; create gates/<id>.json or run "gate init"`;
+    const guess = asked === undefined ? undefined : suggest(asked, known);
+    return `${guess !== undefined ? `did you mean "${guess}"? ` : ''}gates that exist: ${known.join(', ')}`;
+  };
+  if (args.length === 0) {
+    if (known.length === 0) return { ok: false, diagnostics: [unplaced('gates/', 'gate-not-found', `no gate files: found no gates/*.json under ${opts.cwd}`, listHint())] };
+    return { ok: true, files: known.map((id) => path.join(opts.cwd, 'gates', `${id}.json`)) };
+  }
+  const files: string[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const arg of args) {
+    let abs: string;
+    if (arg.endsWith('.json')) {
+      abs = path.resolve(opts.cwd, arg);
+      if (!(await exists(abs))) {
+        diagnostics.push(unplaced(arg, 'gate-not-found', `no gate file at ${arg}`, listHint(path.basename(arg, '.json'))));
+        continue;
+      }
+    } else {
+      if (!ID_PATTERN.test(arg)) {
+        diagnostics.push(unplaced(arg, 'gate-not-found', `"${arg}" is neither a gate id nor a path ending in .json`, listHint(arg)));
+        continue;
+      }
+      abs = path.join(opts.cwd, 'gates', `${arg}.json`);
+      if (!(await exists(abs))) {
+        diagnostics.push(unplaced(arg, 'gate-not-found', `no gate "${arg}": ${displayPath(abs, opts.cwd)} does not exist`, listHint(arg)));
+        continue;
+      }
+    }
+    if (!files.includes(abs)) files.push(abs);
+  }
+  return diagnostics.length > 0 ? { ok: false, diagnostics } : { ok: true, files };
+}
+
+const isExpectItem = (p: PropertyKey[]): boolean => p.length >= 4 && p[0] === 'checks' && p[2] === 'expect';
+
+async function loadOne(fileArg: string, cwd: string): Promise<{ result: LoadResult; source?: JsonSource }> {
+  const abs = path.resolve(cwd, fileArg);
+  const display = displayPath(abs, cwd);
+  const read = await readFileLimited(abs);
+  if (!read.ok) {
+    const hint = read.hint ?? (read.code === 'file-not-found' ? 'check the path' : undefined);
+    return { result: { ok: false, diagnostics: [unplaced(display, read.code, `cannot read gate file: ${read.message}`, hint)] } };
+  }
+  const parsed = parseJsonBytes(read.bytes, display);
+  if (!parsed.ok) return { result: { ok: false, diagnostics: parsed.diagnostics } };
+  const source = parsed.source;
+  const diagnostics = [...parsed.diagnostics];
+
+  const checked = gateFileSchema.safeParse(source.value);
+  // Assertions get their own, more precise messages from the assertion parser (in checkSemantics).
+  if (!checked.success) diagnostics.push(...issuesToDiagnostics(checked.error.issues, source, gateFileSchema, isExpectItem));
+  diagnostics.push(...checkSemantics(source));
+  // Should the assertion parser ever accept what the schema refuses, the schema's word must still be heard.
+  if (!checked.success && diagnostics.length === 0) diagnostics.push(...issuesToDiagnostics(checked.error.issues, source, gateFileSchema, () => false));
+  const projectRoot = projectRootOf(abs);
+  const paths = await checkPaths(source, projectRoot);
+  diagnostics.push(...paths.diagnostics);
+
+  const explicitId = checked.success ? checked.data.id : undefined;
+  const id = explicitId ?? path.basename(abs).replace(/\.json$/i, '');
+  if (explicitId === undefined && !ID_PATTERN.test(id)) {
+    diagnostics.push(unplaced(display, 'invalid-id', `the gate id defaults to the file name, and ${JSON.stringify(id)} is not a valid id`, 'add an "id" field (letters, digits, ".", "_", "-"), or rename the file', 'id'));
+  }
+  if (!checked.success || diagnostics.length > 0) return { result: { ok: false, diagnostics: byPosition(diagnostics) }, source };
+
+  const sha256 = createHash('sha256').update(read.bytes).digest('hex');
+  const gate = buildGate(checked.data, { id, file: abs, displayFile: display, projectRoot, sha256, schemas: paths.schemas });
+  return { result: { ok: true, gate }, source };
+}
+
+export async function loadGate(fileArg: string, opts: { cwd: string }): Promise<LoadResult> {
+  return (await loadOne(fileArg, opts.cwd)).result;
+}
+
+/** Resolves and loads every gate, reporting every problem of every file, and gate ids used twice. */
+export async function loadGates(args: string[], opts: { cwd: string }): Promise<{ ok: true; gates: Gate[] } | { ok: false; diagnostics: Diagnostic[] }> {
+  const resolved = await resolveGateFiles(args, opts);
+  if (!resolved.ok) return resolved;
+  const loaded = await Promise.all(resolved.files.map((f) => loadOne(f, opts.cwd)));
+  const diagnostics: Diagnostic[] = [];
+  const gates: Gate[] = [];
+  const byId = new Map<string, Gate>();
+  for (const { result, source } of loaded) {
+    if (!result.ok) {
+      diagnostics.push(...result.diagnostics);
+      continue;
+    }
+    const first = byId.get(result.gate.id);
+    if (first) {
+      const message = `gate id "${result.gate.id}" is also the id of ${first.displayFile}`;
+      const hint = 'give each gate its own id: it names the gate’s work and report dirs';
+      diagnostics.push(source?.has(['id']) ? source.diag(['id'], 'duplicate-gate-id', message, hint) : unplaced(result.gate.displayFile, 'duplicate-gate-id', message, hint, 'id'));
+      continue;
+    }
+    byId.set(result.gate.id, result.gate);
+    gates.push(result.gate);
+  }
+  return diagnostics.length > 0 ? { ok: false, diagnostics } : { ok: true, gates };
+}

@@ -1,0 +1,204 @@
+/**
+ * Turns zod issues into located, one-line diagnostics that say what is wrong and what was
+ * found. Zod's own messages are not used: they name neither the field nor the value.
+ */
+import type * as z from 'zod';
+import type { Diagnostic } from '../model/types.js';
+import { suggest } from './nearest.js';
+import type { JsonPath, JsonSource } from './json-source.js';
+import { formatJsonPath } from './json-source.js';
+import { PATTERN_WORDING } from './schema.js';
+
+type Issue = z.core.$ZodIssue;
+type AnySchema = z.core.$ZodType;
+type Def = { type: string; [k: string]: unknown };
+
+const FIELD_HINTS: Record<string, string> = {
+  run: 'give an argv array, e.g. ["node", "scripts/check.mjs", "--json"]',
+  checks: 'list at least one check, e.g. { "id": "lint", "run": ["npm", "run", "lint"] }',
+  expectExitCode: 'give an exit code from 0 to 255, or a non-empty array of them',
+  outputSchema: 'give a JSON Schema object inline, or the path of a schema file relative to the project root',
+  id: 'ids use letters, digits, ".", "_" and "-"',
+  expires: 'write a date like "2026-12-31"',
+};
+
+const defOf = (s: AnySchema): Def => s._zod.def as unknown as Def;
+
+/** The schemas a value at this level may be checked against: optionals unwrapped, unions spread. */
+function expand(s: AnySchema): AnySchema[] {
+  const d = defOf(s);
+  if (d.type === 'optional' || d.type === 'nullable' || d.type === 'default') return expand(d.innerType as AnySchema);
+  if (d.type === 'union') return (d.options as AnySchema[]).flatMap(expand);
+  return [s];
+}
+
+function schemasAt(root: AnySchema, path: JsonPath): AnySchema[] {
+  let cur = expand(root);
+  for (const seg of path) {
+    cur = cur.flatMap((s) => {
+      const d = defOf(s);
+      const shape = d.shape as Record<string, AnySchema> | undefined;
+      if (d.type === 'object' && typeof seg === 'string' && shape && Object.hasOwn(shape, seg)) return expand(shape[seg] as AnySchema);
+      if (d.type === 'array' && typeof seg === 'number') return expand(d.element as AnySchema);
+      if (d.type === 'record' && typeof seg === 'string') return expand(d.valueType as AnySchema);
+      return [];
+    });
+  }
+  return cur;
+}
+
+function allowedKeys(root: AnySchema, path: JsonPath): string[] {
+  return schemasAt(root, path).flatMap((s) => {
+    const d = defOf(s);
+    return d.type === 'object' ? Object.keys(d.shape as object) : [];
+  });
+}
+
+function intBounds(root: AnySchema, path: JsonPath): { min: number; max: number } | undefined {
+  for (const s of schemasAt(root, path)) {
+    const n = s as unknown as { minValue?: number | null; maxValue?: number | null };
+    if (typeof n.minValue === 'number' && typeof n.maxValue === 'number') return { min: n.minValue, max: n.maxValue };
+  }
+  return undefined;
+}
+
+export function valueAt(root: unknown, path: JsonPath): unknown {
+  let cur = root;
+  for (const seg of path) {
+    if (Array.isArray(cur) && typeof seg === 'number') cur = cur[seg];
+    else if (typeof cur === 'object' && cur !== null && !Array.isArray(cur) && Object.hasOwn(cur, seg)) cur = (cur as Record<PropertyKey, unknown>)[seg];
+    else return undefined;
+  }
+  return cur;
+}
+
+/** A value as a message shows it: scalars as JSON (strings cut at 40 characters), containers by kind. */
+export function describeFound(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (Array.isArray(v)) return v.length === 0 ? 'an empty array' : 'an array';
+  if (typeof v === 'object' && v !== null) return 'an object';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  return String(v);
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'a boolean',
+  array: 'an array',
+  tuple: 'an array',
+  object: 'an object',
+  record: 'an object',
+};
+const typeWords = (expected: string[]): string => {
+  const words = [...new Set(expected.map((e) => (Object.hasOwn(TYPE_WORDS, e) ? TYPE_WORDS[e] : e)))];
+  return words.length <= 2 ? words.join(' or ') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+};
+
+/** What the message calls the value: the path below the nearest list element, e.g. `timeoutMs`, `env.HOME`, `run[1]`. */
+function subjectOf(path: JsonPath): string {
+  let from = 0;
+  for (let i = 0; i + 1 < path.length; i++) if (typeof path[i] === 'number' && typeof path[i + 1] === 'string') from = i + 1;
+  return path.length === 0 ? 'the gate file' : formatJsonPath(path.slice(from));
+}
+
+interface Leaf {
+  path: PropertyKey[];
+  issue: Issue;
+  expected?: string[];
+}
+
+/** Flattens unions: a branch whose type matches the value explains the problem; with none, the value has the wrong type. */
+function leaves(issue: Issue, base: PropertyKey[]): Leaf[] {
+  const path = [...base, ...issue.path];
+  if (issue.code !== 'invalid_union') return [{ path, issue }];
+  const branches = issue.errors;
+  const rootType = (branch: Issue[]) => branch.find((i) => i.code === 'invalid_type' && i.path.length === 0);
+  const matching = branches.filter((b) => rootType(b) === undefined && b.length > 0);
+  if (matching.length > 0) {
+    const best = matching.reduce((a, b) => (b.length < a.length ? b : a));
+    return best.flatMap((i) => leaves(i, path));
+  }
+  const expected = branches.map(rootType).flatMap((i) => (i && i.code === 'invalid_type' ? [i.expected] : []));
+  const wrongType = { code: 'invalid_type', expected: expected.join(' | '), path: issue.path, message: issue.message } as Issue;
+  return [{ path, issue: wrongType, expected }];
+}
+
+export function issuesToDiagnostics(issues: Issue[], source: JsonSource, root: AnySchema, skip: (path: PropertyKey[]) => boolean): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const leaf of issues.flatMap((i) => leaves(i, []))) {
+    if (skip(leaf.path)) continue;
+    out.push(...toDiagnostics(leaf, source, root));
+  }
+  return out;
+}
+
+function toDiagnostics(leaf: Leaf, source: JsonSource, root: AnySchema): Diagnostic[] {
+  const { path, issue } = leaf;
+  const value = valueAt(source.value, path);
+  const subject = subjectOf(path);
+  const found = describeFound(value);
+  const last = path.at(-1);
+  const fieldHint = typeof last === 'string' && Object.hasOwn(FIELD_HINTS, last) ? FIELD_HINTS[last] : undefined;
+  const at = (code: string, message: string, hint?: string, key = false): Diagnostic => source.diag(path, code, message, hint, { key });
+  const range = (): Diagnostic | undefined => {
+    const b = intBounds(root, path);
+    if (!b) return undefined;
+    const code = typeof value === 'number' ? 'out-of-range' : 'invalid-type';
+    return at(code, `${subject} must be an integer from ${b.min} to ${b.max}, found ${found}`, fieldHint);
+  };
+
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (value === undefined && typeof last === 'string') {
+        return [at('missing-field', `missing required field "${last}"`, fieldHint ?? `add "${last}" to ${path.length > 1 ? subjectOf(path.slice(0, -1)) : 'the gate'}`)];
+      }
+      const expected = leaf.expected ?? [issue.expected];
+      if (expected.every((e) => e === 'int' || e === 'number')) {
+        const r = range();
+        if (r) return [r];
+      }
+      return [at('invalid-type', `${subject} must be ${typeWords(expected)}, found ${found}`, fieldHint)];
+    }
+    case 'too_small':
+    case 'too_big': {
+      if (issue.origin === 'number' || issue.origin === 'int') {
+        const r = range();
+        if (r) return [r];
+        const bound = issue.code === 'too_small' ? `at least ${issue.minimum}` : `at most ${issue.maximum}`;
+        return [at('out-of-range', `${subject} must be ${bound}, found ${found}`, fieldHint)];
+      }
+      const what = issue.origin === 'array' ? 'items' : 'characters';
+      if (issue.code === 'too_small' && Number(issue.minimum) === 1) return [at('invalid-value', `${subject} must not be empty, found ${found}`, fieldHint)];
+      const bound = issue.code === 'too_small' ? `at least ${issue.minimum}` : `at most ${issue.maximum}`;
+      return [at('invalid-value', `${subject} must have ${bound} ${what}, found ${found}`, fieldHint)];
+    }
+    case 'invalid_format': {
+      const wording = issue.pattern !== undefined ? PATTERN_WORDING.get(issue.pattern) : undefined;
+      if (wording) return [at(wording.code, `${subject} must be ${wording.what}, found ${found}`)];
+      return [at('invalid-value', `${subject} must be a valid ${issue.format}, found ${found}`)];
+    }
+    case 'invalid_value': {
+      const allowed = issue.values.map((v) => JSON.stringify(v));
+      const guess = typeof value === 'string' ? suggest(value, issue.values.map(String)) : undefined;
+      return [at('invalid-value', `${subject} must be one of ${allowed.join(', ')}, found ${found}`, guess !== undefined ? `did you mean ${JSON.stringify(guess)}?` : undefined)];
+    }
+    case 'invalid_key': {
+      const inner = issue.issues.find((i) => i.code === 'invalid_format');
+      const wording = inner && inner.code === 'invalid_format' && inner.pattern !== undefined ? PATTERN_WORDING.get(inner.pattern) : undefined;
+      const what = wording?.what ?? 'a valid key';
+      return [at(wording?.code ?? 'invalid-key', `key ${JSON.stringify(String(last))} in ${subjectOf(path.slice(0, -1))} must be ${what}`, undefined, true)];
+    }
+    case 'unrecognized_keys': {
+      const allowed = allowedKeys(root, path).filter((k) => k !== '$schema');
+      return issue.keys.map((key) => {
+        const guess = suggest(key, allowed);
+        const hint = guess !== undefined ? `did you mean "${guess}"?` : `allowed fields: ${allowed.join(', ')}`;
+        return source.diag([...path, key], 'unknown-field', `unknown field "${key}"`, hint, { key: true });
+      });
+    }
+    default:
+      return [at('invalid-value', `${subject}: ${issue.message}`, fieldHint)];
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Rules across fields that a schema cannot state: unique ids, known and acyclic
+ * dependencies, waiver targets and dates, assertions, the env file path. They read the raw
+ * value defensively, so they run (and report) even when the schema found problems too.
+ */
+import path from 'node:path';
+import { parseAssertion } from '../assert/parse.js';
+import type { Diagnostic } from '../model/types.js';
+import type { JsonSource } from './json-source.js';
+import { suggest } from './nearest.js';
+import { describeFound } from './schema-issues.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** When a waiver stops covering anything: the next UTC midnight for a date, the instant for a date-time. */
+export function parseExpires(text: string): Date | undefined {
+  const validDay = (y: number, m: number, d: number): boolean => {
+    const t = new Date(Date.UTC(y, m - 1, d));
+    return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+  };
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (day) {
+    const [y, m, d] = [Number(day[1]), Number(day[2]), Number(day[3])];
+    return validDay(y, m, d) ? new Date(Date.UTC(y, m - 1, d + 1)) : undefined;
+  }
+  const dt = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/.exec(text);
+  if (!dt) return undefined;
+  const [y, m, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(dt[i] ?? 0)) as [number, number, number, number, number, number];
+  if (!validDay(y, m, d) || h > 23 || mi > 59 || s > 59) return undefined;
+  if (dt[7] !== 'Z' && (Number(dt[8]) > 23 || Number(dt[9]) > 59)) return undefined;
+  const at = new Date(text);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
+
+export function checkSemantics(source: JsonSource): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const gate = isObj(source.value) ? source.value : {};
+  const checks = arr(gate.checks);
+
+  // Ids: the first occurrence owns the id; later ones are reported.
+  const firstIndex = new Map<string, number>();
+  checks.forEach((c, i) => {
+    const id = isObj(c) ? str(c.id) : undefined;
+    if (id === undefined) return;
+    const first = firstIndex.get(id);
+    if (first === undefined) firstIndex.set(id, i);
+    else out.push(source.diag(['checks', i, 'id'], 'duplicate-id', `duplicate check id "${id}", already used by checks[${first}]`, 'give every check its own id'));
+  });
+  const ids = [...firstIndex.keys()];
+  const unknownIdHint = (id: string): string => {
+    const guess = suggest(id, ids);
+    return guess !== undefined ? `did you mean "${guess}"?` : `known check ids: ${ids.join(', ')}`;
+  };
+
+  checks.forEach((c, i) => {
+    if (!isObj(c)) return;
+    checkRun(source, c, i, out);
+    checkNul(source, c, i, out);
+    arr(c.dependsOn).forEach((dep, k) => {
+      if (typeof dep !== 'string') return;
+      if (dep === c.id) out.push(source.diag(['checks', i, 'dependsOn', k], 'self-dependency', `check "${dep}" depends on itself`, 'remove it from its own dependsOn'));
+      else if (!firstIndex.has(dep)) out.push(source.diag(['checks', i, 'dependsOn', k], 'unknown-dependency', `dependsOn names "${dep}", which is not a check in this gate`, unknownIdHint(dep)));
+    });
+    if (Array.isArray(c.expect)) {
+      c.expect.forEach((e, j) => {
+        const r = parseAssertion(e);
+        if (!r.ok) out.push(source.diag(['checks', i, 'expect', j], 'invalid-assertion', `invalid assertion: ${r.message}`, r.hint));
+      });
+    }
+  });
+  out.push(...findCycles(source, checks, firstIndex));
+
+  arr(gate.waivers).forEach((w, i) => {
+    if (!isObj(w)) return;
+    const target = str(w.check);
+    if (target !== undefined && !firstIndex.has(target)) {
+      out.push(source.diag(['waivers', i, 'check'], 'unknown-waiver-target', `waiver names "${target}", which is not a check in this gate`, unknownIdHint(target)));
+    }
+    const expires = str(w.expires);
+    if (expires !== undefined && parseExpires(expires) === undefined) {
+      out.push(
+        source.diag(['waivers', i, 'expires'], 'invalid-date', `expires must be a date YYYY-MM-DD or an ISO date-time with offset, found ${describeFound(expires)}`, 'e.g. "2026-12-31" (in force through that day, UTC) or "2026-12-31T18:00:00Z"'),
+      );
+    }
+  });
+
+  if (isObj(gate.envFile) && typeof gate.envFile.path === 'string') {
+    const problem = envFilePathProblem(gate.envFile.path);
+    if (problem) out.push(source.diag(['envFile', 'path'], problem.code, problem.message, problem.hint));
+  }
+  return out;
+}
+
+function checkRun(source: JsonSource, c: Obj, i: number, out: Diagnostic[]): void {
+  if (typeof c.run === 'string' && c.shell !== true) {
+    out.push(source.diag(['checks', i, 'run'], 'shell-required', 'run is a single string, which needs "shell": true', 'split it into an argv array, e.g. ["npm", "test"], or add "shell": true to run it through the shell'));
+  }
+  if (Array.isArray(c.run) && c.run[0] === '') {
+    out.push(source.diag(['checks', i, 'run', 0], 'invalid-value', 'run[0], the program to run, must not be empty, found ""', 'name the program first, e.g. ["node", "check.mjs"]'));
+  }
+}
+
+/** A NUL byte cannot be passed to a process; spawning would throw. */
+function checkNul(source: JsonSource, c: Obj, i: number, out: Diagnostic[]): void {
+  const nul = (p: PropertyKey[], v: unknown): void => {
+    if (typeof v === 'string' && v.includes('\0')) out.push(source.diag(p, 'invalid-value', 'value contains a NUL character, which cannot be passed to a process', 'remove the \\u0000'));
+  };
+  if (typeof c.run === 'string') nul(['checks', i, 'run'], c.run);
+  arr(c.run).forEach((a, k) => nul(['checks', i, 'run', k], a));
+  for (const [where, env] of [[['env'], c.env], [['injectFail', 'env'], isObj(c.injectFail) ? c.injectFail.env : undefined]] as const) {
+    if (isObj(env)) for (const [k, v] of Object.entries(env)) nul(['checks', i, ...where, k], v);
+  }
+  if (isObj(c.injectFail)) arr(c.injectFail.args).forEach((a, k) => nul(['checks', i, 'injectFail', 'args', k], a));
+}
+
+export function envFilePathProblem(p: string): { code: string; message: string; hint: string } | undefined {
+  const hint = 'give a path relative to the work dir, e.g. "app.env"';
+  if (p.includes('\0')) return { code: 'invalid-value', message: 'envFile.path contains a NUL character', hint };
+  if (path.posix.isAbsolute(p) || path.win32.isAbsolute(p)) return { code: 'path-escape', message: `envFile.path must be relative to the work dir, found absolute path ${JSON.stringify(p)}`, hint };
+  const norm = path.posix.normalize(p.replace(/\\/g, '/'));
+  if (norm === '..' || norm.startsWith('../')) return { code: 'path-escape', message: `envFile.path leaves the work dir: ${JSON.stringify(p)}`, hint };
+  if (norm === '.' || norm === './' || norm.endsWith('/')) return { code: 'invalid-value', message: `envFile.path must name a file, found ${JSON.stringify(p)}`, hint };
+  return undefined;
+}
+
+/** Every cycle, once per back edge, found by an iterative depth-first walk in file order. */
+function findCycles(source: JsonSource, checks: unknown[], firstIndex: Map<string, number>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const edges = checks.map((c, i) => {
+    if (!isObj(c) || firstIndex.get(String(c.id)) !== i) return [];
+    return arr(c.dependsOn).flatMap((d, k) => {
+      const to = typeof d === 'string' ? firstIndex.get(d) : undefined;
+      return to === undefined || to === i ? [] : [{ to, k }];
+    });
+  });
+  const idOf = (i: number): string => String((checks[i] as Obj).id);
+  const state = new Array<0 | 1 | 2>(checks.length).fill(0);
+  for (let start = 0; start < checks.length; start++) {
+    if (state[start] !== 0) continue;
+    const stack: { node: number; next: number }[] = [{ node: start, next: 0 }];
+    state[start] = 1;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const edge = edges[top.node]?.[top.next++];
+      if (edge === undefined) {
+        state[top.node] = 2;
+        stack.pop();
+        continue;
+      }
+      if (state[edge.to] === 0) {
+        state[edge.to] = 1;
+        stack.push({ node: edge.to, next: 0 });
+      } else if (state[edge.to] === 1) {
+        const from = stack.findIndex((f) => f.node === edge.to);
+        const cycle = [...stack.slice(from).map((f) => idOf(f.node)), idOf(edge.to)];
+        out.push(source.diag(['checks', top.node, 'dependsOn', edge.k], 'dependency-cycle', `dependency cycle: ${cycle.join(' -> ')}`, 'remove one dependsOn entry of the cycle'));
+      }
+    }
+  }
+  return out;
+}

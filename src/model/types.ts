@@ -1,0 +1,339 @@
+/**
+ * The types that flow through gate, one stage to the next:
+ * argv → load (Gate) → plan (Plan) → run (AttemptOutcome) → judge (CheckResult) → report (Report) → exit code.
+ * A later stage never sees unvalidated input.
+ */
+
+// ---------------------------------------------------------------- assertions
+
+/** The operators of the assertion language (SPEC section 3). */
+export type AssertionOp =
+  | '=='
+  | '!='
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | 'in'
+  | 'not in'
+  | 'contains'
+  | 'matches'
+  | 'exists'
+  | 'absent';
+
+/** One step of a parsed path: an own property, an array index, or every element (`[*]`). */
+export type PathSegment =
+  | { kind: 'key'; key: string }
+  | { kind: 'index'; index: number }
+  | { kind: 'wildcard' };
+
+export type AssertionFunction = 'count' | 'sum' | 'min' | 'max';
+
+/** A validated assertion, ready to evaluate against a JSON document. */
+export interface Assertion {
+  /** The expression as the user wrote it (string form) or rendered from the object form. */
+  expr: string;
+  /** The path as written, e.g. `roles[*].ready`. */
+  pathText: string;
+  path: PathSegment[];
+  fn?: AssertionFunction;
+  op: AssertionOp;
+  /** The expected value (a JSON value); absent for `exists` / `absent`. */
+  value?: unknown;
+  /** Read the document from this file (relative to the check's cwd) instead of the evidence. */
+  file?: string;
+}
+
+export interface AssertionResult {
+  expr: string;
+  ok: boolean;
+  /** One line: the expression, and what was found, e.g. `go_no_go == "go": found "no_go"`. */
+  message: string;
+  /** Set when the assertion read a `file`. */
+  file?: string;
+}
+
+// ---------------------------------------------------------------- gate files
+
+export type Priority = 'P0' | 'P1' | 'P2' | 'P3';
+export type OutputMode = 'json' | 'text';
+
+export interface InjectFail {
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** A check after validation, with defaults applied and paths resolved. */
+export interface Check {
+  id: string;
+  /** Position in the gate file: the stable order. */
+  index: number;
+  title?: string;
+  owner?: string;
+  priority?: Priority;
+  /** argv (no shell), or one command line when `shell` is true. */
+  run: string[] | string;
+  shell: boolean;
+  /** Absolute path, inside the project root. */
+  cwd: string;
+  env: Record<string, string>;
+  output: OutputMode;
+  expect: Assertion[];
+  /** A JSON Schema the JSON output must meet: inline, or loaded from the file the gate named. */
+  outputSchema?: { schema: unknown; source: string };
+  expectExitCode: number[];
+  dependsOn: string[];
+  required: boolean;
+  timeoutMs: number;
+  retries: number;
+  retryDelayMs: number;
+  killGraceMs: number;
+  /** Globs relative to cwd. */
+  evidence: string[];
+  injectFail?: InjectFail;
+}
+
+export interface Waiver {
+  check: string;
+  reason: string;
+  owner?: string;
+  /** `YYYY-MM-DD` (in force through the end of that day, UTC) or an ISO date-time. */
+  expires: string;
+  /** The instant the waiver stops covering anything. */
+  expiresAt: Date;
+}
+
+export interface EnvFileSpec {
+  /** Relative to the work dir, inside it. */
+  path: string;
+  values: Record<string, string>;
+}
+
+export interface Gate {
+  id: string;
+  title?: string;
+  /** Absolute path of the gate file. */
+  file: string;
+  /** The gate file's path as the user should read it (relative to the cwd when shorter). */
+  displayFile: string;
+  /** Absolute: the folder that holds `gates/`, or the file's own folder. */
+  projectRoot: string;
+  sha256: string;
+  env: Record<string, string>;
+  envFile?: EnvFileSpec;
+  checks: Check[];
+  waivers: Waiver[];
+  redact: string[];
+  handover?: string;
+}
+
+// ---------------------------------------------------------------- diagnostics
+
+/** One problem with a gate file, located. Definition errors are values, never exceptions. */
+export interface Diagnostic {
+  /** The gate file as the user should read it. */
+  file: string;
+  /** 1-based; 0 when the problem has no place in the file (e.g. it cannot be read). */
+  line: number;
+  column: number;
+  /** JSON path of the offending value, e.g. `checks[2].timeoutMs`; `` for the document. */
+  jsonPath: string;
+  /** Stable kebab-case code, e.g. `unknown-field`, `dependency-cycle`. */
+  code: string;
+  /** What is wrong, one line. */
+  message: string;
+  /** What to do about it. */
+  hint?: string;
+  /** The source line, for the caret view. */
+  sourceLine?: string;
+  /** How many characters the caret underlines. */
+  length?: number;
+}
+
+export type LoadResult = { ok: true; gate: Gate } | { ok: false; diagnostics: Diagnostic[] };
+
+// ---------------------------------------------------------------- running
+
+export type InjectMode = 'declared' | 'exit' | 'timeout' | 'bad-json' | 'crash';
+
+export interface Injection {
+  checkId: string;
+  mode: InjectMode;
+}
+
+/** How one attempt of a check's process ended, as seen by the process module. */
+export type ProcessEnd =
+  | { kind: 'exited'; exitCode: number }
+  | { kind: 'signaled'; signal: string }
+  | { kind: 'timed-out'; signal?: string; exitCode?: number }
+  | { kind: 'not-started'; errno: string; message: string }
+  | { kind: 'interrupted' };
+
+export interface CapturedStream {
+  /** Temp file holding the raw bytes. */
+  path: string;
+  bytes: number;
+}
+
+export interface SignalSent {
+  signal: string;
+  /** Milliseconds after the attempt started. */
+  atMs: number;
+}
+
+export interface AttemptOutcome {
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  end: ProcessEnd;
+  stdout: CapturedStream;
+  stderr: CapturedStream;
+  signalsSent: SignalSent[];
+  /** Processes of the check's group still alive after it exited (they were ended). */
+  leakedProcesses: boolean;
+}
+
+// ---------------------------------------------------------------- judging
+
+export type CheckStatus =
+  | 'pass'
+  | 'fail'
+  | 'error'
+  | 'timeout'
+  | 'flaky'
+  | 'blocked'
+  | 'skipped'
+  | 'waived'
+  | 'interrupted'
+  | 'not-run';
+
+export const CHECK_STATUSES: readonly CheckStatus[] = [
+  'pass',
+  'fail',
+  'error',
+  'timeout',
+  'flaky',
+  'blocked',
+  'skipped',
+  'waived',
+  'interrupted',
+  'not-run',
+];
+
+/** Kebab-case identity of why a check ended as it did; rendered by `describeReason`. */
+export type ReasonCode =
+  | 'passed'
+  | 'passed-on-retry'
+  | 'assertion-failed'
+  | 'exit-code'
+  | 'timeout'
+  | 'crashed'
+  | 'not-startable'
+  | 'invalid-json'
+  | 'no-json-output'
+  | 'output-too-large'
+  | 'output-schema'
+  | 'evidence-missing'
+  | 'injection-not-detected'
+  | 'blocked'
+  | 'filtered'
+  | 'fail-fast'
+  | 'interrupted'
+  | 'waived'
+  | 'internal-error';
+
+export interface EvidenceFile {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface CheckResult {
+  id: string;
+  title?: string;
+  priority?: Priority;
+  owner?: string;
+  required: boolean;
+  status: CheckStatus;
+  reasonCode: ReasonCode;
+  /** One line a person reads first. */
+  reason: string;
+  attempts: number;
+  durationMs: number;
+  /** Exit code of the last attempt, when it exited. */
+  exitCode: number | null;
+  signal: string | null;
+  assertions: AssertionResult[];
+  injected: boolean;
+  injectMode?: InjectMode;
+  /** For `blocked`: the chain from the direct dependency back to the check that did not pass. */
+  blockedBy?: string[];
+  /** The status before a waiver covered it. */
+  waivedStatus?: CheckStatus;
+  waiver?: { reason: string; owner?: string; expires: string };
+  startedAt?: string;
+  finishedAt?: string;
+  evidence: EvidenceFile[];
+  signalsSent: SignalSent[];
+  leakedProcesses: boolean;
+  notes: string[];
+  /** Captured output of the last attempt. */
+  stdout?: CapturedOutput;
+  stderr?: CapturedOutput;
+}
+
+export interface CapturedOutput {
+  /** Relative to the report dir. */
+  file: string;
+  bytes: number;
+  sha256: string;
+  truncated: boolean;
+}
+
+// ---------------------------------------------------------------- the report
+
+export type Verdict = 'pass' | 'fail' | 'aborted';
+export type Decision = 'GO' | 'NO-GO';
+
+export interface ReportSummary {
+  total: number;
+  counts: Record<CheckStatus, number>;
+  requiredFailTotal: number;
+}
+
+export interface WaiverReport {
+  check: string;
+  reason: string;
+  owner?: string;
+  expires: string;
+  state: 'applied' | 'unused' | 'expired';
+}
+
+export interface Report {
+  schemaVersion: 1;
+  gate: { id: string; title?: string; file: string; sha256: string };
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  verdict: Verdict;
+  decision: Decision;
+  exitCode: number;
+  partial: boolean;
+  /** Required checks that the filters left out (when partial). */
+  requiredNotRun: string[];
+  summary: ReportSummary;
+  injected: Injection[];
+  checks: CheckResult[];
+  waivers: WaiverReport[];
+  handover?: string;
+  provenance: {
+    gateVersion: string;
+    node: string;
+    platform: string;
+    gitCommit: string | null;
+    gateFileSha256: string;
+  };
+  workDir: string;
+  reportDir: string;
+}

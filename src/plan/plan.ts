@@ -1,0 +1,151 @@
+/**
+ * Planning: which checks run, which are filtered out, which are injected, and
+ * in what order the ready ones start. Pure: no IO.
+ */
+import type { Check, Gate, InjectMode, Injection } from '../model/types.js';
+import { nearest } from '../util/suggest.js';
+
+export const INJECT_MODES: readonly InjectMode[] = ['declared', 'exit', 'timeout', 'bad-json', 'crash'];
+
+export interface PlanOptions {
+  only?: string[];
+  skip?: string[];
+  /** `ID` or `ID:MODE`, as typed. */
+  injectFail?: string[];
+}
+
+export interface Plan {
+  gate: Gate;
+  /** Every check of the gate, in file order. */
+  checks: Check[];
+  /** Ids of the checks that run. */
+  selected: Set<string>;
+  /** Ids filtered out with --only / --skip. */
+  skipped: Set<string>;
+  injections: Map<string, InjectMode>;
+  /** Longest path (in checks) from each check to a sink: the ready queue starts the longest chain first. */
+  rank: Map<string, number>;
+  /** Reverse edges. */
+  dependents: Map<string, string[]>;
+  /** True when required checks were left out by the filters. */
+  partial: boolean;
+  requiredNotRun: string[];
+}
+
+/** A usage error: the run is refused before anything starts (exit 2). */
+export interface PlanProblem {
+  code: 'unknown-check' | 'nothing-selected' | 'unknown-inject-mode';
+  message: string;
+  hint?: string;
+}
+
+export type PlanResult = { ok: true; plan: Plan } | { ok: false; problems: PlanProblem[] };
+
+export function planGate(gate: Gate, options: PlanOptions): PlanResult {
+  const ids = gate.checks.map((c) => c.id);
+  const known = new Set(ids);
+  const problems: PlanProblem[] = [];
+  const unknown = (flag: string, id: string) =>
+    problems.push({
+      code: 'unknown-check',
+      message: `${flag} ${id}: gate "${gate.id}" has no check "${id}"`,
+      hint: hintFor(id, ids),
+    });
+
+  for (const id of options.only ?? []) if (!known.has(id)) unknown('--only', id);
+  for (const id of options.skip ?? []) if (!known.has(id)) unknown('--skip', id);
+
+  const injections = new Map<string, InjectMode>();
+  for (const spec of options.injectFail ?? []) {
+    const parsed = parseInjection(spec);
+    if (!parsed.ok) {
+      problems.push(parsed.problem);
+      continue;
+    }
+    if (!known.has(parsed.injection.checkId)) unknown('--inject-fail', parsed.injection.checkId);
+    else injections.set(parsed.injection.checkId, parsed.injection.mode);
+  }
+
+  const only = options.only?.length ? new Set(options.only) : undefined;
+  const skip = new Set(options.skip ?? []);
+  const selected = new Set(ids.filter((id) => (!only || only.has(id)) && !skip.has(id)));
+  const skipped = new Set(ids.filter((id) => !selected.has(id)));
+  if (problems.length === 0 && selected.size === 0) {
+    problems.push({
+      code: 'nothing-selected',
+      message: `no check of gate "${gate.id}" is selected: --only/--skip left nothing to run`,
+      hint: `the gate's checks are: ${ids.join(', ')}`,
+    });
+  }
+  for (const id of injections.keys()) {
+    if (!selected.has(id) && problems.length === 0) {
+      problems.push({
+        code: 'unknown-check',
+        message: `--inject-fail ${id}: that check is filtered out by --only/--skip, so the injection could not run`,
+        hint: 'select the injected check, or drop the injection',
+      });
+    }
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  const dependents = new Map<string, string[]>(ids.map((id) => [id, []]));
+  for (const check of gate.checks) for (const dep of check.dependsOn) dependents.get(dep)?.push(check.id);
+  const requiredNotRun = gate.checks.filter((c) => c.required && skipped.has(c.id)).map((c) => c.id);
+  return {
+    ok: true,
+    plan: {
+      gate,
+      checks: gate.checks,
+      selected,
+      skipped,
+      injections,
+      rank: rankBySinkDistance(gate.checks, dependents),
+      dependents,
+      partial: requiredNotRun.length > 0,
+      requiredNotRun,
+    },
+  };
+}
+
+export function parseInjection(spec: string): { ok: true; injection: Injection } | { ok: false; problem: PlanProblem } {
+  const colon = spec.lastIndexOf(':');
+  const checkId = colon === -1 ? spec : spec.slice(0, colon);
+  const mode = colon === -1 ? 'declared' : spec.slice(colon + 1);
+  if (!(INJECT_MODES as readonly string[]).includes(mode)) {
+    return {
+      ok: false,
+      problem: {
+        code: 'unknown-inject-mode',
+        message: `--inject-fail ${spec}: unknown mode "${mode}"`,
+        hint: `modes are: ${INJECT_MODES.join(', ')}`,
+      },
+    };
+  }
+  return { ok: true, injection: { checkId, mode: mode as InjectMode } };
+}
+
+/**
+ * The number of checks on the longest path from each check to a sink. Starting
+ * the check with the longest remaining chain first keeps the critical path busy
+ * (a plain FIFO can leave a long chain waiting behind independent checks).
+ */
+function rankBySinkDistance(checks: Check[], dependents: Map<string, string[]>): Map<string, number> {
+  const rank = new Map<string, number>();
+  const visit = (id: string): number => {
+    const known = rank.get(id);
+    if (known !== undefined) return known;
+    let best = 0;
+    for (const next of dependents.get(id) ?? []) best = Math.max(best, visit(next));
+    rank.set(id, best + 1);
+    return best + 1;
+  };
+  // The loader has already refused cycles, so the recursion ends.
+  for (const check of checks) visit(check.id);
+  return rank;
+}
+
+/** "did you mean" for a mistyped id: the nearest by edit distance, when it is near. */
+export function hintFor(input: string, candidates: string[]): string {
+  const near = nearest(input, candidates);
+  return near ? `did you mean "${near}"?` : `known checks: ${candidates.join(', ')}`;
+}

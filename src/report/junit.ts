@@ -1,0 +1,161 @@
+/**
+ * JUnit XML for CI test reporters: one <testsuite> for the gate, one <testcase> a check.
+ * Conforms to the Jenkins xUnit JUnit schema (tests/junit-10.xsd).
+ */
+import { create } from 'xmlbuilder2';
+import type { CheckResult, CheckStatus, Report } from '../model/types.js';
+
+/** Captured output the caller may hand to a reporter, keyed by check id (already redacted). */
+export type CheckOutputs = Map<string, { stdoutTail?: string; stderrTail?: string }>;
+
+type XMLBuilder = ReturnType<typeof create>;
+
+type CaseKind = 'passed' | 'failure' | 'error' | 'skipped';
+
+const CASE_KIND: Record<CheckStatus, CaseKind> = {
+  pass: 'passed',
+  flaky: 'passed',
+  waived: 'passed',
+  fail: 'failure',
+  error: 'error',
+  timeout: 'error',
+  interrupted: 'error',
+  blocked: 'skipped',
+  skipped: 'skipped',
+  'not-run': 'skipped',
+};
+
+/** A tail longer than this keeps only its end: junit.xml is for a glance, the full logs sit beside it. */
+const MAX_TAIL_CHARS = 8192;
+
+// XML 1.0 `Char` excludes most C0 controls, lone surrogates and U+FFFE/U+FFFF. Without the `u`
+// flag the regex sees UTF-16 code units, so a surrogate is "lone" when its partner is missing.
+const INVALID_XML_CHARS =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// Colour codes from test runners: dropped whole rather than leaving `\uFFFD[31m` behind.
+const ANSI_CSI = /\u001b\[[0-?]*[ -/]*[@-~]/g;
+
+/** Text that XML 1.0 can carry: ANSI colour codes dropped, other invalid characters → U+FFFD. */
+export function xmlSafeText(text: string): string {
+  return text.replace(ANSI_CSI, '').replace(/\r\n?/g, '\n').replace(INVALID_XML_CHARS, '\uFFFD');
+}
+
+/** For attributes: one line, since a parser turns raw newlines and tabs in attributes into spaces anyway. */
+function xmlSafeLine(text: string): string {
+  return xmlSafeText(text).replace(/\s*\n\s*/g, ' ').replace(/\t/g, ' ').trim();
+}
+
+/** Seconds with three decimals, as the SUREFIRE_TIME pattern accepts (never negative, never NaN). */
+export function junitSeconds(ms: number): string {
+  return (Number.isFinite(ms) && ms > 0 ? ms / 1000 : 0).toFixed(3);
+}
+
+function tail(text: string): string {
+  return text.length > MAX_TAIL_CHARS ? text.slice(-MAX_TAIL_CHARS) : text;
+}
+
+function caseName(check: CheckResult): string {
+  return check.title ? `${check.id}: ${check.title}` : check.id;
+}
+
+/** The body of <failure>/<error>: failed assertions one a line, then how the process ended. */
+function problemDetails(check: CheckResult): string {
+  const lines = check.assertions.filter((a) => !a.ok).map((a) => a.message);
+  if (check.exitCode !== null) lines.push(`exit code: ${check.exitCode}`);
+  if (check.signal !== null) lines.push(`signal: ${check.signal}`);
+  if (check.injected) lines.push(`injected failure: ${check.injectMode ?? 'declared'}`);
+  lines.push(...check.notes);
+  return lines.join('\n');
+}
+
+/** A note for checks that count as passing but did not simply pass. */
+function passNote(check: CheckResult): string | undefined {
+  if (check.status === 'flaky') {
+    return `flaky: passed after ${check.attempts} attempts (${check.reason})`;
+  }
+  if (check.status === 'waived') {
+    const was = check.waivedStatus ? ` (was ${check.waivedStatus})` : '';
+    const lines = [`waived${was}: ${check.reason}`];
+    if (check.waiver) {
+      const owner = check.waiver.owner ? `, owner ${check.waiver.owner}` : '';
+      lines.push(`waiver: ${check.waiver.reason}${owner}, expires ${check.waiver.expires}`);
+    }
+    return lines.join('\n');
+  }
+  return undefined;
+}
+
+function addTestcase(suite: XMLBuilder, gateId: string, check: CheckResult, outputs?: CheckOutputs): void {
+  const tc = suite.ele('testcase', {
+    classname: xmlSafeLine(`gate.${gateId}`),
+    name: xmlSafeLine(caseName(check)),
+    time: junitSeconds(check.durationMs),
+  });
+  const kind = CASE_KIND[check.status];
+  const problem = { message: xmlSafeLine(check.reason), type: check.reasonCode };
+  if (kind === 'failure' || kind === 'error') {
+    const details = problemDetails(check);
+    const el = tc.ele(kind, problem);
+    if (details) el.txt(xmlSafeText(details));
+  } else if (kind === 'skipped') {
+    tc.ele('skipped', { message: xmlSafeLine(check.reason) });
+  }
+
+  const out = outputs?.get(check.id);
+  const systemOut = [passNote(check), out?.stdoutTail ? tail(out.stdoutTail) : undefined]
+    .filter((part): part is string => part !== undefined && part !== '')
+    .join('\n\n');
+  if (systemOut) tc.ele('system-out').txt(xmlSafeText(systemOut));
+  if (out?.stderrTail) tc.ele('system-err').txt(xmlSafeText(tail(out.stderrTail)));
+}
+
+/**
+ * Renders a run as JUnit XML. Pure: the caller writes the file.
+ * `outputs` optionally adds each check's captured output tail as <system-out>/<system-err>.
+ */
+export function renderJunit(report: Report, outputs?: CheckOutputs): string {
+  const counts = { tests: report.checks.length, failures: 0, errors: 0, skipped: 0 };
+  for (const check of report.checks) {
+    const kind = CASE_KIND[check.status];
+    if (kind === 'failure') counts.failures += 1;
+    else if (kind === 'error') counts.errors += 1;
+    else if (kind === 'skipped') counts.skipped += 1;
+  }
+  const time = junitSeconds(report.durationMs);
+  // Replacement as a second line of defence: the builder would otherwise emit invalid characters silently.
+  const doc = create({ version: '1.0', encoding: 'UTF-8', invalidCharReplacement: '\uFFFD' });
+  // The schema allows no `skipped` attribute on <testsuites>; it is on <testsuite> only.
+  const root = doc.ele('testsuites', {
+    name: 'gate',
+    tests: String(counts.tests),
+    failures: String(counts.failures),
+    errors: String(counts.errors),
+    time,
+  });
+  const suite = root.ele('testsuite', {
+    name: xmlSafeLine(report.gate.id),
+    tests: String(counts.tests),
+    failures: String(counts.failures),
+    errors: String(counts.errors),
+    skipped: String(counts.skipped),
+    time,
+    timestamp: xmlSafeLine(report.startedAt),
+  });
+
+  const properties: [string, string][] = [
+    ['runId', report.runId],
+    ['verdict', report.verdict],
+    ['decision', report.decision],
+    ['gateVersion', report.provenance.gateVersion],
+  ];
+  if (report.provenance.gitCommit) properties.push(['gitCommit', report.provenance.gitCommit]);
+  if (report.partial) properties.push(['partial', 'true']);
+  if (report.injected.length > 0) {
+    properties.push(['injected', report.injected.map((i) => `${i.checkId}:${i.mode}`).join(',')]);
+  }
+  const props = suite.ele('properties');
+  for (const [name, value] of properties) props.ele('property', { name, value: xmlSafeLine(value) });
+
+  for (const check of report.checks) addTestcase(suite, report.gate.id, check, outputs);
+  return doc.end({ prettyPrint: true }) + '\n';
+}

@@ -1,0 +1,232 @@
+/**
+ * closeout.md: the run as a person reads it — decision first, then checks, failures, waivers,
+ * the gate's handover notes and provenance.
+ */
+import { CHECK_STATUSES } from '../model/types.js';
+import type { CheckResult, CheckStatus, Report, WaiverReport } from '../model/types.js';
+import type { CheckOutputs } from './junit.js';
+
+const STATUS_ICON: Record<CheckStatus, string> = {
+  pass: '✅',
+  flaky: '🔁',
+  waived: '🟡',
+  fail: '❌',
+  error: '💥',
+  timeout: '⏱️',
+  interrupted: '⏹️',
+  blocked: '⛔',
+  skipped: '⏭️',
+  'not-run': '⏸️',
+};
+
+/**
+ * Statuses listed under "Failures": every check that did not pass. `waived` is in (the failure is
+ * real, only excused); `skipped` is out (the user filtered it on purpose).
+ */
+const NEEDS_ATTENTION: ReadonlySet<CheckStatus> = new Set([
+  'fail',
+  'error',
+  'timeout',
+  'interrupted',
+  'blocked',
+  'not-run',
+  'waived',
+]);
+
+const WAIVER_ORDER: WaiverReport['state'][] = ['applied', 'unused', 'expired'];
+const MAX_TAIL_CHARS = 8192;
+
+const ANSI_CSI = /\u001b\[[0-?]*[ -/]*[@-~]/g;
+// C0 controls except tab and newline, DEL, and lone surrogates (code units: no `u` flag).
+const CONTROL_CHARS =
+  /[\u0000-\u0008\u000B-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function clean(text: string): string {
+  return text.replace(ANSI_CSI, '').replace(/\r\n?/g, '\n').replace(CONTROL_CHARS, '\uFFFD');
+}
+
+/** User text outside code: no raw HTML, no accidental emphasis, links or table breaks. */
+export function escapeText(text: string): string {
+  return clean(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_[\]|~]/g, '\\$&')
+    .replace(/\n/g, '<br>');
+}
+
+function longestBacktickRun(text: string): number {
+  let longest = 0;
+  for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
+  return longest;
+}
+
+/**
+ * An inline code span no backtick in `text` can close. Inside a table cell a pipe still splits
+ * the row (GFM splits cells before parsing code spans), so it is escaped there.
+ */
+export function codeSpan(text: string, inTable = false): string {
+  let content = clean(text).replace(/\n/g, ' ');
+  if (inTable) content = content.replace(/\|/g, '\\|');
+  const ticks = '`'.repeat(longestBacktickRun(content) + 1);
+  // CommonMark strips one space from each end, so padding keeps edge backticks and spaces intact.
+  const pad = /^[` ]|[` ]$/.test(content) ? ' ' : '';
+  return `${ticks}${pad}${content}${pad}${ticks}`;
+}
+
+/** A fenced block that no backtick run in `text` can close: the fence is longer than any run. */
+export function codeFence(text: string, info = ''): string {
+  const content = clean(text).replace(/\n$/, '');
+  const fence = '`'.repeat(Math.max(3, longestBacktickRun(content) + 1));
+  return `${fence}${info}\n${content}\n${fence}`;
+}
+
+/** `850 ms`, `12.3 s`, `2 min 5 s`. */
+export function formatDuration(ms: number): string {
+  const safe = Number.isFinite(ms) && ms > 0 ? ms : 0;
+  if (safe < 1000) return `${Math.round(safe)} ms`;
+  if (safe < 60_000) return `${(safe / 1000).toFixed(1)} s`;
+  const totalSeconds = Math.round(safe / 1000);
+  return `${Math.floor(totalSeconds / 60)} min ${totalSeconds % 60} s`;
+}
+
+function tail(text: string): string {
+  return text.length > MAX_TAIL_CHARS ? text.slice(-MAX_TAIL_CHARS) : text;
+}
+
+/** Escaped text on one line; a trailing `#` run would otherwise read as an ATX closing sequence. */
+function headingText(text: string): string {
+  return escapeText(text).replace(/<br>/g, ' ').replace(/#+$/, (run) => `\\${run}`);
+}
+
+function banner(report: Report): string {
+  const name = headingText(report.gate.title ?? report.gate.id);
+  const decision = report.decision === 'GO' ? '✅ GO' : '❌ NO-GO';
+  const aborted = report.verdict === 'aborted' ? ' (aborted)' : '';
+  return `# ${decision}${aborted} — ${name}`;
+}
+
+function runLine(report: Report): string {
+  return [
+    `Run ${codeSpan(report.runId)}`,
+    `started ${escapeText(report.startedAt)}`,
+    `finished ${escapeText(report.finishedAt)}`,
+    `took ${formatDuration(report.durationMs)}`,
+    `exit code ${report.exitCode}`,
+  ].join(' · ');
+}
+
+function notices(report: Report): string[] {
+  const out: string[] = [];
+  if (report.verdict === 'aborted') {
+    out.push('> ⚠️ **Aborted** — the run was interrupted; checks that had not finished are not judged.');
+  }
+  if (report.partial || report.requiredNotRun.length > 0) {
+    const names = report.requiredNotRun.map((id) => codeSpan(id)).join(', ') || 'none';
+    out.push(`> ⚠️ **Partial run** — required checks not run: ${names}.`);
+  }
+  if (report.injected.length > 0) {
+    const names = report.injected.map((i) => `${codeSpan(i.checkId)} (${i.mode})`).join(', ');
+    out.push(`> 💉 **Failure injection** — ${names}. A run with an injection is never GO.`);
+  }
+  return out;
+}
+
+function summaryLine(report: Report): string {
+  const parts = CHECK_STATUSES.filter((s) => (report.summary.counts[s] ?? 0) > 0).map(
+    (s) => `${report.summary.counts[s]} ${s}`,
+  );
+  const counts = parts.length > 0 ? `: ${parts.join(', ')}` : '';
+  const noun = report.summary.total === 1 ? 'check' : 'checks';
+  return `**${report.summary.total} ${noun}**${counts} · required not passing: ${report.summary.requiredFailTotal}`;
+}
+
+function checksTable(checks: CheckResult[]): string[] {
+  const rows = checks.map((c) => {
+    const status = `${STATUS_ICON[c.status]} ${c.status}${c.injected ? ' 💉' : ''}`;
+    const cells = [
+      codeSpan(c.id, true),
+      escapeText(c.title ?? ''),
+      status,
+      c.required ? 'yes' : 'no',
+      String(c.attempts),
+      formatDuration(c.durationMs),
+      escapeText(c.reason),
+    ];
+    return `| ${cells.join(' | ')} |`;
+  });
+  return [
+    '| Check | Title | Status | Required | Attempts | Duration | Reason |',
+    '|---|---|---|---|---:|---:|---|',
+    ...rows,
+  ];
+}
+
+function failureBlock(check: CheckResult, outputs?: CheckOutputs): string[] {
+  const title = check.title ? ` — ${headingText(check.title)}` : '';
+  const lines = [`### ${STATUS_ICON[check.status]} ${codeSpan(check.id)}${title}`, ''];
+  const was = check.waivedStatus ? ` (was ${check.waivedStatus})` : '';
+  const ended: string[] = [`**${check.status}**${was}${check.required ? '' : ' (optional)'}`];
+  if (check.exitCode !== null) ended.push(`exit code ${check.exitCode}`);
+  if (check.signal !== null) ended.push(`signal ${escapeText(check.signal)}`);
+  if (check.attempts > 1) ended.push(`${check.attempts} attempts`);
+  lines.push(`${ended.join(' · ')} — ${escapeText(check.reason)}`, '');
+  if (check.waiver) {
+    const owner = check.waiver.owner ? `, owner ${escapeText(check.waiver.owner)}` : '';
+    lines.push(`Waiver: ${escapeText(check.waiver.reason)}${owner}, expires ${escapeText(check.waiver.expires)}`, '');
+  }
+
+  const failed = check.assertions.filter((a) => !a.ok);
+  const notes = check.notes.map((n) => `- ${escapeText(n)}`);
+  if (failed.length > 0 || notes.length > 0) {
+    lines.push(...failed.map((a) => `- ${codeSpan(a.message)}`), ...notes, '');
+  }
+  const out = outputs?.get(check.id);
+  for (const [label, text] of [['stdout', out?.stdoutTail], ['stderr', out?.stderrTail]] as const) {
+    if (!text) continue;
+    lines.push(`${label} (tail):`, '', codeFence(tail(text), 'text'), '');
+  }
+  return lines;
+}
+
+function waiversTable(waivers: WaiverReport[]): string[] {
+  const sorted = [...waivers].sort((a, b) => WAIVER_ORDER.indexOf(a.state) - WAIVER_ORDER.indexOf(b.state));
+  return [
+    '| Check | State | Reason | Owner | Expires |',
+    '|---|---|---|---|---|',
+    ...sorted.map(
+      (w) =>
+        `| ${codeSpan(w.check, true)} | ${w.state} | ${escapeText(w.reason)} | ${escapeText(w.owner ?? '')} | ${escapeText(w.expires)} |`,
+    ),
+  ];
+}
+
+function footer(report: Report): string {
+  const p = report.provenance;
+  const parts = [`gate ${escapeText(p.gateVersion)}`];
+  if (p.gitCommit) parts.push(`git commit ${codeSpan(p.gitCommit)}`);
+  parts.push(`gate file ${codeSpan(report.gate.file)} sha256 ${codeSpan(p.gateFileSha256)}`);
+  parts.push(`node ${escapeText(p.node)} on ${escapeText(p.platform)}`);
+  return parts.join(' · ');
+}
+
+/**
+ * Renders a run as Markdown. Pure: the caller writes the file.
+ * `outputs` optionally adds each failing check's captured output tail in a code fence.
+ */
+export function renderMarkdown(report: Report, outputs?: CheckOutputs): string {
+  const lines: string[] = [banner(report), '', runLine(report), ''];
+  const warn = notices(report);
+  if (warn.length > 0) lines.push(warn.join('\n>\n'), '');
+  lines.push(summaryLine(report), '', '## Checks', '', ...checksTable(report.checks), '');
+
+  const failing = report.checks.filter((c) => NEEDS_ATTENTION.has(c.status));
+  if (failing.length > 0) {
+    lines.push('## Failures', '');
+    for (const check of failing) lines.push(...failureBlock(check, outputs));
+  }
+  if (report.waivers.length > 0) lines.push('## Waivers', '', ...waiversTable(report.waivers), '');
+  if (report.handover) lines.push('## Handover', '', report.handover.replace(/^\s*\n|\s+$/g, ''), '');
+  lines.push('---', '', footer(report), '');
+  return lines.join('\n');
+}

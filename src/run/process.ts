@@ -1,0 +1,168 @@
+/**
+ * The one module that starts child processes. It alone imports execa, and it
+ * maps every way a process can end into gate's own `ProcessEnd`; no library
+ * error escapes it.
+ *
+ * Why it is shaped this way:
+ * - Each check runs in its own process group (`detached: true` is setsid on
+ *   POSIX), so a timeout or an interruption can end the whole tree with
+ *   `kill(-pgid)`, grandchildren included.
+ * - stdout and stderr go straight to files through inherited descriptors, not
+ *   pipes: the parent never buffers output (a 200 MB flood costs no memory), a
+ *   grandchild that keeps the descriptor open cannot hang the run, and the
+ *   result comes from the check's own exit.
+ * - Checks get no stdin (`ignore`), so a check that reads it sees EOF at once.
+ */
+import { closeSync, openSync, fstatSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import type { ProcessEnd, SignalSent } from '../model/types.js';
+
+export interface ProcessRequest {
+  /** argv without a shell, or one command line when `shell` is true. */
+  run: string[] | string;
+  shell: boolean;
+  cwd: string;
+  /** The complete environment of the child (nothing else is inherited). */
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** Between TERM and KILL. */
+  killGraceMs: number;
+  stdoutPath: string;
+  stderrPath: string;
+  /** Aborting ends the process group as an interruption. */
+  abort?: AbortSignal;
+  /** How long a leaked process group gets after TERM before KILL. */
+  leakGraceMs?: number;
+}
+
+export interface ProcessResult {
+  end: ProcessEnd;
+  durationMs: number;
+  signalsSent: SignalSent[];
+  leakedProcesses: boolean;
+  stdoutBytes: number;
+  stderrBytes: number;
+}
+
+const DEFAULT_LEAK_GRACE_MS = 500;
+
+/**
+ * execa hands a descriptor number straight to child_process.spawn, which gives
+ * the child that open file as its stdout/stderr; execa's types only name 1 and 2.
+ */
+const descriptor = (fd: number) => fd as 1;
+
+/** Sends a signal to a whole process group; false when the group is gone. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Ends a process group: TERM, then KILL once `graceMs` has passed with members still alive. */
+async function endGroup(pgid: number, graceMs: number, record: (signal: string) => void): Promise<void> {
+  if (!signalGroup(pgid, 'SIGTERM')) return;
+  record('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    await sleep(20);
+    if (!signalGroup(pgid, 0)) return;
+  }
+  if (signalGroup(pgid, 'SIGKILL')) record('SIGKILL');
+}
+
+export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
+  const outFd = openSync(req.stdoutPath, 'w');
+  const errFd = openSync(req.stderrPath, 'w');
+  const started = performance.now();
+  const signalsSent: SignalSent[] = [];
+  const record = (signal: string) => signalsSent.push({ signal, atMs: Math.round(performance.now() - started) });
+  const sizes = () => ({ stdoutBytes: fstatSync(outFd).size, stderrBytes: fstatSync(errFd).size });
+
+  const [file, args] = typeof req.run === 'string' ? [req.run, []] : [req.run[0] ?? '', req.run.slice(1)];
+  let subprocess;
+  try {
+    subprocess = execa(file, args, {
+      cwd: req.cwd,
+      env: req.env,
+      extendEnv: false,
+      shell: req.shell,
+      stdin: 'ignore',
+      stdout: descriptor(outFd),
+      stderr: descriptor(errFd),
+      detached: true,
+      cleanup: false,
+      reject: false,
+      buffer: false,
+      windowsHide: true,
+    });
+  } catch (error) {
+    // execa validates its options synchronously; treat anything it throws as not startable.
+    const result = notStarted(error, started, signalsSent, sizes());
+    closeSync(outFd);
+    closeSync(errFd);
+    return result;
+  }
+  const pgid = subprocess.pid;
+
+  let stopping: 'timed-out' | 'interrupted' | undefined;
+  let stopDone: Promise<void> | undefined;
+  const stop = (why: 'timed-out' | 'interrupted') => {
+    if (stopping || pgid === undefined) return;
+    stopping = why;
+    stopDone = endGroup(pgid, req.killGraceMs, record);
+  };
+  const timer = setTimeout(() => stop('timed-out'), req.timeoutMs);
+  const onAbort = () => stop('interrupted');
+  if (req.abort?.aborted) onAbort();
+  else req.abort?.addEventListener('abort', onAbort, { once: true });
+
+  const result = await subprocess;
+  clearTimeout(timer);
+  req.abort?.removeEventListener('abort', onAbort);
+  await stopDone;
+
+  // The check has exited; anything left in its group leaked (a grandchild, a
+  // daemon it forgot). End it so no process outlives the run, and say so.
+  let leakedProcesses = false;
+  if (pgid !== undefined && signalGroup(pgid, 0)) {
+    leakedProcesses = true;
+    await endGroup(pgid, req.leakGraceMs ?? DEFAULT_LEAK_GRACE_MS, record);
+  }
+  const durationMs = Math.round(performance.now() - started);
+  const out = sizes();
+  closeSync(outFd);
+  closeSync(errFd);
+
+  if (pgid === undefined || (result.failed && result.code && result.exitCode === undefined && !result.signal)) {
+    return notStarted(result, started, signalsSent, out);
+  }
+  let end: ProcessEnd;
+  if (stopping === 'interrupted') end = { kind: 'interrupted' };
+  else if (stopping === 'timed-out') end = { kind: 'timed-out', signal: result.signal, exitCode: result.exitCode };
+  else if (result.signal) end = { kind: 'signaled', signal: result.signal };
+  else end = { kind: 'exited', exitCode: result.exitCode ?? 0 };
+  return { end, durationMs, signalsSent, leakedProcesses, ...out };
+}
+
+function notStarted(
+  error: unknown,
+  started: number,
+  signalsSent: SignalSent[],
+  sizes: { stdoutBytes: number; stderrBytes: number },
+): ProcessResult {
+  const e = error as { code?: unknown; originalMessage?: unknown; message?: unknown };
+  const errno = typeof e.code === 'string' ? e.code : 'ESPAWN';
+  const raw = typeof e.originalMessage === 'string' ? e.originalMessage : String(e.message ?? error);
+  return {
+    end: { kind: 'not-started', errno, message: raw.split('\n')[0] ?? raw },
+    durationMs: Math.round(performance.now() - started),
+    signalsSent,
+    leakedProcesses: false,
+    ...sizes,
+  };
+}

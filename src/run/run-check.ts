@@ -1,0 +1,165 @@
+/**
+ * One check from first attempt to last: its environment, its injection, its
+ * attempts with retries, and the judged result (before any waiver).
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { judgeAttempt, type Judgement } from '../judge/judge.js';
+import { describeReason } from '../judge/reasons.js';
+import type { AttemptOutcome, Check, CheckResult, InjectMode } from '../model/types.js';
+import { runProcess } from './process.js';
+import { decideRetry } from './retry.js';
+
+export interface RunContext {
+  runId: string;
+  projectRoot: string;
+  workDir: string;
+  reportDir: string;
+  /** Where raw output of attempts is kept until the report is written. */
+  scratchDir: string;
+  envFilePath?: string;
+  /** The environment gate itself runs in. */
+  baseEnv: Record<string, string | undefined>;
+  gateEnv: Record<string, string>;
+  abort: AbortSignal;
+  random?: () => number;
+}
+
+export interface CheckRun {
+  result: CheckResult;
+  /** The last attempt's raw output files (for the report). */
+  outcome?: AttemptOutcome;
+}
+
+/** Stand-ins for the injection modes that replace the check's process. */
+const STAND_INS: Record<Exclude<InjectMode, 'declared'>, string> = {
+  exit: 'process.stderr.write("gate: injected exit\\n"); process.exit(1)',
+  timeout: 'process.stderr.write("gate: injected hang\\n"); setInterval(() => {}, 1 << 30)',
+  'bad-json': 'process.stdout.write("{\\"injected\\": tru\\n")',
+  // SIGKILL: a signal no runtime can catch, so the stand-in always dies by it.
+  crash: 'process.kill(process.pid, "SIGKILL")',
+};
+
+export function commandLine(check: Check): string {
+  return typeof check.run === 'string' ? check.run : check.run.join(' ');
+}
+
+function processSpec(check: Check, mode: InjectMode | undefined): { run: string[] | string; shell: boolean } {
+  if (mode && mode !== 'declared') return { run: [process.execPath, '-e', STAND_INS[mode]], shell: false };
+  const extra = mode === 'declared' ? (check.injectFail?.args ?? []) : [];
+  if (typeof check.run === 'string') return { run: [check.run, ...extra.map(shellQuote)].join(' '), shell: true };
+  return { run: [...check.run, ...extra], shell: check.shell };
+}
+
+const shellQuote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+
+function childEnv(check: Check, ctx: RunContext, mode: InjectMode | undefined, checkWorkDir: string, evidenceFile: string) {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ctx.baseEnv)) if (v !== undefined) env[k] = v;
+  Object.assign(env, ctx.gateEnv, check.env);
+  if (mode === 'declared') Object.assign(env, check.injectFail?.env ?? {});
+  // gate's own variables come last: a gate file cannot override them.
+  for (const k of Object.keys(env)) if (k.startsWith('GATE_')) delete env[k];
+  env.GATE_RUN_ID = ctx.runId;
+  env.GATE_CHECK_ID = check.id;
+  env.GATE_WORK_DIR = checkWorkDir;
+  env.GATE_REPORT_DIR = ctx.reportDir;
+  env.GATE_EVIDENCE_FILE = evidenceFile;
+  if (ctx.envFilePath) env.GATE_ENV_FILE = ctx.envFilePath;
+  if (mode) env.GATE_INJECT_FAIL = '1';
+  return env;
+}
+
+export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: RunContext): Promise<CheckRun> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const checkWorkDir = path.join(ctx.workDir, check.id);
+  // Its own empty folder, kept across its attempts (a retry may need what the last one left).
+  await rm(checkWorkDir, { recursive: true, force: true });
+  await mkdir(checkWorkDir, { recursive: true });
+  const spec = processSpec(check, mode);
+
+  let attempt = 0;
+  let judgement: Judgement;
+  let outcome: AttemptOutcome;
+  const failures: string[] = [];
+  for (;;) {
+    attempt += 1;
+    const base = path.join(ctx.scratchDir, `${check.id}.${attempt}`);
+    const evidenceFile = `${base}.evidence.json`;
+    const attemptStart = new Date().toISOString();
+    const proc = await runProcess({
+      ...spec,
+      cwd: check.cwd,
+      env: childEnv(check, ctx, mode, checkWorkDir, evidenceFile),
+      timeoutMs: check.timeoutMs,
+      killGraceMs: check.killGraceMs,
+      stdoutPath: `${base}.stdout`,
+      stderrPath: `${base}.stderr`,
+      abort: ctx.abort,
+    });
+    outcome = {
+      attempt,
+      startedAt: attemptStart,
+      durationMs: proc.durationMs,
+      end: proc.end,
+      stdout: { path: `${base}.stdout`, bytes: proc.stdoutBytes },
+      stderr: { path: `${base}.stderr`, bytes: proc.stderrBytes },
+      signalsSent: proc.signalsSent,
+      leakedProcesses: proc.leakedProcesses,
+    };
+    judgement = await judgeAttempt({ check, outcome, evidenceFile, projectRoot: ctx.projectRoot, command: commandLine(check) });
+    if (judgement.status === 'pass') break;
+    failures.push(`attempt ${attempt}: ${judgement.status}: ${describeReason(judgement.detail)}`);
+    const next = decideRetry(
+      { attempt, retries: check.retries, retryDelayMs: check.retryDelayMs, reasonCode: judgement.detail.code, injected: mode !== undefined },
+      ctx.random,
+    );
+    if (!next.retry || ctx.abort.aborted) break;
+    await sleep(next.delayMs, undefined, { signal: ctx.abort }).catch(() => undefined);
+    if (ctx.abort.aborted) break;
+  }
+
+  let status: CheckResult['status'] = judgement.status;
+  let detail = judgement.detail;
+  if (status === 'pass' && attempt > 1) {
+    status = 'flaky';
+    detail = { code: 'passed-on-retry', attempts: attempt };
+  }
+  const notes = [...judgement.notes];
+  if (attempt > 1) notes.push(...failures);
+  // A drill must turn the gate red; a check that passes anyway has not shown its fail path.
+  if (mode && (status === 'pass' || status === 'flaky')) {
+    status = 'fail';
+    detail = { code: 'injection-not-detected' };
+    notes.push(`the check passed although --inject-fail ${check.id}${mode === 'declared' ? '' : `:${mode}`} was set`);
+  }
+  const end = outcome.end;
+  return {
+    outcome,
+    result: {
+      id: check.id,
+      title: check.title,
+      priority: check.priority,
+      owner: check.owner,
+      required: check.required,
+      status,
+      reasonCode: detail.code,
+      reason: describeReason(detail),
+      attempts: attempt,
+      durationMs: Math.round(performance.now() - started),
+      exitCode: end.kind === 'exited' ? end.exitCode : end.kind === 'timed-out' ? (end.exitCode ?? null) : null,
+      signal: end.kind === 'signaled' ? end.signal : end.kind === 'timed-out' ? (end.signal ?? null) : null,
+      assertions: judgement.assertions,
+      injected: mode !== undefined,
+      injectMode: mode,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      evidence: judgement.evidence,
+      signalsSent: outcome.signalsSent,
+      leakedProcesses: outcome.leakedProcesses,
+      notes,
+    },
+  };
+}

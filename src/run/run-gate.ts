@@ -1,0 +1,184 @@
+/**
+ * One gate, run end to end: prepare the dirs, run the plan, decide, write the
+ * report. Returns the report; the caller turns it into an exit code.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { applyWaiver, decideVerdict, reportWaivers, summarize } from '../judge/decide.js';
+import type { createRunLog as CreateRunLog } from '../log/run-log.js';
+import type { Progress } from '../log/progress.js';
+import type { AttemptOutcome, CheckResult, Gate, Report } from '../model/types.js';
+import type { Plan } from '../plan/plan.js';
+import { keepOutput } from '../report/capture.js';
+import { renderJson } from '../report/json.js';
+import { renderJunit } from '../report/junit.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { writeReportFiles, type ReportFile } from '../report/write.js';
+import { readGitCommit } from './git.js';
+import { runCheck, type RunContext } from './run-check.js';
+import { runSchedule } from './scheduler.js';
+
+declare const __GATE_VERSION__: string;
+export const GATE_VERSION = typeof __GATE_VERSION__ === 'string' ? __GATE_VERSION__ : '0.0.0-dev';
+
+const WORK_DIR_MARKER = '.gate-work-dir';
+
+export interface RunGateOptions {
+  plan: Plan;
+  workDir: string;
+  reportDir: string;
+  jobs: number;
+  failFast: boolean;
+  env: Record<string, string | undefined>;
+  abort: AbortSignal;
+  progress: Progress;
+  createRunLog: typeof CreateRunLog;
+  now?: () => Date;
+}
+
+export type RunGateResult = { ok: true; report: Report } | { ok: false; message: string };
+
+export function newRunId(now: Date): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+/** gate empties only folders it made: a work dir it did not make must be empty to be taken over. */
+async function prepareWorkDir(dir: string): Promise<string | undefined> {
+  const entries = await readdir(dir).catch(() => undefined);
+  if (entries && entries.length > 0 && !entries.includes(WORK_DIR_MARKER)) {
+    return `work dir ${dir} exists, is not empty and was not made by gate; gate only empties folders it made (choose another --work-dir)`;
+  }
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, WORK_DIR_MARKER), 'This folder is gate\'s scratch space; gate empties it on every run.\n');
+  return undefined;
+}
+
+/** The same bytes on every run: sorted keys, one `KEY=value` a line, JSON-quoted when needed. */
+export function renderEnvFile(values: Record<string, string>): string {
+  return Object.keys(values)
+    .sort()
+    .map((k) => {
+      const v = values[k] ?? '';
+      return `${k}=${/^[\w@%+=:,./-]*$/.test(v) ? v : JSON.stringify(v)}\n`;
+    })
+    .join('');
+}
+
+export async function runGate(gate: Gate, options: RunGateOptions): Promise<RunGateResult> {
+  const { plan } = options;
+  const now = options.now ?? (() => new Date());
+  const started = now();
+  const startedMs = performance.now();
+  const runId = newRunId(started);
+
+  const workProblem = await prepareWorkDir(options.workDir).catch((e: NodeJS.ErrnoException) => `work dir ${options.workDir} is not writable: ${e.code ?? e.message}`);
+  if (workProblem) return { ok: false, message: workProblem };
+  let envFilePath: string | undefined;
+  if (gate.envFile) {
+    envFilePath = path.join(options.workDir, gate.envFile.path);
+    await mkdir(path.dirname(envFilePath), { recursive: true });
+    await writeFile(envFilePath, renderEnvFile(gate.envFile.values));
+  }
+
+  const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'gate-run-'));
+  try {
+    const log = options.createRunLog(path.join(scratchDir, 'run.log'), runId);
+    log.info({ gate: gate.id, file: gate.displayFile, sha256: gate.sha256, jobs: options.jobs, injected: [...plan.injections] }, 'run started');
+    const ctx: RunContext = {
+      runId,
+      projectRoot: gate.projectRoot,
+      workDir: options.workDir,
+      reportDir: options.reportDir,
+      scratchDir,
+      envFilePath,
+      baseEnv: options.env,
+      gateEnv: gate.env,
+      abort: options.abort,
+    };
+    const outcomes = new Map<string, AttemptOutcome>();
+    const byId = new Map(gate.checks.map((c) => [c.id, c]));
+    options.progress.runStarted(gate.id, plan.selected.size, options.jobs);
+    const results = await runSchedule(plan, {
+      jobs: options.jobs,
+      failFast: options.failFast,
+      abort: options.abort,
+      onStart: (id) => {
+        log.info({ check: id }, 'check started');
+        options.progress.checkStarted(id);
+      },
+      runOne: async (id) => {
+        const run = await runCheck(byId.get(id)!, plan.injections.get(id), ctx);
+        if (run.outcome) outcomes.set(id, run.outcome);
+        return run.result;
+      },
+      finalize: (result) => applyWaiver(result, gate.waivers, now()),
+      onResult: (result) => {
+        log.info({ check: result.id, status: result.status, reason: result.reason, attempts: result.attempts, durationMs: result.durationMs, exitCode: result.exitCode, signalsSent: result.signalsSent }, 'check finished');
+        options.progress.checkFinished(result);
+      },
+    });
+
+    const checks: CheckResult[] = gate.checks.map((c) => results.get(c.id)!);
+    const outputs = new Map<string, { stdoutTail?: string; stderrTail?: string }>();
+    const files: ReportFile[] = [];
+    for (const result of checks) {
+      const outcome = outcomes.get(result.id);
+      if (!outcome) continue;
+      const tails: { stdoutTail?: string; stderrTail?: string } = {};
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const kept = await keepOutput(outcome[stream].path, outcome[stream].bytes);
+        const name = `checks/${result.id}.${stream}.txt`;
+        files.push({ name, content: kept.text });
+        result[stream] = { file: name, bytes: kept.bytes, sha256: kept.sha256, truncated: kept.truncated };
+        tails[`${stream}Tail`] = kept.tail;
+      }
+      outputs.set(result.id, tails);
+    }
+
+    const finishedAt = now();
+    const summary = summarize(checks);
+    const verdict = decideVerdict(summary, { interrupted: options.abort.aborted, injected: plan.injections.size > 0 });
+    const report: Report = {
+      schemaVersion: 1,
+      gate: { id: gate.id, title: gate.title, file: gate.displayFile, sha256: gate.sha256 },
+      runId,
+      startedAt: started.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs: Math.round(performance.now() - startedMs),
+      verdict,
+      decision: verdict === 'pass' ? 'GO' : 'NO-GO',
+      exitCode: verdict === 'pass' ? 0 : verdict === 'fail' ? 3 : 130,
+      partial: plan.partial,
+      requiredNotRun: plan.requiredNotRun,
+      summary,
+      injected: [...plan.injections].map(([checkId, mode]) => ({ checkId, mode })),
+      checks,
+      waivers: reportWaivers(gate.waivers, checks, finishedAt),
+      handover: gate.handover,
+      provenance: {
+        gateVersion: GATE_VERSION,
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+        gitCommit: await readGitCommit(gate.projectRoot),
+        gateFileSha256: gate.sha256,
+      },
+      workDir: options.workDir,
+      reportDir: options.reportDir,
+    };
+    log.info({ verdict, decision: report.decision, summary }, 'run finished');
+    log.flush();
+    // closeout.json goes last: once it is there, the rest of the run's files are too.
+    files.push(
+      { name: 'run.log', content: await readFile(path.join(scratchDir, 'run.log'), 'utf8') },
+      { name: 'junit.xml', content: renderJunit(report, outputs) },
+      { name: 'closeout.md', content: renderMarkdown(report, outputs) },
+      { name: 'closeout.json', content: renderJson(report) },
+    );
+    await writeReportFiles(options.reportDir, files);
+    return { ok: true, report };
+  } finally {
+    await rm(scratchDir, { recursive: true, force: true });
+  }
+}

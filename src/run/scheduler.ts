@@ -1,0 +1,143 @@
+/**
+ * The worker pool: runs a plan as a dependency graph, up to `jobs` at once.
+ * The ready queue is ordered by the longest remaining chain to a sink, then by
+ * file order, so the schedule is stable and the critical path starts first.
+ */
+import type { CheckResult, CheckStatus } from '../model/types.js';
+import type { Plan } from '../plan/plan.js';
+import { describeReason, type ReasonDetail } from '../judge/reasons.js';
+
+export interface ScheduleOptions {
+  jobs: number;
+  failFast: boolean;
+  abort: AbortSignal;
+  /** Runs one check to its judged result. */
+  runOne: (id: string) => Promise<CheckResult>;
+  /** Applied to every result before dependents see it (waivers). */
+  finalize?: (result: CheckResult) => CheckResult;
+  /** Told of every check's final result, in the order they end. */
+  onResult?: (result: CheckResult) => void;
+  onStart?: (id: string) => void;
+}
+
+/** Statuses that let a dependent run. */
+const SATISFIES: ReadonlySet<CheckStatus> = new Set<CheckStatus>(['pass', 'flaky', 'waived', 'skipped']);
+/** Statuses that mean the check never got to run its own judgement. */
+const NOT_JUDGED: ReadonlySet<CheckStatus> = new Set<CheckStatus>(['blocked', 'interrupted', 'not-run']);
+
+export async function runSchedule(plan: Plan, options: ScheduleOptions): Promise<Map<string, CheckResult>> {
+  const byId = new Map(plan.checks.map((c) => [c.id, c]));
+  const results = new Map<string, CheckResult>();
+  const waiting = new Map<string, number>();
+  const ready: string[] = [];
+  let running = 0;
+  let stopStarting: 'fail-fast' | 'interrupted' | undefined;
+
+  const finish = (raw: CheckResult) => {
+    const result = options.finalize ? options.finalize(raw) : raw;
+    results.set(result.id, result);
+    options.onResult?.(result);
+  };
+  const unstarted = (id: string, detail: ReasonDetail, status: CheckStatus) => {
+    const check = byId.get(id)!;
+    finish(stub(check.id, check.title, check.required, status, detail));
+  };
+  // An advisory check never blocks anything by failing; a blocked one passes its block on.
+  const satisfies = (r: CheckResult) => SATISFIES.has(r.status) || (!r.required && !NOT_JUDGED.has(r.status));
+
+  const settle = (id: string) => {
+    const result = results.get(id)!;
+    if (!satisfies(result)) {
+      const chain = [id, ...(result.blockedBy ?? [])];
+      const root = results.get(chain[chain.length - 1]!)!;
+      for (const next of plan.dependents.get(id) ?? []) {
+        if (results.has(next) || !waiting.has(next)) continue;
+        waiting.delete(next);
+        const check = byId.get(next)!;
+        const blocked = stub(next, check.title, check.required, 'blocked', { code: 'blocked', chain, rootStatus: root.status });
+        blocked.blockedBy = chain;
+        finish(blocked);
+        settle(next);
+      }
+      if (options.failFast && result.required && !stopStarting) stopStarting = 'fail-fast';
+      return;
+    }
+    for (const next of plan.dependents.get(id) ?? []) {
+      const left = waiting.get(next);
+      if (left === undefined) continue;
+      if (left <= 1) {
+        waiting.delete(next);
+        ready.push(next);
+      } else waiting.set(next, left - 1);
+    }
+  };
+
+  for (const check of plan.checks) {
+    if (plan.skipped.has(check.id)) continue;
+    // Filtered-out dependencies count as satisfied: they were left out on purpose.
+    const deps = check.dependsOn.filter((d) => !plan.skipped.has(d)).length;
+    if (deps === 0) ready.push(check.id);
+    else waiting.set(check.id, deps);
+  }
+  for (const check of plan.checks) {
+    if (plan.skipped.has(check.id)) finish(stub(check.id, check.title, check.required, 'skipped', { code: 'filtered' }));
+  }
+
+  const order = (a: string, b: string) =>
+    (plan.rank.get(b) ?? 0) - (plan.rank.get(a) ?? 0) || byId.get(a)!.index - byId.get(b)!.index;
+
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      if (options.abort.aborted && !stopStarting) stopStarting = 'interrupted';
+      ready.sort(order);
+      while (!stopStarting && running < options.jobs && ready.length > 0) {
+        const id = ready.shift()!;
+        running += 1;
+        options.onStart?.(id);
+        options
+          .runOne(id)
+          .catch((error: unknown) => internalError(byId.get(id)!, error))
+          .then((result) => {
+            running -= 1;
+            finish(result);
+            settle(id);
+            pump();
+          });
+      }
+      if (running === 0 && (stopStarting || ready.length === 0)) {
+        const detail: ReasonDetail = stopStarting === 'interrupted' ? { code: 'interrupted', started: false } : { code: 'fail-fast' };
+        for (const id of [...ready, ...waiting.keys()]) if (!results.has(id)) unstarted(id, detail, 'not-run');
+        resolve();
+      }
+    };
+    options.abort.addEventListener('abort', pump, { once: true });
+    pump();
+  });
+  return results;
+}
+
+function stub(id: string, title: string | undefined, required: boolean, status: CheckStatus, detail: ReasonDetail): CheckResult {
+  return {
+    id,
+    title,
+    required,
+    status,
+    reasonCode: detail.code,
+    reason: describeReason(detail),
+    attempts: 0,
+    durationMs: 0,
+    exitCode: null,
+    signal: null,
+    assertions: [],
+    injected: false,
+    evidence: [],
+    signalsSent: [],
+    leakedProcesses: false,
+    notes: [],
+  };
+}
+
+function internalError(check: { id: string; title?: string; required: boolean }, error: unknown): CheckResult {
+  const message = error instanceof Error ? error.message : String(error);
+  return stub(check.id, check.title, check.required, 'error', { code: 'internal-error', message });
+}

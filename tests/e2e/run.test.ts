@@ -1,0 +1,313 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { alive, byId, fixture, gate, makeProject, survivors } from './harness.js';
+
+const check = (id: string, run: string[] | string, extra: object = {}) => ({ id, run, ...extra });
+
+describe('gate run: statuses, reasons, exit codes', () => {
+  it('passes a gate whose checks pass: exit 0, GO, report files written', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('pass.mjs'), { expect: ['ok == true', 'n >= 1'] })] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(r.code).toBe(0);
+    const report = p.report('g');
+    expect(report).toMatchObject({ schemaVersion: 1, verdict: 'pass', decision: 'GO', exitCode: 0 });
+    expect(byId(report, 'a')).toMatchObject({ status: 'pass', attempts: 1, exitCode: 0, injected: false });
+    expect(byId(report, 'a').assertions).toEqual([
+      { expr: 'ok == true', ok: true, message: 'ok == true: found true' },
+      { expr: 'n >= 1', ok: true, message: 'n >= 1: found 1' },
+    ]);
+    for (const f of ['closeout.md', 'junit.xml', 'run.log', 'checks/a.stdout.txt', 'checks/a.stderr.txt']) {
+      expect(existsSync(path.join(p.root, 'reports/g_closeout', f)), f).toBe(true);
+    }
+    expect(p.reportFile('g', 'checks/a.stdout.txt')).toContain('"ok":true');
+    const log = p.reportFile('g', 'run.log').trim().split('\n').map((l) => JSON.parse(l) as { msg: string; runId: string });
+    expect(log.map((l) => l.msg)).toContain('run finished');
+    expect(new Set(log.map((l) => l.runId))).toEqual(new Set([report.runId]));
+    expect(r.stdout).toContain('gate g: GO');
+  });
+
+  it('fails on a false assertion with the message naming what was found: exit 3, NO-GO', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('echo-json.mjs', '{"go_no_go":"no_go"}'), { expect: ['go_no_go == "go"'] })] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.code).toBe(3);
+    const a = byId(p.report('g'), 'a');
+    expect(a.status).toBe('fail');
+    expect(a.reasonCode).toBe('assertion-failed');
+    expect(a.assertions[0]?.message).toBe('go_no_go == "go": found "no_go"');
+    expect(r.stdout).toContain('go_no_go == "go": found "no_go"');
+    expect(p.report('g')).toMatchObject({ verdict: 'fail', decision: 'NO-GO', exitCode: 3 });
+  });
+
+  it('judges a wrong exit code as fail and still evaluates every assertion', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('fail.mjs'), { expect: ['ok == true', 'ok exists'] })] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.code).toBe(3);
+    const a = byId(p.report('g'), 'a');
+    expect(a).toMatchObject({ status: 'fail', reasonCode: 'exit-code', exitCode: 1 });
+    expect(a.assertions.map((x) => x.ok)).toEqual([false, true]);
+  });
+
+  it('accepts the exit codes listed in expectExitCode', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('echo-json.mjs', '{"ok":true}', '4'), { expectExitCode: [0, 4], expect: ['ok == true'] })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+  });
+
+  it('calls invalid JSON an error, not a pass', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('bad-json.mjs'))] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.code).toBe(3);
+    expect(byId(p.report('g'), 'a')).toMatchObject({ status: 'error', reasonCode: 'invalid-json' });
+  });
+
+  it('keeps text output unparsed with output: text', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('text.mjs'), { output: 'text' })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    expect(p.reportFile('g', 'checks/a.stdout.txt').length).toBeGreaterThan(0);
+  });
+
+  it('ends a check that outlives its timeout, whole tree, and calls it timeout', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('ignore-term.mjs'), { timeoutMs: 300, killGraceMs: 300 })] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.code).toBe(3);
+    const a = byId(p.report('g'), 'a');
+    expect(a.status).toBe('timeout');
+    expect(a.reason).toContain('timed out after 300 ms');
+    expect(a.signalsSent.map((s) => s.signal)).toEqual(['SIGTERM', 'SIGKILL']);
+    expect(survivors(p.root)).toEqual([]);
+  });
+
+  it('a grandchild holding stdout open neither hangs the run nor survives it', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('grandchild.mjs'), { expect: ['ok == true'], timeoutMs: 20000 })] });
+    const started = Date.now();
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.code).toBe(0);
+    const a = byId(p.report('g'), 'a');
+    expect(a.status).toBe('pass');
+    expect(a.leakedProcesses).toBe(true);
+    expect(Date.now() - started).toBeLessThan(15000);
+    const pid = Number(readFileSync(path.join(p.root, 'data/state/g_closeout/a/grandchild.pid'), 'utf8'));
+    expect(alive(pid)).toBe(false);
+    expect(survivors(p.root)).toEqual([]);
+  });
+
+  it('retries a flaky check and reports it as flaky, which counts as passing', async () => {
+    const p = makeProject();
+    const counter = path.join(p.root, 'counter');
+    p.gate('g', { checks: [check('a', fixture('flaky.mjs', counter, '2'), { retries: 3, retryDelayMs: 10, expect: ['ok == true'] })] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.code).toBe(0);
+    const a = byId(p.report('g'), 'a');
+    expect(a).toMatchObject({ status: 'flaky', attempts: 3, reasonCode: 'passed-on-retry' });
+    expect(p.report('g').summary.counts.flaky).toBe(1);
+  });
+
+  it('stops retrying after the bound and reports fail', async () => {
+    const p = makeProject();
+    const counter = path.join(p.root, 'counter');
+    p.gate('g', { checks: [check('a', fixture('flaky.mjs', counter, '5'), { retries: 1, retryDelayMs: 10 })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    expect(byId(p.report('g'), 'a')).toMatchObject({ status: 'fail', attempts: 2 });
+    expect(readFileSync(counter, 'utf8').trim()).toBe('2');
+  });
+
+  it('a program that cannot start is an error naming the errno, with no retry', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', ['/definitely/not/here'], { retries: 3, retryDelayMs: 10 })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    const a = byId(p.report('g'), 'a');
+    expect(a).toMatchObject({ status: 'error', reasonCode: 'not-startable', attempts: 1 });
+    expect(a.reason).toContain('ENOENT');
+  });
+
+  it('a crash by signal is an error naming the signal', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('crash.mjs', 'SIGKILL'))] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    expect(byId(p.report('g'), 'a')).toMatchObject({ status: 'error', reasonCode: 'crashed', signal: 'SIGKILL' });
+  });
+});
+
+describe('gate run: the graph', () => {
+  it('blocks dependents with the chain back to the check that did not pass', async () => {
+    const p = makeProject();
+    p.gate('g', {
+      checks: [
+        check('root', fixture('fail.mjs')),
+        check('mid', fixture('pass.mjs'), { dependsOn: ['root'] }),
+        check('leaf', fixture('pass.mjs'), { dependsOn: ['mid'] }),
+        check('free', fixture('pass.mjs')),
+      ],
+    });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    const report = p.report('g');
+    expect(byId(report, 'mid')).toMatchObject({ status: 'blocked', blockedBy: ['root'], attempts: 0 });
+    expect(byId(report, 'leaf')).toMatchObject({ status: 'blocked', blockedBy: ['mid', 'root'] });
+    expect(byId(report, 'leaf').reason).toBe('blocked: dependency did not pass: mid -> root (fail)');
+    expect(byId(report, 'free').status).toBe('pass');
+    expect(report.summary).toMatchObject({ total: 4, requiredFailTotal: 3 });
+  });
+
+  it('an advisory check that fails warns but blocks neither its dependents nor the release', async () => {
+    const p = makeProject();
+    p.gate('g', {
+      checks: [check('lint', fixture('fail.mjs'), { required: false }), check('ship', fixture('pass.mjs'), { dependsOn: ['lint'] })],
+    });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    const report = p.report('g');
+    expect(byId(report, 'lint').status).toBe('fail');
+    expect(byId(report, 'ship').status).toBe('pass');
+    expect(report.summary.requiredFailTotal).toBe(0);
+  });
+
+  it('--fail-fast starts nothing after the first required failure', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('fail.mjs')), check('b', fixture('pass.mjs')), check('c', fixture('pass.mjs'))] });
+    expect((await gate(['run', 'g', '--fail-fast', '-j', '1'], { cwd: p.root })).code).toBe(3);
+    const report = p.report('g');
+    expect(byId(report, 'a').status).toBe('fail');
+    expect(byId(report, 'b')).toMatchObject({ status: 'not-run', reason: 'fail-fast' });
+    expect(byId(report, 'c')).toMatchObject({ status: 'not-run', reason: 'fail-fast' });
+  });
+
+  it('--only and --skip filter checks; a run that leaves required checks out is partial', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('pass.mjs')), check('b', fixture('fail.mjs')), check('c', fixture('pass.mjs'), { dependsOn: ['b'] })] });
+    expect((await gate(['run', 'g', '--skip', 'b'], { cwd: p.root })).code).toBe(0);
+    let report = p.report('g');
+    expect(byId(report, 'b')).toMatchObject({ status: 'skipped' });
+    expect(byId(report, 'c').status).toBe('pass');
+    expect(report).toMatchObject({ partial: true, requiredNotRun: ['b'] });
+    expect((await gate(['run', 'g', '--only', 'a'], { cwd: p.root })).code).toBe(0);
+    report = p.report('g');
+    expect(report.checks.map((c) => c.status)).toEqual(['pass', 'skipped', 'skipped']);
+  });
+
+  it('selecting no check, or an unknown one, is a usage error and runs nothing', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('pass.mjs'))] });
+    const none = await gate(['run', 'g', '--skip', 'a'], { cwd: p.root });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no check');
+    const unknown = await gate(['run', 'g', '--only', 'A'], { cwd: p.root });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('did you mean "a"?');
+    expect(existsSync(path.join(p.root, 'reports/g_closeout/closeout.json'))).toBe(false);
+  });
+});
+
+describe('gate run: waivers', () => {
+  it('an unexpired waiver covers a failure; an expired one covers nothing and is reported', async () => {
+    const p = makeProject();
+    p.gate('g', {
+      checks: [check('a', fixture('fail.mjs')), check('b', fixture('fail.mjs'))],
+      waivers: [
+        { check: 'a', reason: 'known issue', owner: 'ops', expires: '2999-12-31' },
+        { check: 'b', reason: 'old', expires: '2000-01-01' },
+      ],
+    });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    let report = p.report('g');
+    expect(byId(report, 'a')).toMatchObject({ status: 'waived', waivedStatus: 'fail' });
+    expect(byId(report, 'b').status).toBe('fail');
+    expect(report.waivers.map((w) => w.state)).toEqual(['applied', 'expired']);
+
+    p.gate('g', { checks: [check('a', fixture('fail.mjs'))], waivers: [{ check: 'a', reason: 'known', expires: '2999-01-01' }] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    report = p.report('g');
+    expect(report.decision).toBe('GO');
+    expect(report.summary.counts.waived).toBe(1);
+  });
+});
+
+describe('gate run: what a check gets', () => {
+  it('sets the GATE_* variables, its own empty work dir, the env file, and no stdin', async () => {
+    const p = makeProject();
+    p.gate('g', {
+      env: { FROM_GATE: 'g' },
+      envFile: { path: 'cfg/app.env', values: { ZED: 'last', ALPHA: 'first word' } },
+      checks: [check('a', fixture('env-dump.mjs', 'FROM_GATE', 'FROM_CHECK'), { env: { FROM_CHECK: 'c', GATE_RUN_ID: 'spoofed' } })],
+    });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    const report = p.report('g');
+    const seen = JSON.parse(p.reportFile('g', 'checks/a.stdout.txt')) as {
+      env: Record<string, string>;
+      cwd: string;
+      stdinIsTTY: boolean;
+      stdinEOF: boolean;
+      stdinBytes: number;
+      envFile: string;
+      workDir: string[];
+    };
+    const workDir = path.join(p.root, 'data/state/g_closeout');
+    expect(seen.env).toEqual({
+      FROM_GATE: 'g',
+      FROM_CHECK: 'c',
+      GATE_RUN_ID: report.runId,
+      GATE_CHECK_ID: 'a',
+      GATE_WORK_DIR: path.join(workDir, 'a'),
+      GATE_REPORT_DIR: path.join(p.root, 'reports/g_closeout'),
+      GATE_EVIDENCE_FILE: expect.stringMatching(/evidence/) as unknown as string,
+      GATE_ENV_FILE: path.join(workDir, 'cfg/app.env'),
+    });
+    expect(seen.cwd).toBe(p.root);
+    expect(seen).toMatchObject({ stdinIsTTY: false, stdinEOF: true, stdinBytes: 0, workDir: [] });
+    expect(seen.envFile).toBe('ALPHA="first word"\nZED=last\n');
+    expect(readFileSync(path.join(p.root, 'data/state/g_closeout/cfg/app.env'), 'utf8')).toBe('ALPHA="first word"\nZED=last\n');
+  });
+
+  it('reads evidence from $GATE_EVIDENCE_FILE when the check writes it', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('env-dump.mjs', '--to-evidence-file'), { expect: ['env.GATE_CHECK_ID == a', 'stdinEOF == true'] })] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.code, r.stdout).toBe(0);
+  });
+
+  it('runs a command line through a shell only when the gate asks for one', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', 'echo \'{"ok":true}\' | cat', { shell: true, expect: ['ok == true'] })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    p.gate('h', { checks: [check('a', ['echo', '{"ok":true}', '|', 'cat'], { expect: ['ok == true'] })] });
+    expect((await gate(['run', 'h'], { cwd: p.root })).code).toBe(3);
+  });
+});
+
+describe('gate run: failure injection', () => {
+  it('--inject-fail runs the declared fail path and turns the gate red', async () => {
+    const p = makeProject();
+    p.gate('g', {
+      checks: [check('a', fixture('inject-aware.mjs'), { expect: ['ok == true'], injectFail: { args: ['--break'] } }), check('b', fixture('pass.mjs'))],
+    });
+    const r = await gate(['run', 'g', '--inject-fail', 'a'], { cwd: p.root });
+    expect(r.code).toBe(3);
+    const report = p.report('g');
+    expect(byId(report, 'a')).toMatchObject({ status: 'fail', injected: true });
+    expect(byId(report, 'b')).toMatchObject({ status: 'pass', injected: false });
+    expect(report.injected).toEqual([{ checkId: 'a', mode: 'declared' }]);
+  });
+
+  it('an injection the check does not notice is a fail with reason "injection not detected"', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('pass.mjs'), { expect: ['ok == true'] })] });
+    expect((await gate(['run', 'g', '--inject-fail', 'a'], { cwd: p.root })).code).toBe(3);
+    expect(byId(p.report('g'), 'a')).toMatchObject({ status: 'fail', reason: 'injection not detected', reasonCode: 'injection-not-detected' });
+  });
+
+  it('an unknown id is a usage error and nothing runs', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('pass.mjs'))] });
+    const r = await gate(['run', 'g', '--inject-fail', 'nope'], { cwd: p.root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('nope');
+    expect(existsSync(path.join(p.root, 'reports/g_closeout/closeout.json'))).toBe(false);
+  });
+});

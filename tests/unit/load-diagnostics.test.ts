@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { formatDiagnostics, lineColAt } from '../../src/load/diagnostics.js';
+import { loadGate } from '../../src/load/load-gate.js';
+import type { Diagnostic } from '../../src/model/types.js';
+import { codes, find, minimalCheck, tempProject, where, writeGate } from './load-fixture.js';
+
+async function problems(gate: unknown): Promise<{ diags: Diagnostic[]; text: string }> {
+  const root = tempProject();
+  const text = writeGate(root, 'g', gate);
+  const r = await loadGate('gates/g.json', { cwd: root });
+  if (r.ok) throw new Error('expected the gate to be refused');
+  return { diags: r.diagnostics, text };
+}
+
+describe('schema diagnostics', () => {
+  it('an unknown field points at its key and suggests the nearest allowed one', async () => {
+    const { diags, text } = await problems({ checks: [minimalCheck('a'), minimalCheck('b'), minimalCheck('c', { timout: 1000 })] });
+    expect(diags).toHaveLength(1);
+    expect(diags[0]).toMatchObject({
+      code: 'unknown-field',
+      jsonPath: 'checks[2].timout',
+      message: 'unknown field "timout"',
+      hint: 'did you mean "timeoutMs"?',
+      length: '"timout"'.length,
+      ...where(text, '"timout"'),
+    });
+  });
+
+  it('an unknown field with no near name lists the allowed ones', async () => {
+    const { diags } = await problems({ checks: [minimalCheck('a')], zzzzzz: 1 });
+    expect(find(diags, 'unknown-field').hint).toMatch(/^allowed fields: id, title, defaults/);
+  });
+
+  it('numbers out of bounds or not integers say the allowed range and what was found', async () => {
+    const { diags, text } = await problems({
+      defaults: { retries: 11 },
+      checks: [minimalCheck('a', { timeoutMs: 0, retryDelayMs: 1.5, killGraceMs: '100', expectExitCode: [0, 256] })],
+    });
+    const by = (p: string) => diags.find((d) => d.jsonPath === p);
+    expect(by('defaults.retries')).toMatchObject({ code: 'out-of-range', message: 'defaults.retries must be an integer from 0 to 10, found 11', ...where(text, '11') });
+    expect(by('checks[0].timeoutMs')).toMatchObject({ code: 'out-of-range', message: 'timeoutMs must be an integer from 1 to 2147483647, found 0' });
+    expect(by('checks[0].retryDelayMs')?.message).toBe('retryDelayMs must be an integer from 0 to 600000, found 1.5');
+    expect(by('checks[0].killGraceMs')).toMatchObject({ code: 'invalid-type', message: 'killGraceMs must be an integer from 0 to 60000, found "100"' });
+    expect(by('checks[0].expectExitCode[1]')?.message).toBe('expectExitCode[1] must be an integer from 0 to 255, found 256');
+  });
+
+  it('missing fields, wrong types, bad enums, bad ids and env names', async () => {
+    const { diags, text } = await problems({
+      id: 'bad id',
+      env: { 'BAD-NAME': 'x' },
+      redact: ['1X'],
+      checks: [{ id: 'a' }, { id: 'b', run: 5, priority: 'P9', output: 'jsno', shell: 'yes' }],
+    });
+    expect(find(diags, 'missing-field')).toMatchObject({ jsonPath: 'checks[0].run', message: 'missing required field "run"', ...where(text, '{\n      "id": "a"') });
+    expect(diags.find((d) => d.jsonPath === 'checks[1].run')).toMatchObject({ code: 'invalid-type', message: 'run must be an array or a string, found 5' });
+    expect(diags.find((d) => d.jsonPath === 'checks[1].shell')?.message).toBe('shell must be a boolean, found "yes"');
+    expect(diags.find((d) => d.jsonPath === 'checks[1].priority')?.message).toBe('priority must be one of "P0", "P1", "P2", "P3", found "P9"');
+    expect(diags.find((d) => d.jsonPath === 'checks[1].output')?.hint).toBe('did you mean "json"?');
+    expect(diags.find((d) => d.jsonPath === 'id')).toMatchObject({ code: 'invalid-id', ...where(text, '"bad id"') });
+    expect(diags.find((d) => d.jsonPath === 'env["BAD-NAME"]')).toMatchObject({ code: 'invalid-env-name', ...where(text, '"BAD-NAME"') });
+    expect(diags.find((d) => d.jsonPath === 'redact[0]')?.code).toBe('invalid-env-name');
+  });
+
+  it('an empty checks list and an empty run are refused', async () => {
+    const a = await problems({ checks: [] });
+    expect(a.diags[0]).toMatchObject({ code: 'invalid-value', jsonPath: 'checks', message: 'checks must not be empty, found an empty array' });
+    const b = await problems({ checks: [{ id: 'a', run: [] }, { id: 'b', run: [''] }] });
+    expect(codes(b.diags)).toEqual(['invalid-value', 'invalid-value']);
+  });
+
+  it('a run string without shell: true is refused with a hint', async () => {
+    const { diags, text } = await problems({ checks: [{ id: 'a', run: 'npm test' }] });
+    expect(diags[0]).toMatchObject({ code: 'shell-required', jsonPath: 'checks[0].run', ...where(text, '"npm test"') });
+    expect(diags[0]?.hint).toContain('["npm", "test"]');
+  });
+
+  it('a document that is not an object', async () => {
+    const { diags } = await problems([]);
+    expect(diags[0]).toMatchObject({ code: 'invalid-type', jsonPath: '', line: 1, column: 1, message: 'the gate file must be an object, found an empty array' });
+  });
+});
+
+describe('semantic diagnostics', () => {
+  it('duplicate check ids point at the second', async () => {
+    const { diags, text } = await problems({ checks: [minimalCheck('a'), minimalCheck('a')] });
+    expect(diags).toEqual([expect.objectContaining({ code: 'duplicate-id', jsonPath: 'checks[1].id', ...where(text, '"a"', 1) })]);
+  });
+
+  it('unknown and self dependencies, with the nearest id as hint', async () => {
+    const { diags, text } = await problems({ checks: [minimalCheck('M28-1'), minimalCheck('M28-3', { dependsOn: ['M28-2', 'M28-3'] })] });
+    expect(find(diags, 'unknown-dependency')).toMatchObject({ jsonPath: 'checks[1].dependsOn[0]', hint: 'did you mean "M28-1"?', ...where(text, '"M28-2"') });
+    expect(find(diags, 'self-dependency')).toMatchObject({ jsonPath: 'checks[1].dependsOn[1]', ...where(text, '"M28-3"', 1) });
+  });
+
+  it('dependency cycles name the cycle', async () => {
+    const { diags } = await problems({
+      checks: [minimalCheck('A', { dependsOn: ['B'] }), minimalCheck('B', { dependsOn: ['C'] }), minimalCheck('C', { dependsOn: ['A'] }), minimalCheck('D', { dependsOn: ['A'] })],
+    });
+    expect(diags).toHaveLength(1);
+    expect(diags[0]).toMatchObject({ code: 'dependency-cycle', jsonPath: 'checks[2].dependsOn[0]', message: 'dependency cycle: A -> B -> C -> A' });
+  });
+
+  it('waivers: unknown targets and invalid dates', async () => {
+    const { diags, text } = await problems({
+      checks: [minimalCheck('lint')],
+      waivers: [
+        { check: 'lnt', reason: 'r', expires: '2026-12-31' },
+        { check: 'lint', reason: 'r', expires: '2026-02-30' },
+        { check: 'lint', reason: 'r', expires: '2026-12-31T10:00:00' },
+        { check: 'lint', reason: 'r', expires: 'soon' },
+      ],
+    });
+    expect(find(diags, 'unknown-waiver-target')).toMatchObject({ jsonPath: 'waivers[0].check', hint: 'did you mean "lint"?', ...where(text, '"lnt"') });
+    expect(diags.filter((d) => d.code === 'invalid-date').map((d) => d.jsonPath)).toEqual(['waivers[1].expires', 'waivers[2].expires', 'waivers[3].expires']);
+    expect(find(diags, 'invalid-date')).toMatchObject(where(text, '"2026-02-30"'));
+  });
+
+  it('invalid assertions point at the entry, in both forms', async () => {
+    const { diags, text } = await problems({
+      checks: [minimalCheck('a', { expect: ['ok == true', 'x ~~ 1', { path: 'a', op: 'matches', value: '(' }, 7] })],
+    });
+    expect(diags.map((d) => d.jsonPath)).toEqual(['checks[0].expect[1]', 'checks[0].expect[2]', 'checks[0].expect[3]']);
+    expect(codes(diags)).toEqual(['invalid-assertion', 'invalid-assertion', 'invalid-assertion']);
+    expect(diags[0]).toMatchObject(where(text, '"x ~~ 1"'));
+    expect(diags[0]?.message).toMatch(/^invalid assertion: /);
+  });
+
+  it('envFile paths must stay in the work dir', async () => {
+    const a = await problems({ checks: [minimalCheck('a')], envFile: { path: '/etc/app.env', values: {} } });
+    expect(a.diags[0]).toMatchObject({ code: 'path-escape', jsonPath: 'envFile.path' });
+    const b = await problems({ checks: [minimalCheck('a')], envFile: { path: 'x/../../app.env', values: { 'A-B': '1' } } });
+    expect(codes(b.diags).sort()).toEqual(['invalid-env-name', 'path-escape']);
+  });
+
+  it('reports many problems at once, in file order', async () => {
+    const { diags } = await problems({
+      checks: [minimalCheck('a', { timout: 1, dependsOn: ['zzz'] }), minimalCheck('a', { retries: -1 })],
+      waivers: [{ check: 'q', reason: 'r', expires: 'never' }],
+    });
+    expect(codes(diags)).toEqual(['unknown-field', 'unknown-dependency', 'duplicate-id', 'out-of-range', 'unknown-waiver-target', 'invalid-date']);
+    const lines = diags.map((d) => d.line);
+    expect([...lines].sort((x, y) => x - y)).toEqual(lines);
+  });
+
+  it('a file name that is not a valid id needs an explicit id', async () => {
+    const root = tempProject();
+    writeGate(root, 'my gate', { checks: [minimalCheck('a')] });
+    const r = await loadGate('gates/my gate.json', { cwd: root });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.diagnostics[0]).toMatchObject({ code: 'invalid-id', jsonPath: 'id', line: 0 });
+  });
+});
+
+describe('formatDiagnostics', () => {
+  it('prints location, path, message, hint, the source line with a caret, and a closing line', async () => {
+    const { diags } = await problems({ checks: [minimalCheck('a'), minimalCheck('b', { timout: 1000, retries: 99 })] });
+    const out = formatDiagnostics(diags);
+    const { line, column } = diags[0]!;
+    expect(out).toContain(`gates/g.json:${line}:${column}: checks[1].timout: unknown field "timout"\n  hint: did you mean "timeoutMs"?\n`);
+    expect(out).toContain(`    ${line} |       "timout": 1000,\n       |       ^^^^^^^^\n`);
+    expect(out.endsWith('2 problems in gates/g.json; nothing ran.\n')).toBe(true);
+  });
+
+  it('prints problems without a place as file: message', () => {
+    const out = formatDiagnostics([{ file: 'gates/x.json', line: 0, column: 0, jsonPath: '', code: 'file-not-found', message: 'cannot read gate file: no such file' }]);
+    expect(out).toBe('gates/x.json: cannot read gate file: no such file\n1 problem in gates/x.json; nothing ran.\n');
+  });
+
+  it('keeps carets aligned under tabs and neutralises control characters', () => {
+    const d: Diagnostic = { file: 'f', line: 2, column: 3, jsonPath: 'x', code: 'c', message: 'bad \u001b[31m', sourceLine: '\t\t"x": 1', length: 3 };
+    expect(formatDiagnostics([d])).toBe('f:2:3: x: bad \uFFFD[31m\n    2 | \t\t"x": 1\n      | \t\t^^^\n1 problem in f; nothing ran.\n');
+  });
+
+  it('returns nothing for no problems', () => {
+    expect(formatDiagnostics([])).toBe('');
+  });
+
+  it('lineColAt counts lines and 1-based columns', () => {
+    expect(lineColAt('ab\ncd\r\nef', 0)).toEqual({ line: 1, column: 1 });
+    expect(lineColAt('ab\ncd\r\nef', 4)).toEqual({ line: 2, column: 2 });
+    expect(lineColAt('ab\ncd\r\nef', 7)).toEqual({ line: 3, column: 1 });
+  });
+
+  it('never shows a stack trace', async () => {
+    const { diags } = await problems({ checks: [minimalCheck('a', { run: 'x', cwd: '../..', expect: ['((('] })], waivers: 3 });
+    const out = formatDiagnostics(diags);
+    expect(out).not.toMatch(/\n\s+at .+:\d+:\d+\)?/);
+    expect(out).not.toMatch(/Error:|node_modules|\.ts:\d+/);
+  });
+});

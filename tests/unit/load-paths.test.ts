@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadGate } from '../../src/load/load-gate.js';
+import type { Diagnostic } from '../../src/model/types.js';
+import { find, minimalCheck, tempProject, where, writeGate } from './load-fixture.js';
+
+async function load(root: string, gate: unknown) {
+  const text = writeGate(root, 'g', gate);
+  const r = await loadGate('gates/g.json', { cwd: root });
+  return { r, text, diags: r.ok ? ([] as Diagnostic[]) : r.diagnostics };
+}
+
+describe('paths stay inside the project root', () => {
+  it('cwd with .. that leaves the root, or an absolute path outside it', async () => {
+    const root = tempProject();
+    fs.mkdirSync(path.join(root, 'a'));
+    const { diags, text } = await load(root, {
+      checks: [minimalCheck('up', { cwd: '../..' }), minimalCheck('abs', { cwd: '/tmp' }), minimalCheck('fine', { cwd: 'a/../a' }), minimalCheck('absIn', { cwd: path.join(root, 'a') })],
+    });
+    expect(diags.map((d) => `${d.code} ${d.jsonPath}`)).toEqual(['path-escape checks[0].cwd', 'path-escape checks[1].cwd']);
+    expect(diags[0]).toMatchObject(where(text, '"../.."'));
+  });
+
+  it('a symlink whose real path is outside the root', async () => {
+    const root = tempProject();
+    const outside = tempProject();
+    fs.symlinkSync(outside, path.join(root, 'link'));
+    const { diags } = await load(root, {
+      checks: [minimalCheck('a', { cwd: 'link' }), minimalCheck('b', { cwd: 'link/not-yet' }), minimalCheck('c', { evidence: ['link/*.json'] })],
+    });
+    expect(diags.map((d) => `${d.code} ${d.jsonPath}`)).toEqual(['path-escape checks[0].cwd', 'path-escape checks[1].cwd', 'path-escape checks[2].evidence[0]']);
+    expect(diags[0]?.message).toContain('symlink');
+  });
+
+  it('evidence globs: .. out of the root, or after a wildcard, is refused', async () => {
+    const root = tempProject();
+    fs.mkdirSync(path.join(root, 'sub'));
+    const { diags } = await load(root, {
+      checks: [
+        minimalCheck('a', { cwd: 'sub', evidence: ['../out/*.json', 'reports/**', '../../x/*', 'a/**/../../..', '{..,x}/y', '/etc/*'] }),
+      ],
+    });
+    expect(diags.map((d) => d.jsonPath)).toEqual(['checks[0].evidence[2]', 'checks[0].evidence[3]', 'checks[0].evidence[4]', 'checks[0].evidence[5]']);
+    expect(diags.every((d) => d.code === 'path-escape')).toBe(true);
+  });
+
+  it('assertion files are relative to the check cwd and stay inside', async () => {
+    const root = tempProject();
+    const { diags, text } = await load(root, {
+      checks: [minimalCheck('a', { expect: [{ path: 'ok', op: '==', value: true, file: 'out/result.json' }, { path: 'ok', op: 'exists', file: '../secret.json' }] })],
+    });
+    expect(diags).toEqual([expect.objectContaining({ code: 'path-escape', jsonPath: 'checks[0].expect[1].file', ...where(text, '"../secret.json"') })]);
+  });
+});
+
+describe('outputSchema', () => {
+  it('loads a schema file relative to the project root', async () => {
+    const root = tempProject();
+    fs.mkdirSync(path.join(root, 'schemas'));
+    fs.writeFileSync(path.join(root, 'schemas', 'out.json'), JSON.stringify({ type: 'object', properties: { ok: { type: 'boolean' } } }));
+    const { r } = await load(root, { checks: [minimalCheck('a', { outputSchema: 'schemas/out.json', expect: ['ok == true'] }), minimalCheck('b', { outputSchema: true })] });
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    expect(r.gate.checks[0]?.outputSchema).toEqual({ schema: { type: 'object', properties: { ok: { type: 'boolean' } } }, source: 'schemas/out.json' });
+    expect(r.gate.checks[1]?.outputSchema).toEqual({ schema: true, source: 'inline' });
+  });
+
+  it('a missing, escaping, non-JSON or invalid schema is a definition error', async () => {
+    const root = tempProject();
+    fs.writeFileSync(path.join(root, 'broken.json'), '{ "type": ');
+    fs.writeFileSync(path.join(root, 'list.json'), '[1]');
+    const { diags, text } = await load(root, {
+      checks: [
+        minimalCheck('a', { outputSchema: 'nope.json' }),
+        minimalCheck('b', { outputSchema: '../../etc/passwd' }),
+        minimalCheck('c', { outputSchema: 'broken.json' }),
+        minimalCheck('d', { outputSchema: 'list.json' }),
+        minimalCheck('e', { outputSchema: { type: 'no-such-type' } }),
+        minimalCheck('f', { outputSchema: [1] }),
+      ],
+    });
+    expect(diags.map((d) => `${d.code} ${d.jsonPath}`)).toEqual([
+      'output-schema-not-found checks[0].outputSchema',
+      'path-escape checks[1].outputSchema',
+      'output-schema-invalid-json checks[2].outputSchema',
+      'invalid-output-schema checks[3].outputSchema',
+      'invalid-output-schema checks[4].outputSchema',
+      'invalid-type checks[5].outputSchema',
+    ]);
+    expect(diags[0]).toMatchObject(where(text, '"nope.json"'));
+    expect(diags[2]?.message).toContain('broken.json:1:');
+    expect(diags[5]?.message).toBe('outputSchema must be an object, a boolean or a string, found an array');
+  });
+
+  it('assertion paths are checked against the schema when it plainly forbids them', async () => {
+    const root = tempProject();
+    const schema = { type: 'object', properties: { status: { type: 'string' }, roles: { type: 'array', items: { type: 'object', properties: { ready: { type: 'boolean' } }, additionalProperties: false } } }, additionalProperties: false };
+    const { diags } = await load(root, {
+      checks: [minimalCheck('a', { outputSchema: schema, expect: ['status == "ok"', 'roles[*].ready == true', 'count(roles) > 0', 'staus == "ok"', 'roles[*].redy == true', 'status.x == 1', 'gone absent'] })],
+    });
+    expect(diags.map((d) => `${d.code} ${d.jsonPath}`)).toEqual([
+      'assertion-path-not-in-schema checks[0].expect[3]',
+      'assertion-path-not-in-schema checks[0].expect[4]',
+      'assertion-path-not-in-schema checks[0].expect[5]',
+    ]);
+    expect(find(diags, 'assertion-path-not-in-schema').message).toContain('has no property "staus"');
+  });
+});

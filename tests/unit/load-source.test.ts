@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { firstInvalidUtf8, formatJsonPath, MAX_FILE_BYTES, parseJsonBytes } from '../../src/load/json-source.js';
+import { loadGate } from '../../src/load/load-gate.js';
+import type { Diagnostic } from '../../src/model/types.js';
+import { tempProject, where, writeGate } from './load-fixture.js';
+
+async function refused(bytes: string | Buffer): Promise<Diagnostic[]> {
+  const root = tempProject();
+  fs.writeFileSync(path.join(root, 'gates', 'g.json'), bytes);
+  const r = await loadGate('gates/g.json', { cwd: root });
+  if (r.ok) throw new Error('expected the gate to be refused');
+  return r.diagnostics;
+}
+
+describe('json-source', () => {
+  it('refuses duplicate keys at the second occurrence', async () => {
+    const text = '{"checks": [{"id": "a", "run": ["x"], "timeoutMs": 1000, "timeoutMs": 0}]}';
+    const diags = await refused(text);
+    expect(diags).toEqual([
+      expect.objectContaining({ code: 'duplicate-key', jsonPath: 'checks[0].timeoutMs', ...where(text, '"timeoutMs"', 1), length: '"timeoutMs"'.length }),
+    ]);
+  });
+
+  it('refuses prototype keys anywhere, without touching any prototype', async () => {
+    const text = '{\n"checks": [{"id": "a", "run": ["x"], "env": {"constructor": "1"}}],\n"__proto__": {"polluted": true},\n"x": {"prototype": 1}\n}';
+    const diags = await refused(text);
+    const forbidden = diags.filter((d) => d.code === 'forbidden-key');
+    expect(forbidden.map((d) => d.jsonPath)).toEqual(['checks[0].env.constructor', '__proto__', 'x.prototype']);
+    expect(forbidden[1]).toMatchObject(where(text, '"__proto__"'));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses nesting deeper than 64 without recursing into it', async () => {
+    const deep = `{"checks": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const diags = await refused(deep);
+    expect(diags).toEqual([expect.objectContaining({ code: 'too-deep', line: 1, column: 12 + 63 })]);
+    const ok = parseJsonBytes(Buffer.from(`${'['.repeat(64)}${']'.repeat(64)}`), 'f');
+    expect(ok.ok).toBe(true);
+  });
+
+  it('refuses invalid UTF-8 with the byte offset of the first bad byte', async () => {
+    const bytes = Buffer.concat([Buffer.from('{\n  "title": "café '), Buffer.from([0xc3, 0x28]), Buffer.from('"\n}')]);
+    const diags = await refused(bytes);
+    const offset = Buffer.from('{\n  "title": "café ').length;
+    expect(diags).toEqual([expect.objectContaining({ code: 'invalid-utf8', line: 2, column: 18 })]);
+    expect(diags[0]?.message).toContain(`byte offset ${offset}`);
+    expect(firstInvalidUtf8(Buffer.from([0xed, 0xa0, 0x80]))).toBe(0); // a UTF-16 surrogate
+    expect(firstInvalidUtf8(Buffer.from([0xc0, 0x80]))).toBe(0); // overlong
+    expect(firstInvalidUtf8(Buffer.from([0x61, 0xe2, 0x82]))).toBe(1); // cut short
+    expect(firstInvalidUtf8(Buffer.from('ok ✓ 🚀'))).toBe(-1);
+  });
+
+  it('refuses a file over 1 MiB before parsing it', async () => {
+    const diags = await refused(Buffer.alloc(MAX_FILE_BYTES + 1, 0x20));
+    expect(diags).toEqual([expect.objectContaining({ code: 'too-large', line: 0 })]);
+    expect(diags[0]?.message).toContain('over the 1 MiB limit');
+  });
+
+  it('reports JSON syntax errors where they are, with what the parser said', async () => {
+    const text = '{\n  "checks": [\n    {"id": "a", "run": ["x"],}\n  ]\n}';
+    const diags = await refused(text);
+    expect(diags).toEqual([expect.objectContaining({ code: 'invalid-json', jsonPath: '', ...where(text, '}') })]);
+    expect(diags[0]?.message).toMatch(/^invalid JSON: .+/);
+    const eof = await refused('{"checks": [\n');
+    expect(eof[0]).toMatchObject({ code: 'invalid-json', line: 1, column: 13, message: 'invalid JSON: unexpected end of input' });
+    const comment = await refused('// no\n{}');
+    expect(comment[0]).toMatchObject({ code: 'invalid-json', line: 1, column: 1 });
+    const control = await refused('{"title": "a\tb"}');
+    expect(control[0]?.code).toBe('invalid-json');
+    expect((await refused(''))[0]?.code).toBe('invalid-json');
+  });
+
+  it('refuses numbers too large to represent', async () => {
+    const diags = await refused('{"checks": [{"id": "a", "run": ["x"], "outputSchema": {"maximum": 1e999}}]}');
+    expect(diags[0]).toMatchObject({ code: 'invalid-number', jsonPath: 'checks[0].outputSchema.maximum' });
+  });
+
+  it('turns unreadable files into diagnostics without a place', async () => {
+    const root = tempProject();
+    const missing = await loadGate('gates/none.json', { cwd: root });
+    expect(missing.ok || missing.diagnostics[0]).toMatchObject({ code: 'file-not-found', line: 0, file: path.join('gates', 'none.json') });
+    fs.mkdirSync(path.join(root, 'gates', 'dir.json'));
+    const dir = await loadGate('gates/dir.json', { cwd: root });
+    expect(dir.ok || dir.diagnostics[0]).toMatchObject({ code: 'not-a-file', line: 0 });
+    if (process.getuid?.() !== 0) {
+      writeGate(root, 'locked', {});
+      fs.chmodSync(path.join(root, 'gates', 'locked.json'), 0o000);
+      const locked = await loadGate('gates/locked.json', { cwd: root });
+      expect(locked.ok || locked.diagnostics[0]).toMatchObject({ code: 'unreadable', line: 0 });
+    }
+  });
+
+  it('formats JSON paths with brackets for keys that are not identifiers', () => {
+    expect(formatJsonPath(['checks', 2, 'timeoutMs'])).toBe('checks[2].timeoutMs');
+    expect(formatJsonPath(['env', 'A-B'])).toBe('env["A-B"]');
+    expect(formatJsonPath([])).toBe('');
+  });
+
+  it('locates values and keys by JSON path', () => {
+    const text = '{\n  "a": {\n    "b": [10, 20]\n  }\n}';
+    const r = parseJsonBytes(Buffer.from(text), 'f.json');
+    if (!r.ok) throw new Error('parse failed');
+    expect(r.source.value).toEqual({ a: { b: [10, 20] } });
+    expect(r.source.diag(['a', 'b', 1], 'x', 'm')).toMatchObject({ ...where(text, '20'), length: 2, sourceLine: '    "b": [10, 20]' });
+    expect(r.source.diag(['a', 'b'], 'x', 'm', undefined, { key: true })).toMatchObject({ ...where(text, '"b"'), length: 3 });
+    // A path that is not in the file points at its nearest ancestor.
+    expect(r.source.diag(['a', 'missing'], 'x', 'm')).toMatchObject({ ...where(text, '{', 1), jsonPath: 'a.missing' });
+  });
+});
