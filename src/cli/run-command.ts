@@ -85,6 +85,7 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
       failFast: opts.failFast,
       env: io.env,
       abort,
+      interruptedBy: io.interruptedBy,
       progress,
       createRunLog,
     });
@@ -107,7 +108,6 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
   const signal = io.interruptedBy?.();
   const interrupted = abort.aborted;
   const code = interrupted ? (signal === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint) : reports.every((r) => r.decision === 'GO') ? EXIT.go : EXIT.noGo;
-  for (const r of reports) if (r.verdict === 'aborted') r.exitCode = code;
   if (json) io.stdout.write(reports.length === 1 ? renderJson(reports[0]!) : `${JSON.stringify(reports, null, 2)}\n`);
   return code;
 }

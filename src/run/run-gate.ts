@@ -33,6 +33,8 @@ export interface RunGateOptions {
   failFast: boolean;
   env: Record<string, string | undefined>;
   abort: AbortSignal;
+  /** Which signal interrupted the run, once one has (exit 130 for SIGINT, 143 for SIGTERM). */
+  interruptedBy?: () => 'SIGINT' | 'SIGTERM' | undefined;
   progress: Progress;
   createRunLog: typeof CreateRunLog;
   now?: () => Date;
@@ -149,7 +151,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<RunG
       durationMs: Math.round(performance.now() - startedMs),
       verdict,
       decision: verdict === 'pass' ? 'GO' : 'NO-GO',
-      exitCode: verdict === 'pass' ? 0 : verdict === 'fail' ? 3 : 130,
+      exitCode: verdict === 'pass' ? 0 : verdict === 'fail' ? 3 : options.interruptedBy?.() === 'SIGTERM' ? 143 : 130,
       partial: plan.partial,
       requiredNotRun: plan.requiredNotRun,
       summary,

@@ -47,6 +47,8 @@ export async function runSchedule(plan: Plan, options: ScheduleOptions): Promise
 
   const settle = (id: string) => {
     const result = results.get(id)!;
+    // An interrupted check blocks nothing: the run is ending, and what did not start is `not-run`.
+    if (result.status === 'interrupted') return;
     if (!satisfies(result)) {
       const chain = [id, ...(result.blockedBy ?? [])];
       const root = results.get(chain[chain.length - 1]!)!;

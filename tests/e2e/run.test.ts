@@ -311,3 +311,34 @@ describe('gate run: failure injection', () => {
     expect(existsSync(path.join(p.root, 'reports/g_closeout/closeout.json'))).toBe(false);
   });
 });
+
+describe('gate run: interrupted', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('on %s ends running checks, marks the rest not-run, writes an aborted report, exits %i', async (signal, code) => {
+    const p = makeProject();
+    p.gate('g', {
+      checks: [check('a', fixture('forever.mjs')), check('b', fixture('pass.mjs'), { dependsOn: ['a'] })],
+    });
+    const pidFile = path.join(p.root, 'data/state/g_closeout/a/forever.pid');
+    const r = await gate(['run', 'g'], {
+      cwd: p.root,
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()) {
+            clearInterval(poll);
+            child.kill(signal);
+          }
+        }, 20);
+      },
+    });
+    expect(r.code).toBe(code);
+    const report = p.report('g');
+    expect(report).toMatchObject({ verdict: 'aborted', decision: 'NO-GO', exitCode: code });
+    expect(byId(report, 'a').status).toBe('interrupted');
+    expect(byId(report, 'b').status).toBe('not-run');
+    expect(alive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+    expect(survivors(p.root)).toEqual([]);
+  });
+});

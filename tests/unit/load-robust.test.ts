@@ -49,7 +49,7 @@ describe('loadGate never throws', () => {
           expect(() => formatDiagnostics(r.diagnostics)).not.toThrow();
         }
       }),
-      { numRuns: 600 },
+      { numRuns: 100 },
     );
   });
 
@@ -62,7 +62,7 @@ describe('loadGate never throws', () => {
         const r = await loadGate(file, { cwd: root });
         expect(r.ok).toBe(false);
       }),
-      { numRuns: 600 },
+      { numRuns: 100 },
     );
   });
 });

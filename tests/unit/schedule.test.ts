@@ -126,3 +126,21 @@ describe('planning', () => {
     expect(r.ok && r.plan.requiredNotRun).toEqual(['a']);
   });
 });
+
+describe('scheduler: interruption', () => {
+  it('leaves the dependents of an interrupted check not-run, not blocked', async () => {
+    const plan = mkPlan([mkCheck('a', 0), mkCheck('b', 1, ['a'])]);
+    const controller = new AbortController();
+    const results = await runSchedule(plan, {
+      jobs: 2,
+      failFast: false,
+      abort: controller.signal,
+      runOne: async (id) => {
+        controller.abort();
+        return result(id, 'interrupted');
+      },
+    });
+    expect(results.get('a')?.status).toBe('interrupted');
+    expect(results.get('b')).toMatchObject({ status: 'not-run', reasonCode: 'interrupted' });
+  });
+});

@@ -1,0 +1,105 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixture, gate, makeProject } from './harness.js';
+
+const STACK = /\n\s+at .+[:(]\d+/;
+
+describe('definition errors: exit 2, every problem located, nothing runs', () => {
+  it('reports every problem of a wrong gate file at once, with file:line:col, JSON path and hint', async () => {
+    const p = makeProject();
+    const marker = path.join(p.root, 'ran');
+    p.gate(
+      'bad',
+      `{
+  "checks": [
+    { "id": "a", "run": ["touch", ${JSON.stringify(marker)}], "timout": 1000 },
+    { "id": "b", "run": ["true"], "dependsOn": ["c"], "expect": ["x === 1"] },
+    { "id": "c", "run": ["true"], "dependsOn": ["b"], "timeoutMs": 0 }
+  ],
+  "waivers": [{ "check": "nope", "reason": "r", "expires": "2999-01-01" }]
+}
+`,
+    );
+    const r = await gate(['run', 'bad'], { cwd: p.root });
+    expect(r.code).toBe(2);
+    const line3 = readFileSync(path.join(p.root, 'gates/bad.json'), 'utf8').split('\n')[2] ?? '';
+    expect(r.stderr).toContain(`gates/bad.json:3:${line3.indexOf('"timout"') + 1}: checks[0].timout: unknown field "timout"`);
+    expect(r.stderr).toContain('hint: did you mean "timeoutMs"?');
+    expect(r.stderr).toMatch(/gates\/bad\.json:\d+:\d+: checks\[\d\]\.dependsOn\[0\]: dependency cycle: (b -> c -> b|c -> b -> c)/);
+    expect(r.stderr).toContain('checks[1].expect[0]');
+    expect(r.stderr).toContain('checks[2].timeoutMs: timeoutMs must be an integer from 1 to 2147483647, found 0');
+    expect(r.stderr).toContain('waivers[0].check');
+    expect(r.stderr).toContain('5 problems in gates/bad.json; nothing ran.');
+    expect(r.stderr).not.toMatch(STACK);
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(path.join(p.root, 'reports'))).toBe(false);
+  });
+
+  it('locates a JSON syntax error', async () => {
+    const p = makeProject();
+    p.gate('g', '{\n  "checks": [\n    { "id": "a", "run": ["true"], }\n  ]\n}\n');
+    const r = await gate(['validate', 'g'], { cwd: p.root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/gates\/g\.json:3:\d+: /);
+    expect(r.stderr).not.toMatch(STACK);
+  });
+
+  it('names a missing gate and lists the ones that exist', async () => {
+    const p = makeProject();
+    p.gate('m28', { checks: [{ id: 'a', run: fixture('pass.mjs') }] });
+    const r = await gate(['run', 'm29'], { cwd: p.root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('m29');
+    expect(r.stderr).toContain('m28');
+  });
+
+  it('validate says ok for a good gate and gives diagnostics as data with --json', async () => {
+    const p = makeProject();
+    p.gate('good', { checks: [{ id: 'a', run: fixture('pass.mjs') }] });
+    p.gate('bad', { checks: [{ id: 'a', run: ['true'], retries: -1 }] });
+    const ok = await gate(['validate', 'good'], { cwd: p.root });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('gates/good.json: ok');
+    const bad = await gate(['validate', '--json'], { cwd: p.root });
+    expect(bad.code).toBe(2);
+    const body = JSON.parse(bad.stdout) as { ok: boolean; diagnostics: { file: string; jsonPath: string; line: number; column: number }[] };
+    expect(body.ok).toBe(false);
+    expect(body.diagnostics).toEqual([expect.objectContaining({ file: 'gates/bad.json', jsonPath: 'checks[0].retries' })]);
+    expect(body.diagnostics[0]?.line).toBeGreaterThan(0);
+  });
+
+  it('bad usage is exit 2 with a suggestion, never a stack trace', async () => {
+    const p = makeProject();
+    for (const args of [['runn'], ['run', '--jbos', '2'], ['run', '-j', 'zero'], ['run', '--inject-fail', 'x:explode'], []]) {
+      const r = await gate(args, { cwd: p.root });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).not.toMatch(STACK);
+    }
+    expect((await gate(['runn'], { cwd: p.root })).stderr).toContain('Did you mean run?');
+  });
+
+  it('gate run with no argument runs every gate in gates/, each with its own report', async () => {
+    const p = makeProject();
+    p.gate('one', { checks: [{ id: 'a', run: fixture('pass.mjs') }] });
+    p.gate('two', { checks: [{ id: 'a', run: fixture('fail.mjs') }] });
+    const r = await gate(['run', '--json'], { cwd: p.root });
+    expect(r.code).toBe(3);
+    const reports = JSON.parse(r.stdout) as { gate: { id: string }; decision: string }[];
+    expect(reports.map((x) => [x.gate.id, x.decision])).toEqual([
+      ['one', 'GO'],
+      ['two', 'NO-GO'],
+    ]);
+    expect(p.report('one').decision).toBe('GO');
+    expect(p.report('two').decision).toBe('NO-GO');
+  });
+
+  it('a gate path behaves the same from any directory: paths resolve against its project root', async () => {
+    const p = makeProject();
+    p.file('data.json', '{"ok":true}');
+    p.gate('g', { checks: [{ id: 'a', run: ['node', '-e', 'console.log(JSON.stringify({cwd: process.cwd()}))'], expect: [{ path: 'ok', op: '==', value: true, file: 'data.json' }] }] });
+    const r = await gate(['run', path.join(p.root, 'gates/g.json')], { cwd: '/' });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(p.report('g').checks[0]?.evidence.map((e) => e.path)).toEqual(['data.json']);
+  });
+});

@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatDiagnostics } from '../../src/load/diagnostics.js';
+import { loadGate } from '../../src/load/load-gate.js';
+import { tempProject } from './load-fixture.js';
+
+/** Whatever the file holds, loading gives a value (a gate or diagnostics), never an exception. */
+describe.only('loadGate never throws', () => {
+  const gateish = fc.record(
+    {
+      id: fc.oneof(fc.string(), fc.jsonValue()),
+      checks: fc.oneof(
+        fc.array(
+          fc.record(
+            {
+              id: fc.oneof(fc.constantFrom('a', 'b', 'c'), fc.jsonValue()),
+              run: fc.oneof(fc.array(fc.string()), fc.string(), fc.jsonValue()),
+              shell: fc.jsonValue(),
+              cwd: fc.oneof(fc.constantFrom('.', '..', '/x', 'a\u0000b'), fc.jsonValue()),
+              dependsOn: fc.oneof(fc.array(fc.constantFrom('a', 'b', 'c', 'd')), fc.jsonValue()),
+              expect: fc.oneof(fc.array(fc.oneof(fc.string(), fc.jsonValue())), fc.jsonValue()),
+              evidence: fc.oneof(fc.array(fc.string()), fc.jsonValue()),
+              outputSchema: fc.jsonValue(),
+              timeoutMs: fc.jsonValue(),
+              env: fc.jsonValue(),
+            },
+            { requiredKeys: [] },
+          ),
+        ),
+        fc.jsonValue(),
+      ),
+      waivers: fc.oneof(fc.array(fc.record({ check: fc.jsonValue(), expires: fc.oneof(fc.string(), fc.jsonValue()) })), fc.jsonValue()),
+      envFile: fc.jsonValue(),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('for gate-like JSON', async () => {
+    const root = tempProject();
+    const file = path.join(root, 'gates', 'g.json');
+    await fc.assert(
+      fc.asyncProperty(gateish, async (value) => {
+        fs.writeFileSync(file, JSON.stringify(value));
+        const r = await loadGate(file, { cwd: root });
+        if (!r.ok) {
+          expect(r.diagnostics.length).toBeGreaterThan(0);
+          expect(() => formatDiagnostics(r.diagnostics)).not.toThrow();
+        }
+      }),
+      { numRuns: 4000 },
+    );
+  });
+
+  it.skip('for arbitrary bytes', async () => {
+    const root = tempProject();
+    const file = path.join(root, 'gates', 'g.json');
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.string().map((s) => Buffer.from(s))), async (bytes) => {
+        fs.writeFileSync(file, bytes);
+        const r = await loadGate(file, { cwd: root });
+        expect(r.ok).toBe(false);
+      }),
+      { numRuns: 4000 },
+    );
+  });
+});
