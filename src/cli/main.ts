@@ -37,7 +37,7 @@ const positiveInt = (value: string) => {
   return Number(value);
 };
 
-export const REPORTERS = ['pretty', 'json', 'junit', 'markdown', 'github'] as const;
+export const REPORTERS = ['pretty', 'json', 'junit', 'markdown'] as const;
 
 export async function main(io: Io): Promise<number> {
   let exitCode: number = EXIT.go;

@@ -13,6 +13,7 @@ import { planGate, type Plan } from '../plan/plan.js';
 import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
+import { redactorFor } from '../report/redact.js';
 import { prepareReportDir } from '../report/write.js';
 import { runGate } from '../run/run-gate.js';
 import { EXIT, type Io } from './io.js';
@@ -23,6 +24,8 @@ interface Planned {
   plan: Plan;
   workDir: string;
   reportDir: string;
+  /** Masks this gate's secrets in whatever is printed or written. */
+  redact: (text: string) => string;
 }
 
 /** Default dirs sit under the project root; named dirs are relative to the cwd, one sub-folder a gate when several run. */
@@ -55,7 +58,7 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
       for (const p of result.problems) problems.push(`gate: ${gate.displayFile}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`);
       continue;
     }
-    planned.push({ gate, plan: result.plan, ...dirsFor(gate, opts, io.cwd, several) });
+    planned.push({ gate, plan: result.plan, ...dirsFor(gate, opts, io.cwd, several), redact: redactorFor(gate, io.env) });
   }
   if (problems.length > 0) {
     io.stderr.write(`${problems.join('\n')}\nnothing ran.\n`);
@@ -72,11 +75,13 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
   const jobs = opts.jobs ?? os.availableParallelism();
   const json = opts.json || opts.reporter.includes('json');
   const quiet = opts.quiet;
-  const progress = createProgress((line) => io.stderr.write(`${line}\n`), quiet || json);
   const abort = io.interrupt ?? new AbortController().signal;
   const reports: Report[] = [];
   for (const p of planned) {
     if (abort.aborted) break;
+    const { redact } = p;
+    const out = (text: string) => io.stdout.write(redact(text));
+    const progress = createProgress((line) => io.stderr.write(`${redact(line)}\n`), quiet || json);
     const result = await runGate(p.gate, {
       plan: p.plan,
       workDir: p.workDir,
@@ -87,6 +92,7 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
       abort,
       interruptedBy: io.interruptedBy,
       progress,
+      redact,
       createRunLog,
     });
     if (!result.ok) {
@@ -94,13 +100,13 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
       return EXIT.internal;
     }
     reports.push(result.report);
-    if (quiet) io.stdout.write(`${verdictLine(result.report)}\n`);
+    if (quiet) out(`${verdictLine(result.report)}\n`);
     else if (!json) {
       const reporters = opts.reporter.length ? opts.reporter : ['pretty'];
       for (const name of reporters) {
-        if (name === 'pretty') io.stdout.write(renderSummary(result.report, shown(io.cwd, p.reportDir)));
-        if (name === 'junit') io.stdout.write(renderJunit(result.report));
-        if (name === 'markdown') io.stdout.write(renderMarkdown(result.report));
+        if (name === 'pretty') out(renderSummary(result.report, shown(io.cwd, p.reportDir)));
+        if (name === 'junit') out(renderJunit(result.report));
+        if (name === 'markdown') out(renderMarkdown(result.report));
       }
     }
   }
@@ -108,6 +114,9 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
   const signal = io.interruptedBy?.();
   const interrupted = abort.aborted;
   const code = interrupted ? (signal === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint) : reports.every((r) => r.decision === 'GO') ? EXIT.go : EXIT.noGo;
-  if (json) io.stdout.write(reports.length === 1 ? renderJson(reports[0]!) : `${JSON.stringify(reports, null, 2)}\n`);
+  if (json) {
+    const redactAll = (text: string) => planned.reduce((t, p) => p.redact(t), text);
+    io.stdout.write(redactAll(reports.length === 1 ? renderJson(reports[0]!) : `${JSON.stringify(reports, null, 2)}\n`));
+  }
   return code;
 }

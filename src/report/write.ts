@@ -56,12 +56,13 @@ async function moveToHistory(dir: string, keep: number): Promise<void> {
   }
 }
 
-export async function writeReportFiles(dir: string, files: ReportFile[], keepHistory = DEFAULT_HISTORY): Promise<void> {
+/** Writes a run's files; `redact` masks secrets in every one of them on the way out. */
+export async function writeReportFiles(dir: string, files: ReportFile[], redact: (text: string) => string, keepHistory = DEFAULT_HISTORY): Promise<void> {
   await mkdir(dir, { recursive: true });
   await moveToHistory(dir, keepHistory);
   for (const file of files) {
     const target = path.join(dir, file.name);
     await mkdir(path.dirname(target), { recursive: true });
-    await writeFileAtomic(target, file.content, { fsync: true });
+    await writeFileAtomic(target, redact(file.content), { fsync: true });
   }
 }

@@ -36,6 +36,8 @@ export interface RunGateOptions {
   /** Which signal interrupted the run, once one has (exit 130 for SIGINT, 143 for SIGTERM). */
   interruptedBy?: () => 'SIGINT' | 'SIGTERM' | undefined;
   progress: Progress;
+  /** Masks secrets in everything written. */
+  redact: (text: string) => string;
   createRunLog: typeof CreateRunLog;
   now?: () => Date;
 }
@@ -178,7 +180,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<RunG
       { name: 'closeout.md', content: renderMarkdown(report, outputs) },
       { name: 'closeout.json', content: renderJson(report) },
     );
-    await writeReportFiles(options.reportDir, files);
+    await writeReportFiles(options.reportDir, files, options.redact);
     return { ok: true, report };
   } finally {
     await rm(scratchDir, { recursive: true, force: true });

@@ -342,3 +342,37 @@ describe('gate run: interrupted', () => {
     expect(survivors(p.root)).toEqual([]);
   });
 });
+
+describe('gate run: secrets', () => {
+  it('never writes a secret value to any report file or to the terminal', async () => {
+    const p = makeProject();
+    const secret = 'tok-3xampl3-s3cr3t';
+    const listed = 'plain-but-listed';
+    const print = `const s=process.env.RELEASE_TOKEN, l=process.env.LISTED;
+      console.error('token is', s, Buffer.from(s).toString('base64'), encodeURIComponent(s));
+      console.log(JSON.stringify({ ok: false, token: s, listed: l }));`;
+    p.gate('g', {
+      redact: ['LISTED'],
+      env: { LISTED: listed },
+      checks: [check('a', ['node', '-e', print], { expect: ['ok == true', `token == "${secret}"`] })],
+    });
+    const r = await gate(['run', 'g'], { cwd: p.root, env: { RELEASE_TOKEN: secret } });
+    expect(r.code).toBe(3);
+    const { readdirSync, statSync } = await import('node:fs');
+    const walk = (dir: string): string[] =>
+      readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? walk(path.join(dir, n)) : [path.join(dir, n)]));
+    const files = walk(path.join(p.root, 'reports/g_closeout'));
+    expect(files.length).toBeGreaterThan(4);
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      expect(text, f).not.toContain(secret);
+      expect(text, f).not.toContain(Buffer.from(secret).toString('base64').replace(/=+$/, ''));
+      expect(text, f).not.toContain(listed);
+    }
+    expect(p.reportFile('g', 'checks/a.stdout.txt')).toContain('[REDACTED]');
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    const json = await gate(['run', 'g', '--json'], { cwd: p.root, env: { RELEASE_TOKEN: secret } });
+    expect(json.stdout).not.toContain(secret);
+    expect(json.stdout).toContain('[REDACTED]');
+  });
+});
