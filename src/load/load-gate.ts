@@ -9,7 +9,7 @@ import type { Diagnostic, Gate, LoadResult } from '../model/types.js';
 import { buildGate } from './build-gate.js';
 import { byPosition } from './diagnostics.js';
 import { parseJsonBytes, readFileLimited, type JsonSource } from './json-source.js';
-import { suggest } from './nearest.js';
+import { nearest } from '../util/suggest.js';
 import { checkPaths } from './paths.js';
 import { gateFileSchema, ID_PATTERN } from './schema.js';
 import { issuesToDiagnostics } from './schema-issues.js';
@@ -54,7 +54,7 @@ export async function resolveGateFiles(args: string[], opts: { cwd: string }): P
   const known = await existingGateIds(opts.cwd);
   const listHint = (asked?: string): string => {
     if (known.length === 0) return `there is no gates/*.json under ${opts.cwd}; create gates/<id>.json or run "gate init"`;
-    const guess = asked === undefined ? undefined : suggest(asked, known);
+    const guess = asked === undefined ? undefined : nearest(asked, known);
     return `${guess !== undefined ? `did you mean "${guess}"? ` : ''}gates that exist: ${known.join(', ')}`;
   };
   if (args.length === 0) {

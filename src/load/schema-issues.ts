@@ -4,7 +4,7 @@
  */
 import type * as z from 'zod';
 import type { Diagnostic } from '../model/types.js';
-import { suggest } from './nearest.js';
+import { nearest } from '../util/suggest.js';
 import type { JsonPath, JsonSource } from './json-source.js';
 import { formatJsonPath } from './json-source.js';
 import { PATTERN_WORDING } from './schema.js';
@@ -181,7 +181,7 @@ function toDiagnostics(leaf: Leaf, source: JsonSource, root: AnySchema): Diagnos
     }
     case 'invalid_value': {
       const allowed = issue.values.map((v) => JSON.stringify(v));
-      const guess = typeof value === 'string' ? suggest(value, issue.values.map(String)) : undefined;
+      const guess = typeof value === 'string' ? nearest(value, issue.values.map(String)) : undefined;
       return [at('invalid-value', `${subject} must be one of ${allowed.join(', ')}, found ${found}`, guess !== undefined ? `did you mean ${JSON.stringify(guess)}?` : undefined)];
     }
     case 'invalid_key': {
@@ -193,7 +193,7 @@ function toDiagnostics(leaf: Leaf, source: JsonSource, root: AnySchema): Diagnos
     case 'unrecognized_keys': {
       const allowed = allowedKeys(root, path).filter((k) => k !== '$schema');
       return issue.keys.map((key) => {
-        const guess = suggest(key, allowed);
+        const guess = nearest(key, allowed);
         const hint = guess !== undefined ? `did you mean "${guess}"?` : `allowed fields: ${allowed.join(', ')}`;
         return source.diag([...path, key], 'unknown-field', `unknown field "${key}"`, hint, { key: true });
       });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseAssertion } from '../assert/parse.js';
 import type { Diagnostic } from '../model/types.js';
 import type { JsonSource } from './json-source.js';
-import { suggest } from './nearest.js';
+import { nearest } from '../util/suggest.js';
 import { describeFound } from './schema-issues.js';
 
 type Obj = Record<string, unknown>;
@@ -51,7 +51,7 @@ export function checkSemantics(source: JsonSource): Diagnostic[] {
   });
   const ids = [...firstIndex.keys()];
   const unknownIdHint = (id: string): string => {
-    const guess = suggest(id, ids);
+    const guess = nearest(id, ids);
     return guess !== undefined ? `did you mean "${guess}"?` : `known check ids: ${ids.join(', ')}`;
   };
 
