@@ -55,12 +55,7 @@ const descriptor = (fd: number) => fd as 1;
 
 /** Sends a signal to a whole process group; false when the group is gone. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
+  return signalPid(-pgid, signal);
 }
 
 /** Ends a process group: TERM, then KILL once `graceMs` has passed with members still alive. */
@@ -165,4 +160,40 @@ function notStarted(
     leakedProcesses: false,
     ...sizes,
   };
+}
+
+/**
+ * Processes of this run that escaped their check's process group (a daemon that
+ * called setsid) still carry the run's environment. Best effort, Linux only:
+ * find them by `GATE_RUN_ID` in /proc/<pid>/environ and end them.
+ * Returns the escaped pids by check id.
+ */
+export async function endEscapedProcesses(runId: string, graceMs = 500): Promise<Map<string, number[]>> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const found = new Map<string, number[]>();
+  const tag = `GATE_RUN_ID=${runId}`;
+  const entries = await readdir('/proc').catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const environ = await readFile(`/proc/${entry}/environ`, 'latin1').catch(() => '');
+    const vars = environ.split('\0');
+    if (!vars.includes(tag)) continue;
+    const checkId = vars.find((v) => v.startsWith('GATE_CHECK_ID='))?.slice('GATE_CHECK_ID='.length) ?? '';
+    found.set(checkId, [...(found.get(checkId) ?? []), Number(entry)]);
+  }
+  const pids = [...found.values()].flat();
+  for (const pid of pids) signalPid(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (pids.some((pid) => signalPid(pid, 0)) && Date.now() < deadline) await sleep(20);
+  for (const pid of pids) signalPid(pid, 'SIGKILL');
+  return found;
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }

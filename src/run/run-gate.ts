@@ -17,6 +17,7 @@ import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { writeReportFiles, type ReportFile } from '../report/write.js';
 import { readGitCommit } from './git.js';
+import { endEscapedProcesses } from './process.js';
 import { runCheck, type RunContext } from './run-check.js';
 import { runSchedule } from './scheduler.js';
 
@@ -125,6 +126,13 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<RunG
     });
 
     const checks: CheckResult[] = gate.checks.map((c) => results.get(c.id)!);
+    for (const [checkId, pids] of await endEscapedProcesses(runId)) {
+      const result = results.get(checkId);
+      if (!result) continue;
+      result.leakedProcesses = true;
+      result.notes.push(`${pids.length} process(es) escaped the check's process group (pid ${pids.join(', ')}); gate ended them`);
+      log.warn({ check: checkId, pids }, 'escaped processes ended');
+    }
     const outputs = new Map<string, { stdoutTail?: string; stderrTail?: string }>();
     const files: ReportFile[] = [];
     for (const result of checks) {

@@ -376,3 +376,20 @@ describe('gate run: secrets', () => {
     expect(json.stdout).toContain('[REDACTED]');
   });
 });
+
+describe('gate run: escaped processes', () => {
+  it('ends a daemon that escaped the process group with setsid, and says so', async () => {
+    const p = makeProject();
+    const daemon = `const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
+      require('fs').writeFileSync(process.env.GATE_WORK_DIR + '/daemon.pid', String(c.pid)); c.unref(); console.log('{"ok":true}');`;
+    p.gate('g', { checks: [check('a', ['node', '-e', daemon], { expect: ['ok == true'] })] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.code).toBe(0);
+    const a = byId(p.report('g'), 'a');
+    expect(a.leakedProcesses).toBe(true);
+    expect(a.notes.join(' ')).toContain('escaped');
+    const pid = Number(readFileSync(path.join(p.root, 'data/state/g_closeout/a/daemon.pid'), 'utf8'));
+    expect(alive(pid)).toBe(false);
+    expect(survivors(p.root)).toEqual([]);
+  });
+});
