@@ -14,6 +14,7 @@ import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { redactorFor } from '../report/redact.js';
+import { lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
 import { prepareReportDir } from '../report/write.js';
 import { runGate } from '../run/run-gate.js';
 import { EXIT, type Io } from './io.js';
@@ -64,13 +65,24 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
     io.stderr.write(`${problems.join('\n')}\nnothing ran.\n`);
     return EXIT.usage;
   }
-  for (const p of planned) {
-    const ready = await prepareReportDir(p.reportDir);
-    if (!ready.ok) {
-      io.stderr.write(`gate: ${ready.message}\nnothing ran.\n`);
-      return EXIT.internal;
+  const releases: Release[] = [];
+  try {
+    for (const p of planned) {
+      const ready = await prepareReportDir(p.reportDir);
+      const locked = ready.ok ? await lockReportDir(p.reportDir, lockWaitMs(io.env)) : ready;
+      if (!locked.ok) {
+        io.stderr.write(`gate: ${locked.message}\nnothing ran.\n`);
+        return EXIT.internal;
+      }
+      releases.push(locked.release);
     }
+    return await runPlanned(planned, opts, io);
+  } finally {
+    for (const release of releases) await release();
   }
+}
+
+async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise<number> {
 
   const jobs = opts.jobs ?? os.availableParallelism();
   const json = opts.json || opts.reporter.includes('json');

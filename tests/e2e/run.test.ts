@@ -393,3 +393,35 @@ describe('gate run: escaped processes', () => {
     expect(survivors(p.root)).toEqual([]);
   });
 });
+
+describe('gate run: one report dir, one run at a time', () => {
+  it('a second run waits for the lock, or gives up with exit 1 past its bound', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('sleep.mjs', '1500'), { expect: ['ok == true'] })] });
+    const first = gate(['run', 'g'], { cwd: p.root });
+    const lockDir = path.join(p.root, 'reports/g_closeout/.gate.lock');
+    while (!existsSync(lockDir)) await new Promise((r) => setTimeout(r, 20));
+    const impatient = await gate(['run', 'g'], { cwd: p.root, env: { GATE_LOCK_TIMEOUT_MS: '100' } });
+    expect(impatient.code).toBe(1);
+    expect(impatient.stderr).toContain('in use by another gate run');
+    const patient = gate(['run', 'g'], { cwd: p.root, env: { GATE_LOCK_TIMEOUT_MS: '30000' } });
+    expect((await first).code).toBe(0);
+    const firstId = p.report('g').runId;
+    expect((await patient).code).toBe(0);
+    expect(p.report('g').runId).not.toBe(firstId);
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(path.join(p.root, 'reports/g_closeout/history'))).toEqual([firstId]);
+    expect(existsSync(lockDir)).toBe(false);
+  });
+
+  it('a report dir that cannot be written is found before any check runs: exit 1', async () => {
+    const p = makeProject();
+    const marker = path.join(p.root, 'ran');
+    p.file('blocker', 'a file where the report dir should be');
+    p.gate('g', { checks: [check('a', ['touch', marker], { output: 'text' })] });
+    const r = await gate(['run', 'g', '--report-dir', 'blocker/sub'], { cwd: p.root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('blocker');
+    expect(existsSync(marker)).toBe(false);
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * One run at a time per report dir. The lock is a folder beside the report
+ * (proper-lockfile: atomic mkdir, refreshed while held, taken over when stale
+ * after a crash). A second run waits up to a bound, then gives up (exit 1).
+ */
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+
+/** How long a second run waits for the lock; `GATE_LOCK_TIMEOUT_MS` overrides it. */
+export const DEFAULT_LOCK_WAIT_MS = 30_000;
+/** A lock not refreshed for this long belongs to a run that died: take it over. */
+const STALE_MS = 10_000;
+
+export type Release = () => Promise<void>;
+
+export function lockWaitMs(env: Record<string, string | undefined>): number {
+  const raw = Number(env.GATE_LOCK_TIMEOUT_MS);
+  return Number.isInteger(raw) && raw >= 0 ? raw : DEFAULT_LOCK_WAIT_MS;
+}
+
+export async function lockReportDir(dir: string, waitMs: number): Promise<{ ok: true; release: Release } | { ok: false; message: string }> {
+  const lockPath = path.join(dir, '.gate.lock');
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const release = await lockfile.lock(dir, {
+        lockfilePath: lockPath,
+        stale: STALE_MS,
+        realpath: false,
+        // A lock that could not be refreshed is not worth crashing the run over: the report is still written atomically.
+        onCompromised: () => {},
+      });
+      return { ok: true, release: () => release().catch(() => undefined) };
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      if (e.code !== 'ELOCKED') return { ok: false, message: `cannot lock report dir ${dir}: ${e.code ?? e.message}` };
+      if (Date.now() >= deadline) {
+        return {
+          ok: false,
+          message: `report dir ${dir} is in use by another gate run (lock ${lockPath}); gave up after ${Math.round(waitMs / 1000)} s`,
+        };
+      }
+      await new Promise((r) => setTimeout(r, Math.min(250, Math.max(10, deadline - Date.now()))));
+    }
+  }
+}
