@@ -57,6 +57,8 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
       return done('timeout', { code: 'timeout', timeoutMs: check.timeoutMs, signals: outcome.signalsSent.map((s) => s.signal) });
     case 'signaled':
       return done('error', { code: 'crashed', signal: end.signal });
+    case 'output-limit':
+      return done('error', { code: 'output-too-large', source: 'stdout and stderr', bytes: outcome.stdout.bytes + outcome.stderr.bytes, limit: end.limit });
     case 'exited':
       break;
   }

@@ -167,7 +167,9 @@ export type ProcessEnd =
   | { kind: 'signaled'; signal: string }
   | { kind: 'timed-out'; signal?: string; exitCode?: number }
   | { kind: 'not-started'; errno: string; message: string }
-  | { kind: 'interrupted' };
+  | { kind: 'interrupted' }
+  /** Ended for writing more output than gate keeps on disk. */
+  | { kind: 'output-limit'; limit: number };
 
 export interface CapturedStream {
   /** Temp file holding the raw bytes. */

@@ -34,6 +34,8 @@ export interface ProcessRequest {
   abort?: AbortSignal;
   /** How long a leaked process group gets after TERM before KILL. */
   leakGraceMs?: number;
+  /** stdout and stderr together may not grow past this; a check that floods more is ended. */
+  maxOutputBytes?: number;
 }
 
 export interface ProcessResult {
@@ -46,6 +48,9 @@ export interface ProcessResult {
 }
 
 const DEFAULT_LEAK_GRACE_MS = 500;
+/** Output goes to disk, not memory; this bound keeps a runaway check from filling the disk. */
+export const MAX_OUTPUT_BYTES = 1024 ** 3;
+const OUTPUT_POLL_MS = 250;
 
 /**
  * execa hands a descriptor number straight to child_process.spawn, which gives
@@ -104,20 +109,26 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   }
   const pgid = subprocess.pid;
 
-  let stopping: 'timed-out' | 'interrupted' | undefined;
+  let stopping: 'timed-out' | 'interrupted' | 'output-limit' | undefined;
   let stopDone: Promise<void> | undefined;
-  const stop = (why: 'timed-out' | 'interrupted') => {
+  const stop = (why: 'timed-out' | 'interrupted' | 'output-limit') => {
     if (stopping || pgid === undefined) return;
     stopping = why;
     stopDone = endGroup(pgid, req.killGraceMs, record);
   };
   const timer = setTimeout(() => stop('timed-out'), req.timeoutMs);
+  const maxOutput = req.maxOutputBytes ?? MAX_OUTPUT_BYTES;
+  const flood = setInterval(() => {
+    const { stdoutBytes, stderrBytes } = sizes();
+    if (stdoutBytes + stderrBytes > maxOutput) stop('output-limit');
+  }, OUTPUT_POLL_MS);
   const onAbort = () => stop('interrupted');
   if (req.abort?.aborted) onAbort();
   else req.abort?.addEventListener('abort', onAbort, { once: true });
 
   const result = await subprocess;
   clearTimeout(timer);
+  clearInterval(flood);
   req.abort?.removeEventListener('abort', onAbort);
   await stopDone;
 
@@ -130,6 +141,8 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   }
   const durationMs = Math.round(performance.now() - started);
   const out = sizes();
+  // Over the bound is over the bound, whether or not the poll saw it before the exit.
+  if (!stopping && out.stdoutBytes + out.stderrBytes > maxOutput) stopping = 'output-limit';
   closeSync(outFd);
   closeSync(errFd);
 
@@ -138,6 +151,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   }
   let end: ProcessEnd;
   if (stopping === 'interrupted') end = { kind: 'interrupted' };
+  else if (stopping === 'output-limit') end = { kind: 'output-limit', limit: maxOutput };
   else if (stopping === 'timed-out') end = { kind: 'timed-out', signal: result.signal, exitCode: result.exitCode };
   else if (result.signal) end = { kind: 'signaled', signal: result.signal };
   else end = { kind: 'exited', exitCode: result.exitCode ?? 0 };

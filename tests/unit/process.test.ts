@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runProcess, type ProcessRequest } from '../../src/run/process.js';
+
+const FIXTURES = path.resolve(__dirname, '../fixtures/checks');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'gate-process-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+function request(run: string[], over: Partial<ProcessRequest> = {}): ProcessRequest {
+  n += 1;
+  return {
+    run,
+    shell: false,
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '' },
+    timeoutMs: 20_000,
+    killGraceMs: 200,
+    stdoutPath: path.join(dir, `${n}.out`),
+    stderrPath: path.join(dir, `${n}.err`),
+    ...over,
+  };
+}
+const node = (script: string, ...args: string[]) => [process.execPath, path.join(FIXTURES, script), ...args];
+
+describe('the process module, with real processes', () => {
+  it('captures stdout and stderr to files and reports the exit code', async () => {
+    const req = request([process.execPath, '-e', 'console.log("out"); console.error("err"); process.exit(7)']);
+    const r = await runProcess(req);
+    expect(r.end).toEqual({ kind: 'exited', exitCode: 7 });
+    expect(readFileSync(req.stdoutPath, 'utf8')).toBe('out\n');
+    expect(readFileSync(req.stderrPath, 'utf8')).toBe('err\n');
+    expect(r).toMatchObject({ stdoutBytes: 4, stderrBytes: 4, leakedProcesses: false, signalsSent: [] });
+  });
+
+  it('passes only the environment it is given', async () => {
+    const req = request([process.execPath, '-e', 'console.log(JSON.stringify(Object.keys(process.env).sort()))'], { env: { PATH: process.env.PATH ?? '', ONLY: '1' } });
+    await runProcess(req);
+    expect(JSON.parse(readFileSync(req.stdoutPath, 'utf8'))).toEqual(['ONLY', 'PATH']);
+  });
+
+  it('times out: TERM to the group, then KILL after the grace, and says when', async () => {
+    const r = await runProcess(request(node('ignore-term.mjs'), { timeoutMs: 200, killGraceMs: 200 }));
+    expect(r.end).toMatchObject({ kind: 'timed-out', signal: 'SIGKILL' });
+    expect(r.signalsSent.map((s) => s.signal)).toEqual(['SIGTERM', 'SIGKILL']);
+    expect(r.signalsSent[0]!.atMs).toBeGreaterThanOrEqual(150);
+  });
+
+  it('maps a crash by signal and a program that cannot start', async () => {
+    expect((await runProcess(request(node('crash.mjs', 'SIGKILL')))).end).toEqual({ kind: 'signaled', signal: 'SIGKILL' });
+    const missing = await runProcess(request(['/no/such/program']));
+    expect(missing.end).toMatchObject({ kind: 'not-started', errno: 'ENOENT' });
+    const notExecutable = await runProcess(request([path.join(FIXTURES, 'README.md')]));
+    expect(notExecutable.end).toMatchObject({ kind: 'not-started', errno: 'EACCES' });
+  });
+
+  it('ends a check that floods more output than the bound', async () => {
+    const r = await runProcess(request(node('big-output.mjs', String(64 * 1024 * 1024)), { maxOutputBytes: 1024 * 1024 }));
+    expect(r.end).toEqual({ kind: 'output-limit', limit: 1024 * 1024 });
+    expect(r.stdoutBytes).toBeGreaterThan(1024 * 1024);
+  });
+
+  it('an abort ends the group as an interruption', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const r = await runProcess(request(node('forever.mjs'), { abort: controller.signal }));
+    expect(r.end).toEqual({ kind: 'interrupted' });
+  });
+});
