@@ -2,16 +2,32 @@
  * The process boundary: wires the real process into `main` and sets the exit
  * code. Nothing else in gate touches `process.exit` or the global console.
  */
+import { killAllGroups } from '../run/groups.js';
+import { exitCodeForSignal, type StopSignal } from '../model/exit-codes.js';
 import { main } from './main.js';
 
 const controller = new AbortController();
-let interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
-const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
-  if (!interruptedBy) interruptedBy = signal;
-  controller.abort();
+let interruptedBy: StopSignal | undefined;
+let firstAt = 0;
+/** Repeats within this window are one interrupt: npm passes a Ctrl-C on as a second SIGINT. */
+const DUPLICATE_MS = 1000;
+/** After a forced stop, the report gets this long to be written before gate exits regardless. */
+const FORCED_EXIT_MS = 5000;
+
+const onSignal = (signal: StopSignal) => {
+  if (!interruptedBy) {
+    // The first one: stop starting checks, end the running ones (TERM, then KILL), write the report.
+    interruptedBy = signal;
+    firstAt = Date.now();
+    controller.abort();
+    return;
+  }
+  if (Date.now() - firstAt < DUPLICATE_MS) return;
+  // A second one, later: no more grace. Kill every check now; exit even if something still hangs.
+  killAllGroups();
+  setTimeout(() => process.exit(exitCodeForSignal(interruptedBy)), FORCED_EXIT_MS).unref();
 };
-process.on('SIGINT', () => onSignal('SIGINT'));
-process.on('SIGTERM', () => onSignal('SIGTERM'));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => onSignal(signal));
 // A reader that goes away (`gate run | head -1`) must not crash the run: the report still gets written.
 process.stdout.on('error', () => {});
 process.stderr.on('error', () => {});

@@ -1,3 +1,5 @@
+import type { StopSignal } from '../model/exit-codes.js';
+
 /** What the CLI reads from and writes to: injected, so `main` runs in-process in tests. */
 export interface Output {
   write(text: string): unknown;
@@ -13,15 +15,7 @@ export interface Io {
   /** Aborted when the run is interrupted (SIGINT / SIGTERM in the bin). */
   interrupt?: AbortSignal;
   /** The signal that interrupted the run, once it has. */
-  interruptedBy?: () => 'SIGINT' | 'SIGTERM' | undefined;
+  interruptedBy?: () => StopSignal | undefined;
 }
 
-/** Exit codes (SPEC section 7). */
-export const EXIT = {
-  go: 0,
-  internal: 1,
-  usage: 2,
-  noGo: 3,
-  sigint: 130,
-  sigterm: 143,
-} as const;
+export { EXIT } from '../model/exit-codes.js';

@@ -3,7 +3,7 @@
  * engine is loaded with import() only when that command runs (so `--version`
  * and `--help` stay fast), and everything ends in an exit code.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { EXIT, type Io } from './io.js';
 
 declare const __GATE_VERSION__: string;
@@ -38,6 +38,12 @@ const positiveInt = (value: string) => {
 };
 
 export const REPORTERS = ['pretty', 'json', 'junit', 'markdown'] as const;
+const collectReporter = (value: string, previous: string[]) => {
+  if (!(REPORTERS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`expected one of ${REPORTERS.join(', ')}.`);
+  }
+  return [...previous, value];
+};
 
 export async function main(io: Io): Promise<number> {
   let exitCode: number = EXIT.go;
@@ -65,7 +71,7 @@ export async function main(io: Io): Promise<number> {
     .option('--skip <ids>', 'leave these checks out (comma-separated; repeatable)', collectList, [])
     .option('-j, --jobs <n>', 'checks run at once (default: CPU count)', positiveInt)
     .option('--fail-fast', 'start no new check after the first required check that does not pass', false)
-    .addOption(new Option('--reporter <name>', 'what to print on stdout; repeatable').choices(REPORTERS).argParser(collect as never).default([]))
+    .option('--reporter <name>', `what to print on stdout: ${REPORTERS.join(', ')}; repeatable`, collectReporter, [])
     .option('--json', 'print the report JSON alone on stdout', false)
     .option('--quiet', 'print only the verdict line', false)
     .addHelpText('after', '\nExamples:\n  gate run m28\n  gate run m28 --inject-fail M28-8\n  gate run gates/m28.json --only M28-1,M28-3 --json\n')

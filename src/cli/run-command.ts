@@ -7,7 +7,6 @@ import path from 'node:path';
 import { formatDiagnostics } from '../load/diagnostics.js';
 import { loadGates } from '../load/load-gate.js';
 import { createProgress, renderSummary, verdictLine } from '../log/progress.js';
-import { createRunLog } from '../log/run-log.js';
 import type { Gate, Report } from '../model/types.js';
 import { planGate, type Plan } from '../plan/plan.js';
 import { renderJson } from '../report/json.js';
@@ -16,9 +15,19 @@ import { renderMarkdown } from '../report/markdown.js';
 import { redactorFor } from '../report/redact.js';
 import { lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
 import { prepareReportDir } from '../report/write.js';
-import { runGate } from '../run/run-gate.js';
+import { prepareWorkDir, runGate } from '../run/run-gate.js';
+import { exitCodeForSignal } from '../model/exit-codes.js';
 import { EXIT, type Io } from './io.js';
 import type { RunOptions } from './main.js';
+
+/** What each `--reporter` prints on stdout (the files are always written). */
+const STDOUT_REPORTERS = {
+  pretty: (report: Report, reportDir: string) => renderSummary(report, reportDir),
+  json: (report: Report) => renderJson(report),
+  junit: (report: Report) => renderJunit(report),
+  markdown: (report: Report) => renderMarkdown(report),
+} as const;
+type StdoutReporter = keyof typeof STDOUT_REPORTERS;
 
 interface Planned {
   gate: Gate;
@@ -70,11 +79,12 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
     for (const p of planned) {
       const ready = await prepareReportDir(p.reportDir);
       const locked = ready.ok ? await lockReportDir(p.reportDir, lockWaitMs(io.env)) : ready;
-      if (!locked.ok) {
-        io.stderr.write(`gate: ${locked.message}\nnothing ran.\n`);
+      if (locked.ok) releases.push(locked.release);
+      const problem = locked.ok ? await prepareWorkDir(p.workDir, p.gate.envFile) : locked.message;
+      if (problem) {
+        io.stderr.write(`gate: ${problem}\nnothing ran.\n`);
         return EXIT.internal;
       }
-      releases.push(locked.release);
     }
     return await runPlanned(planned, opts, io);
   } finally {
@@ -89,12 +99,13 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
   const quiet = opts.quiet;
   const abort = io.interrupt ?? new AbortController().signal;
   const reports: Report[] = [];
+  let failedToWrite = false;
   for (const p of planned) {
     if (abort.aborted) break;
     const { redact } = p;
     const out = (text: string) => io.stdout.write(redact(text));
     const progress = createProgress((line) => io.stderr.write(`${redact(line)}\n`), quiet || json);
-    const result = await runGate(p.gate, {
+    const { report, writeError } = await runGate(p.gate, {
       plan: p.plan,
       workDir: p.workDir,
       reportDir: p.reportDir,
@@ -105,27 +116,25 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
       interruptedBy: io.interruptedBy,
       progress,
       redact,
-      createRunLog,
     });
-    if (!result.ok) {
-      io.stderr.write(`gate: ${result.message}\n`);
-      return EXIT.internal;
+    reports.push(report);
+    if (writeError) {
+      io.stderr.write(`gate: ${writeError}\n`);
+      failedToWrite = true;
     }
-    reports.push(result.report);
-    if (quiet) out(`${verdictLine(result.report)}\n`);
-    else if (!json) {
-      const reporters = opts.reporter.length ? opts.reporter : ['pretty'];
-      for (const name of reporters) {
-        if (name === 'pretty') out(renderSummary(result.report, shown(io.cwd, p.reportDir)));
-        if (name === 'junit') out(renderJunit(result.report));
-        if (name === 'markdown') out(renderMarkdown(result.report));
-      }
-    }
+    if (json) continue;
+    if (quiet) out(`${verdictLine(report)}\n`);
+    else for (const name of opts.reporter.length ? opts.reporter : ['pretty']) out(STDOUT_REPORTERS[name as StdoutReporter](report, shown(io.cwd, p.reportDir)));
   }
 
-  const signal = io.interruptedBy?.();
-  const interrupted = abort.aborted;
-  const code = interrupted ? (signal === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint) : reports.every((r) => r.decision === 'GO') ? EXIT.go : EXIT.noGo;
+  // A report that could not be written is gate failing at its job: never a GO.
+  const code = abort.aborted
+    ? exitCodeForSignal(io.interruptedBy?.())
+    : failedToWrite
+      ? EXIT.internal
+      : reports.every((r) => r.decision === 'GO')
+        ? EXIT.go
+        : EXIT.noGo;
   if (json) {
     const redactAll = (text: string) => planned.reduce((t, p) => p.redact(t), text);
     io.stdout.write(redactAll(reports.length === 1 ? renderJson(reports[0]!) : `${JSON.stringify(reports, null, 2)}\n`));

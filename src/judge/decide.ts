@@ -47,7 +47,7 @@ export function isRequiredFailure(result: CheckResult): boolean {
 export function summarize(results: CheckResult[]): ReportSummary {
   const counts = Object.fromEntries(CHECK_STATUSES.map((s) => [s, 0])) as Record<CheckStatus, number>;
   for (const r of results) counts[r.status] += 1;
-  return { total: results.length, counts, requiredFailTotal: results.filter(isRequiredFailure).length };
+  return { total: results.length, ...counts, requiredFailTotal: results.filter(isRequiredFailure).length };
 }
 
 export function decideVerdict(summary: ReportSummary, opts: { interrupted: boolean; injected: boolean }): Verdict {

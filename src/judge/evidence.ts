@@ -3,7 +3,7 @@
  * assertions, and `evidence` globs, each hashed for the report.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
@@ -16,23 +16,34 @@ export type JsonRead =
   | { ok: true; value: unknown; bytes: number }
   | { ok: false; code: 'no-json-output' | 'invalid-json' | 'output-too-large' | 'unreadable'; message: string; bytes: number };
 
-/** Reads one JSON document; the size is checked on the open descriptor before anything is read. */
+/**
+ * Reads one JSON document. Only a regular file is read (a FIFO or a device a
+ * check left behind could block or never end), and never more than the limit:
+ * the size is checked before reading, and the read itself stops at the limit.
+ */
 export async function readJsonFile(file: string, limit = MAX_EVIDENCE_BYTES): Promise<JsonRead> {
   let handle;
   try {
-    handle = await open(file, 'r');
+    const info = await stat(file);
+    if (!info.isFile()) return { ok: false, code: 'unreadable', message: 'not a regular file', bytes: 0 };
+    if (info.size > limit) return { ok: false, code: 'output-too-large', message: `${info.size} bytes`, bytes: info.size };
+    // O_NONBLOCK: should the path have been swapped for a FIFO since the stat, open does not wait for a writer.
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     return { ok: false, code: 'unreadable', message: errnoMessage(error), bytes: 0 };
   }
   try {
-    const { size } = await handle.stat();
-    if (size > limit) return { ok: false, code: 'output-too-large', message: `${size} bytes`, bytes: size };
-    const text = stripBom(await handle.readFile('utf8'));
-    if (text.trim() === '') return { ok: false, code: 'no-json-output', message: 'empty', bytes: size };
+    const info = await handle.stat();
+    if (!info.isFile()) return { ok: false, code: 'unreadable', message: 'not a regular file', bytes: 0 };
+    const buffer = Buffer.alloc(Math.min(info.size, limit) + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > limit) return { ok: false, code: 'output-too-large', message: `over ${limit} bytes`, bytes: bytesRead };
+    const text = stripBom(buffer.subarray(0, bytesRead).toString('utf8'));
+    if (text.trim() === '') return { ok: false, code: 'no-json-output', message: 'empty', bytes: bytesRead };
     try {
-      return { ok: true, value: JSON.parse(text) as unknown, bytes: size };
+      return { ok: true, value: JSON.parse(text) as unknown, bytes: bytesRead };
     } catch (error) {
-      return { ok: false, code: 'invalid-json', message: (error as Error).message, bytes: size };
+      return { ok: false, code: 'invalid-json', message: (error as Error).message, bytes: bytesRead };
     }
   } catch (error) {
     return { ok: false, code: 'unreadable', message: errnoMessage(error), bytes: 0 };
@@ -63,6 +74,17 @@ export function hashFile(file: string): Promise<{ sha256: string; bytes: number 
   });
 }
 
+/** Hashes a file that a check left behind, as a value: only regular files, errors as messages. */
+export async function hashRegularFile(file: string): Promise<{ ok: true; sha256: string; bytes: number } | { ok: false; message: string }> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) return { ok: false, message: 'not a regular file' };
+    return { ok: true, ...(await hashFile(file)) };
+  } catch (error) {
+    return { ok: false, message: errnoMessage(error) };
+  }
+}
+
 /** Hashes every file matched by the globs (relative to cwd); names the globs that matched nothing. */
 export async function collectEvidence(
   globs: string[],
@@ -75,8 +97,9 @@ export async function collectEvidence(
     const matches = (await glob(pattern, { cwd, absolute: true, onlyFiles: true, dot: true })).sort();
     if (matches.length === 0) missing.push(pattern);
     for (const match of matches) {
-      const { sha256, bytes } = await hashFile(match);
-      files.push({ path: path.relative(projectRoot, match), sha256, bytes });
+      const hashed = await hashRegularFile(match);
+      if (hashed.ok) files.push({ path: path.relative(projectRoot, match), sha256: hashed.sha256, bytes: hashed.bytes });
+      else missing.push(`${path.relative(projectRoot, match)} (${hashed.message})`);
     }
   }
   return { files, missing };

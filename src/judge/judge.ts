@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { evaluateAssertion, unreadableAssertion } from '../assert/evaluate.js';
 import type { AssertionResult, AttemptOutcome, Check, EvidenceFile } from '../model/types.js';
-import { collectEvidence, fileExists, hashFile, MAX_EVIDENCE_BYTES, readJsonFile, type JsonRead } from './evidence.js';
+import { collectEvidence, fileExists, hashRegularFile, MAX_EVIDENCE_BYTES, readJsonFile, type JsonRead } from './evidence.js';
 import { checkOutputSchema } from './output-schema.js';
 import type { ReasonDetail } from './reasons.js';
 
@@ -91,7 +91,8 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
   for (const assertion of check.expect) {
     if (assertion.file === undefined) continue;
     const file = path.resolve(check.cwd, assertion.file);
-    if (await fileExists(file)) evidence.push({ path: path.relative(input.projectRoot, file), ...(await hashFile(file)) });
+    const hashed = await hashRegularFile(file);
+    if (hashed.ok) evidence.push({ path: path.relative(input.projectRoot, file), sha256: hashed.sha256, bytes: hashed.bytes });
   }
   const globbed = await collectEvidence(check.evidence, check.cwd, input.projectRoot);
   evidence.push(...globbed.files);

@@ -53,7 +53,7 @@ export function describeReason(detail: ReasonDetail): string {
     case 'output-schema':
       return `output breaks its outputSchema: ${detail.first}${andMore(detail.more)}`;
     case 'evidence-missing':
-      return `evidence missing: nothing matches ${detail.globs.map((g) => JSON.stringify(g)).join(', ')}`;
+      return `evidence missing or unreadable: ${detail.globs.map((g) => JSON.stringify(g)).join(', ')}`;
     case 'injection-not-detected':
       return 'injection not detected';
     case 'blocked':

@@ -90,6 +90,13 @@ export function checkSemantics(source: JsonSource): Diagnostic[] {
   if (isObj(gate.envFile) && typeof gate.envFile.path === 'string') {
     const problem = envFilePathProblem(gate.envFile.path);
     if (problem) out.push(source.diag(['envFile', 'path'], problem.code, problem.message, problem.hint));
+    // Each check's GATE_WORK_DIR is <work dir>/<check id>, emptied before it runs: the env file must not live there.
+    const first = path.posix.normalize(gate.envFile.path.replace(/\\/g, '/')).split('/')[0] ?? '';
+    if (!problem && firstIndex.has(first)) {
+      out.push(
+        source.diag(['envFile', 'path'], 'path-collision', `envFile.path ${JSON.stringify(gate.envFile.path)} lies in the work folder of check "${first}", which is emptied before that check runs`, 'choose a path that does not start with a check id, e.g. "env/app.env"'),
+      );
+    }
   }
   return out;
 }

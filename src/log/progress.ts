@@ -2,7 +2,7 @@
  * Human progress on stderr: one plain line per event, nothing on stdout.
  * Plain lines suit CI logs and pipes alike.
  */
-import type { CheckResult, Report } from '../model/types.js';
+import { CHECK_STATUSES, type CheckResult, type Report } from '../model/types.js';
 
 export interface Progress {
   runStarted(gateId: string, checks: number, jobs: number): void;
@@ -25,10 +25,7 @@ export function formatMs(ms: number): string {
 
 /** The verdict line: the one line `--quiet` keeps. */
 export function verdictLine(report: Report): string {
-  const c = report.summary.counts;
-  const parts = Object.entries(c)
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${n} ${s}`);
+  const parts = CHECK_STATUSES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`);
   const aborted = report.verdict === 'aborted' ? ' (aborted)' : '';
   return `gate ${report.gate.id}: ${report.decision}${aborted}: ${parts.join(', ')} in ${formatMs(report.durationMs)}`;
 }

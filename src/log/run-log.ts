@@ -4,9 +4,20 @@
  */
 import pino from 'pino';
 
-export type RunLog = pino.Logger;
+export interface RunLog {
+  log: pino.Logger;
+  /** Flushes and closes the file. */
+  close(): void;
+}
 
 export function createRunLog(file: string, runId: string): RunLog {
-  const destination = pino.destination({ dest: file, sync: true, mkdir: true });
-  return pino({ base: { runId }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  const destination = pino.destination({ dest: file, sync: true });
+  const log = pino({ base: { runId }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  return {
+    log,
+    close: () => {
+      log.flush();
+      destination.end();
+    },
+  };
 }

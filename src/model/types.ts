@@ -297,11 +297,8 @@ export interface CapturedOutput {
 export type Verdict = 'pass' | 'fail' | 'aborted';
 export type Decision = 'GO' | 'NO-GO';
 
-export interface ReportSummary {
-  total: number;
-  counts: Record<CheckStatus, number>;
-  requiredFailTotal: number;
-}
+/** `total`, one count keyed by each status name (`pass`, `fail`, ..., `not-run`), and `requiredFailTotal`. */
+export type ReportSummary = { total: number; requiredFailTotal: number } & Record<CheckStatus, number>;
 
 export interface WaiverReport {
   check: string;

@@ -133,8 +133,8 @@ function notices(report: Report): string[] {
 }
 
 function summaryLine(report: Report): string {
-  const parts = CHECK_STATUSES.filter((s) => (report.summary.counts[s] ?? 0) > 0).map(
-    (s) => `${report.summary.counts[s]} ${s}`,
+  const parts = CHECK_STATUSES.filter((s) => (report.summary[s] ?? 0) > 0).map(
+    (s) => `${report.summary[s]} ${s}`,
   );
   const counts = parts.length > 0 ? `: ${parts.join(', ')}` : '';
   const noun = report.summary.total === 1 ? 'check' : 'checks';

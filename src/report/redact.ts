@@ -51,9 +51,28 @@ export function createRedactor(secrets: string[]): Redactor {
 
 /** Every secret a gate run could expose: from gate's own environment and from the gate file's env blocks. */
 export function redactorFor(
-  gate: { env: Record<string, string>; redact: string[]; checks: { env: Record<string, string>; injectFail?: { env: Record<string, string> } }[] },
+  gate: {
+    env: Record<string, string>;
+    envFile?: { values: Record<string, string> };
+    redact: string[];
+    checks: { env: Record<string, string>; injectFail?: { env: Record<string, string> } }[];
+  },
   env: Record<string, string | undefined>,
 ): Redactor {
-  const envs = [env, gate.env, ...gate.checks.flatMap((c) => [c.env, c.injectFail?.env ?? {}])];
+  const envs = [env, gate.env, gate.envFile?.values ?? {}, ...gate.checks.flatMap((c) => [c.env, c.injectFail?.env ?? {}])];
   return createRedactor(secretValues(envs, gate.redact));
+}
+
+/**
+ * A copy of a value with every string masked. Applied to the report before any
+ * renderer sees it, so that escaping (XML, Markdown) cannot change a secret into
+ * a form the final pass over the files would miss.
+ */
+export function redactDeep<T>(value: T, redact: Redactor): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redactDeep(v, redact)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)])) as T;
+  }
+  return value;
 }

@@ -14,9 +14,11 @@
  * - Checks get no stdin (`ignore`), so a check that reads it sees EOF at once.
  */
 import { closeSync, openSync, fstatSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import type { ProcessEnd, SignalSent } from '../model/types.js';
+import { liveGroups, signalGroup, signalPid } from './groups.js';
 
 export interface ProcessRequest {
   /** argv without a shell, or one command line when `shell` is true. */
@@ -59,10 +61,6 @@ const OUTPUT_POLL_MS = 250;
 const descriptor = (fd: number) => fd as 1;
 
 /** Sends a signal to a whole process group; false when the group is gone. */
-export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  return signalPid(-pgid, signal);
-}
-
 /** Ends a process group: TERM, then KILL once `graceMs` has passed with members still alive. */
 async function endGroup(pgid: number, graceMs: number, record: (signal: string) => void): Promise<void> {
   if (!signalGroup(pgid, 'SIGTERM')) return;
@@ -77,7 +75,13 @@ async function endGroup(pgid: number, graceMs: number, record: (signal: string) 
 
 export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   const outFd = openSync(req.stdoutPath, 'w');
-  const errFd = openSync(req.stderrPath, 'w');
+  let errFd: number;
+  try {
+    errFd = openSync(req.stderrPath, 'w');
+  } catch (error) {
+    closeSync(outFd);
+    throw error;
+  }
   const started = performance.now();
   const signalsSent: SignalSent[] = [];
   const record = (signal: string) => signalsSent.push({ signal, atMs: Math.round(performance.now() - started) });
@@ -108,6 +112,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
     return result;
   }
   const pgid = subprocess.pid;
+  if (pgid !== undefined) liveGroups.add(pgid);
 
   let stopping: 'timed-out' | 'interrupted' | 'output-limit' | undefined;
   let stopDone: Promise<void> | undefined;
@@ -139,6 +144,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
     leakedProcesses = true;
     await endGroup(pgid, req.leakGraceMs ?? DEFAULT_LEAK_GRACE_MS, record);
   }
+  if (pgid !== undefined) liveGroups.delete(pgid);
   const durationMs = Math.round(performance.now() - started);
   const out = sizes();
   // Over the bound is over the bound, whether or not the poll saw it before the exit.
@@ -146,7 +152,8 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   closeSync(outFd);
   closeSync(errFd);
 
-  if (pgid === undefined || (result.failed && result.code && result.exitCode === undefined && !result.signal)) {
+  if (pgid === undefined || (result.exitCode === undefined && !result.signal && !stopping)) {
+    // No exit code and no signal: it never ran (or ended in a way nobody can judge). Never a pass.
     return notStarted(result, started, signalsSent, out);
   }
   let end: ProcessEnd;
@@ -154,7 +161,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   else if (stopping === 'output-limit') end = { kind: 'output-limit', limit: maxOutput };
   else if (stopping === 'timed-out') end = { kind: 'timed-out', signal: result.signal, exitCode: result.exitCode };
   else if (result.signal) end = { kind: 'signaled', signal: result.signal };
-  else end = { kind: 'exited', exitCode: result.exitCode ?? 0 };
+  else end = { kind: 'exited', exitCode: result.exitCode! };
   return { end, durationMs, signalsSent, leakedProcesses, ...out };
 }
 
@@ -183,7 +190,6 @@ function notStarted(
  * Returns the escaped pids by check id.
  */
 export async function endEscapedProcesses(runId: string, graceMs = 500): Promise<Map<string, number[]>> {
-  const { readdir, readFile } = await import('node:fs/promises');
   const found = new Map<string, number[]>();
   const tag = `GATE_RUN_ID=${runId}`;
   const entries = await readdir('/proc').catch(() => [] as string[]);
@@ -199,15 +205,6 @@ export async function endEscapedProcesses(runId: string, graceMs = 500): Promise
   for (const pid of pids) signalPid(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (pids.some((pid) => signalPid(pid, 0)) && Date.now() < deadline) await sleep(20);
-  for (const pid of pids) signalPid(pid, 'SIGKILL');
+  for (const pid of pids) if (signalPid(pid, 0)) signalPid(pid, 'SIGKILL');
   return found;
-}
-
-function signalPid(pid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -2,8 +2,9 @@
  * One check from first attempt to last: its environment, its injection, its
  * attempts with retries, and the judged result (before any waiver).
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { ensureDir } from '../util/ensure-dir.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { judgeAttempt, type Judgement } from '../judge/judge.js';
 import { describeReason } from '../judge/reasons.js';
@@ -77,7 +78,7 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
   const checkWorkDir = path.join(ctx.workDir, check.id);
   // Its own empty folder, kept across its attempts (a retry may need what the last one left).
   await rm(checkWorkDir, { recursive: true, force: true });
-  await mkdir(checkWorkDir, { recursive: true });
+  await ensureDir(checkWorkDir);
   const spec = processSpec(check, mode);
 
   let attempt = 0;

@@ -3,15 +3,18 @@
  * report. Returns the report; the caller turns it into an exit code.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ensureDir } from '../util/ensure-dir.js';
+import { exitCodeFor, type StopSignal } from '../model/exit-codes.js';
 import { applyWaiver, decideVerdict, reportWaivers, summarize } from '../judge/decide.js';
-import type { createRunLog as CreateRunLog } from '../log/run-log.js';
+import { createRunLog } from '../log/run-log.js';
 import type { Progress } from '../log/progress.js';
-import type { AttemptOutcome, CheckResult, Gate, Report } from '../model/types.js';
+import type { AttemptOutcome, CheckResult, EnvFileSpec, Gate, Report } from '../model/types.js';
 import type { Plan } from '../plan/plan.js';
 import { keepOutput } from '../report/capture.js';
+import { redactDeep } from '../report/redact.js';
 import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
@@ -34,30 +37,40 @@ export interface RunGateOptions {
   failFast: boolean;
   env: Record<string, string | undefined>;
   abort: AbortSignal;
-  /** Which signal interrupted the run, once one has (exit 130 for SIGINT, 143 for SIGTERM). */
-  interruptedBy?: () => 'SIGINT' | 'SIGTERM' | undefined;
+  /** Which signal interrupted the run, once one has. */
+  interruptedBy?: () => StopSignal | undefined;
   progress: Progress;
   /** Masks secrets in everything written. */
   redact: (text: string) => string;
-  createRunLog: typeof CreateRunLog;
   now?: () => Date;
 }
-
-export type RunGateResult = { ok: true; report: Report } | { ok: false; message: string };
 
 export function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
-/** gate empties only folders it made: a work dir it did not make must be empty to be taken over. */
-async function prepareWorkDir(dir: string): Promise<string | undefined> {
-  const entries = await readdir(dir).catch(() => undefined);
-  if (entries && entries.length > 0 && !entries.includes(WORK_DIR_MARKER)) {
-    return `work dir ${dir} exists, is not empty and was not made by gate; gate only empties folders it made (choose another --work-dir)`;
+/**
+ * Claims the work dir before any check runs, and writes the gate's env file
+ * into it. gate empties only folders it made: a work dir it did not make must be
+ * empty to be taken over. Returns what is wrong, if anything.
+ */
+export async function prepareWorkDir(dir: string, envFile: EnvFileSpec | undefined): Promise<string | undefined> {
+  try {
+    const entries = await readdir(dir).catch(() => undefined);
+    if (entries && entries.length > 0 && !entries.includes(WORK_DIR_MARKER)) {
+      return `work dir ${dir} exists, is not empty and was not made by gate; gate only empties folders it made (choose another --work-dir)`;
+    }
+    await ensureDir(dir);
+    await writeFile(path.join(dir, WORK_DIR_MARKER), "This folder is gate's scratch space; gate empties each check's folder in it before the check runs.\n");
+    if (envFile) {
+      const file = path.join(dir, envFile.path);
+      await ensureDir(path.dirname(file));
+      await writeFile(file, renderEnvFile(envFile.values));
+    }
+    return undefined;
+  } catch (error) {
+    return `work dir ${dir} is not writable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
   }
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, WORK_DIR_MARKER), 'This folder is gate\'s scratch space; gate empties it on every run.\n');
-  return undefined;
 }
 
 /** The same bytes on every run: sorted keys, one `KEY=value` a line, JSON-quoted when needed. */
@@ -71,25 +84,24 @@ export function renderEnvFile(values: Record<string, string>): string {
     .join('');
 }
 
-export async function runGate(gate: Gate, options: RunGateOptions): Promise<RunGateResult> {
+/** The report, and why it could not be written, if it could not. */
+export interface GateRun {
+  report: Report;
+  writeError?: string;
+}
+
+export async function runGate(gate: Gate, options: RunGateOptions): Promise<GateRun> {
   const { plan } = options;
   const now = options.now ?? (() => new Date());
   const started = now();
   const startedMs = performance.now();
   const runId = newRunId(started);
 
-  const workProblem = await prepareWorkDir(options.workDir).catch((e: NodeJS.ErrnoException) => `work dir ${options.workDir} is not writable: ${e.code ?? e.message}`);
-  if (workProblem) return { ok: false, message: workProblem };
-  let envFilePath: string | undefined;
-  if (gate.envFile) {
-    envFilePath = path.join(options.workDir, gate.envFile.path);
-    await mkdir(path.dirname(envFilePath), { recursive: true });
-    await writeFile(envFilePath, renderEnvFile(gate.envFile.values));
-  }
-
+  const envFilePath = gate.envFile ? path.join(options.workDir, gate.envFile.path) : undefined;
   const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'gate-run-'));
   try {
-    const log = options.createRunLog(path.join(scratchDir, 'run.log'), runId);
+    const runLog = createRunLog(path.join(scratchDir, 'run.log'), runId);
+    const { log } = runLog;
     log.info({ gate: gate.id, file: gate.displayFile, sha256: gate.sha256, jobs: options.jobs, injected: [...plan.injections] }, 'run started');
     const ctx: RunContext = {
       runId,
@@ -142,9 +154,9 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<RunG
       for (const stream of ['stdout', 'stderr'] as const) {
         const kept = await keepOutput(outcome[stream].path, outcome[stream].bytes);
         const name = `checks/${result.id}.${stream}.txt`;
-        files.push({ name, content: kept.text });
+        files.push({ name, content: options.redact(kept.text) });
         result[stream] = { file: name, bytes: kept.bytes, sha256: kept.sha256, truncated: kept.truncated };
-        tails[`${stream}Tail`] = kept.tail;
+        tails[`${stream}Tail`] = options.redact(kept.tail);
       }
       outputs.set(result.id, tails);
     }
@@ -152,7 +164,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<RunG
     const finishedAt = now();
     const summary = summarize(checks);
     const verdict = decideVerdict(summary, { interrupted: options.abort.aborted, injected: plan.injections.size > 0 });
-    const report: Report = {
+    const report: Report = redactDeep<Report>({
       schemaVersion: 1,
       gate: { id: gate.id, title: gate.title, file: gate.displayFile, sha256: gate.sha256 },
       runId,
@@ -161,7 +173,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<RunG
       durationMs: Math.round(performance.now() - startedMs),
       verdict,
       decision: verdict === 'pass' ? 'GO' : 'NO-GO',
-      exitCode: verdict === 'pass' ? 0 : verdict === 'fail' ? 3 : options.interruptedBy?.() === 'SIGTERM' ? 143 : 130,
+      exitCode: exitCodeFor(verdict, options.interruptedBy?.()),
       partial: plan.partial,
       requiredNotRun: plan.requiredNotRun,
       summary,
@@ -178,9 +190,9 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<RunG
       },
       workDir: options.workDir,
       reportDir: options.reportDir,
-    };
+    }, options.redact);
     log.info({ verdict, decision: report.decision, summary }, 'run finished');
-    log.flush();
+    runLog.close();
     // closeout.json goes last: once it is there, the rest of the run's files are too.
     files.push(
       { name: 'run.log', content: await readFile(path.join(scratchDir, 'run.log'), 'utf8') },
@@ -188,8 +200,8 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<RunG
       { name: 'closeout.md', content: renderMarkdown(report, outputs) },
       { name: 'closeout.json', content: renderJson(report) },
     );
-    await writeReportFiles(options.reportDir, files, options.redact);
-    return { ok: true, report };
+    const written = await writeReportFiles(options.reportDir, files, options.redact);
+    return written.ok ? { report } : { report, writeError: written.message };
   } finally {
     await rm(scratchDir, { recursive: true, force: true });
   }

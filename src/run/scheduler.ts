@@ -98,7 +98,7 @@ export async function runSchedule(plan: Plan, options: ScheduleOptions): Promise
         options.onStart?.(id);
         options
           .runOne(id)
-          .catch((error: unknown) => internalError(byId.get(id)!, error))
+          .catch((error: unknown) => ({ ...internalError(byId.get(id)!, error), injected: plan.injections.has(id) }))
           .then((result) => {
             running -= 1;
             finish(result);
@@ -109,10 +109,11 @@ export async function runSchedule(plan: Plan, options: ScheduleOptions): Promise
       if (running === 0 && (stopStarting || ready.length === 0)) {
         const detail: ReasonDetail = stopStarting === 'interrupted' ? { code: 'interrupted', started: false } : { code: 'fail-fast' };
         for (const id of [...ready, ...waiting.keys()]) if (!results.has(id)) unstarted(id, detail, 'not-run');
+        options.abort.removeEventListener('abort', pump);
         resolve();
       }
     };
-    options.abort.addEventListener('abort', pump, { once: true });
+    options.abort.addEventListener('abort', pump);
     pump();
   });
   return results;

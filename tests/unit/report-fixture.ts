@@ -38,7 +38,7 @@ export function makeReport(checks: CheckResult[], over: Partial<Report> = {}): R
     exitCode: 3,
     partial: false,
     requiredNotRun: [],
-    summary: { total: checks.length, counts, requiredFailTotal: 0 },
+    summary: { total: checks.length, ...counts, requiredFailTotal: 0 },
     injected: [],
     checks,
     waivers: [],
