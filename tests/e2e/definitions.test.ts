@@ -103,3 +103,14 @@ describe('definition errors: exit 2, every problem located, nothing runs', () =>
     expect(p.report('g').checks[0]?.evidence.map((e) => e.path)).toEqual(['data.json']);
   });
 });
+
+describe('definition errors: the env file', () => {
+  it('refuses an envFile path inside a check work folder', async () => {
+    const p = makeProject();
+    p.gate('g', { envFile: { path: 'a/app.env', values: { X: '1' } }, checks: [{ id: 'a', run: fixture('pass.mjs') }] });
+    const r = await gate(['validate', 'g'], { cwd: p.root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('envFile.path');
+    expect(r.stderr).toContain('check "a"');
+  });
+});

@@ -425,3 +425,48 @@ describe('gate run: one report dir, one run at a time', () => {
     expect(existsSync(marker)).toBe(false);
   });
 });
+
+describe('gate run: what a check leaves behind cannot hang or trick the judge', () => {
+  it('a FIFO named as an assertion file is refused, not read', async () => {
+    const p = makeProject();
+    p.gate('g', {
+      checks: [check('a', ['sh', '-c', 'rm -f out.json; mkfifo out.json; echo \'{"ok":true}\''], { expect: ['ok == true', { path: 'ok', op: 'exists', file: 'out.json' }] })],
+    });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.code).toBe(3);
+    const a = byId(p.report('g'), 'a');
+    expect(a.status).toBe('fail');
+    expect(a.assertions[1]?.message).toContain('not a regular file');
+  });
+});
+
+describe('gate run: dirs it does not own, and output options', () => {
+  it('refuses a non-empty report dir it did not make, and an impossible work dir, before anything runs', async () => {
+    const p = makeProject();
+    const marker = path.join(p.root, 'ran');
+    p.file('docs/notes.txt', 'mine');
+    p.gate('g', { checks: [check('a', ['touch', marker], { output: 'text' })] });
+    const docs = await gate(['run', 'g', '--report-dir', 'docs'], { cwd: p.root });
+    expect(docs.code).toBe(1);
+    expect(docs.stderr).toContain('was not made by gate');
+    const proc = await gate(['run', 'g', '--work-dir', '/proc/gate-cannot-be-here'], { cwd: p.root });
+    expect(proc.code).toBe(1);
+    expect(proc.stderr).toContain('work dir');
+    expect(existsSync(marker)).toBe(false);
+    expect(readFileSync(path.join(p.root, 'docs/notes.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('--json prints JSON alone even with --quiet; --quiet alone prints the verdict line', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('pass.mjs'))] });
+    const both = await gate(['run', 'g', '--json', '--quiet'], { cwd: p.root });
+    expect((JSON.parse(both.stdout) as { decision: string }).decision).toBe('GO');
+    const quiet = await gate(['run', 'g', '--quiet'], { cwd: p.root });
+    expect(quiet.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^gate g: GO: 1 pass in /)]);
+    expect(quiet.stderr).toBe('');
+    const bogus = await gate(['run', 'g', '--reporter', 'bogus'], { cwd: p.root });
+    expect(bogus.code).toBe(2);
+    const junit = await gate(['run', 'g', '--reporter', 'junit'], { cwd: p.root });
+    expect(junit.stdout).toContain('<testsuites');
+  });
+});
