@@ -4,10 +4,9 @@
  * and `--help` stay fast), and everything ends in an exit code.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { GATE_VERSION } from '../model/version.js';
 import { EXIT, type Io } from './io.js';
 
-declare const __GATE_VERSION__: string;
-const VERSION = typeof __GATE_VERSION__ === 'string' ? __GATE_VERSION__ : '0.0.0-dev';
 
 export interface RunOptions {
   workDir?: string;
@@ -50,7 +49,7 @@ export async function main(io: Io): Promise<number> {
   const program = new Command()
     .name('gate')
     .description('Run a milestone closeout: checks as a dependency graph, evidence assertions, GO / NO-GO.')
-    .version(VERSION, '-V, --version', 'print the version')
+    .version(GATE_VERSION, '-V, --version', 'print the version')
     .exitOverride()
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run "gate --help" for usage)')

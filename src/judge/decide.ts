@@ -7,10 +7,10 @@ import { describeReason } from './reasons.js';
 
 /** Statuses a waiver can cover: the check was judged (or blocked) and did not pass. */
 const WAIVABLE: ReadonlySet<CheckStatus> = new Set<CheckStatus>(['fail', 'error', 'timeout', 'blocked']);
-/** Statuses that count as passing for the verdict. */
-const PASSING: ReadonlySet<CheckStatus> = new Set<CheckStatus>(['pass', 'flaky', 'waived', 'skipped']);
+/** Statuses that count as passing: for the verdict, and for a dependent to run. */
+export const COUNTS_AS_PASSING: ReadonlySet<CheckStatus> = new Set<CheckStatus>(['pass', 'flaky', 'waived', 'skipped']);
 
-export function activeWaiver(waivers: Waiver[], checkId: string, now: Date): Waiver | undefined {
+function activeWaiver(waivers: Waiver[], checkId: string, now: Date): Waiver | undefined {
   return waivers.find((w) => w.check === checkId && w.expiresAt.getTime() > now.getTime());
 }
 
@@ -40,8 +40,8 @@ export function reportWaivers(waivers: Waiver[], results: CheckResult[], now: Da
   });
 }
 
-export function isRequiredFailure(result: CheckResult): boolean {
-  return result.required && !PASSING.has(result.status);
+function isRequiredFailure(result: CheckResult): boolean {
+  return result.required && !COUNTS_AS_PASSING.has(result.status);
 }
 
 export function summarize(results: CheckResult[]): ReportSummary {

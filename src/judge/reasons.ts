@@ -2,28 +2,10 @@
  * The catalogue of reasons: every kebab-case `ReasonCode` and the one line a
  * person reads for it, rendered by one exhaustive switch.
  */
-import type { ReasonCode } from '../model/types.js';
+import type { ReasonDetail } from '../model/types.js';
 
-export type ReasonDetail =
-  | { code: 'passed' }
-  | { code: 'passed-on-retry'; attempts: number }
-  | { code: 'assertion-failed'; first: string; more: number }
-  | { code: 'exit-code'; exitCode: number; expected: number[]; failed: string[] }
-  | { code: 'timeout'; timeoutMs: number; signals: string[] }
-  | { code: 'crashed'; signal: string }
-  | { code: 'not-startable'; errno: string; command: string; message: string }
-  | { code: 'invalid-json'; source: string; message: string }
-  | { code: 'no-json-output'; source: string }
-  | { code: 'output-too-large'; source: string; bytes: number; limit: number }
-  | { code: 'output-schema'; first: string; more: number }
-  | { code: 'evidence-missing'; globs: string[] }
-  | { code: 'injection-not-detected' }
-  | { code: 'blocked'; chain: string[]; rootStatus: string }
-  | { code: 'filtered' }
-  | { code: 'fail-fast' }
-  | { code: 'interrupted'; started: boolean }
-  | { code: 'waived'; reason: string; expires: string; was: string }
-  | { code: 'internal-error'; message: string };
+export type { ReasonDetail };
+
 
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 const andMore = (more: number) => (more > 0 ? ` (and ${more} more)` : '');
@@ -70,6 +52,3 @@ export function describeReason(detail: ReasonDetail): string {
       return `internal error in gate (this is a bug): ${detail.message}`;
   }
 }
-
-/** The code of a detail, typed as the union the report carries. */
-export const codeOf = (detail: ReasonDetail): ReasonCode => detail.code;

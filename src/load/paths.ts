@@ -9,9 +9,9 @@ import { parseAssertion } from '../assert/parse.js';
 import type { Diagnostic } from '../model/types.js';
 import { parseJsonBytes, readFileLimited, type JsonPath, type JsonSource } from './json-source.js';
 import { schemaPathProblem } from './schema-paths.js';
+import { compileOutputSchema } from '../judge/output-schema.js';
+import { isObj } from '../util/json.js';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export interface LoadedSchema {
   schema: unknown;
@@ -145,15 +145,9 @@ async function loadSchemaFile(source: JsonSource, checker: PathChecker, at: Json
 
 /** Compiles with the same ajv options the judge uses, so a schema that cannot compile is a definition error, not a run-time one. */
 async function compileProblem(s: LoadedSchema): Promise<string | undefined> {
-  const { default: ajvModule } = await import('ajv');
-  const Ajv = ((ajvModule as unknown as { default?: unknown }).default ?? ajvModule) as new (opts: object) => { compile(schema: unknown): unknown };
-  try {
-    new Ajv({ allErrors: true, strict: false }).compile(s.schema);
-    return undefined;
-  } catch (error) {
-    const msg = String((error as Error).message ?? error).split('\n')[0];
-    return `outputSchema${s.source === 'inline' ? '' : ` file ${s.source}`} is not a valid JSON Schema: ${msg}`;
-  }
+  const compiled = await compileOutputSchema(s.schema);
+  if (compiled.ok) return undefined;
+  return `outputSchema${s.source === 'inline' ? '' : ` file ${s.source}`} is not a valid JSON Schema: ${compiled.error}`;
 }
 
 function checkAssertionPaths(source: JsonSource, i: number, expect: unknown[], s: LoadedSchema, out: Diagnostic[]): void {

@@ -6,9 +6,8 @@
  */
 import { formatPath } from '../assert/parse.js';
 import type { PathSegment } from '../model/types.js';
+import { isObj, type Obj } from '../util/json.js';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const UNFOLLOWED = ['$ref', '$dynamicRef', '$recursiveRef', 'allOf', 'anyOf', 'oneOf', 'not', 'if', 'dependentSchemas', 'unevaluatedProperties', 'unevaluatedItems'];
 
 function types(s: Obj): string[] | undefined {

@@ -9,9 +9,8 @@ import type { Diagnostic } from '../model/types.js';
 import type { JsonSource } from './json-source.js';
 import { nearest } from '../util/suggest.js';
 import { describeFound } from './schema-issues.js';
+import { isObj, type Obj } from '../util/json.js';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 

@@ -3,6 +3,7 @@
  * Plain lines suit CI logs and pipes alike.
  */
 import { CHECK_STATUSES, type CheckResult, type Report } from '../model/types.js';
+import { formatDuration } from '../report/text.js';
 
 export interface Progress {
   runStarted(gateId: string, checks: number, jobs: number): void;
@@ -15,19 +16,15 @@ export function createProgress(write: (line: string) => void, quiet: boolean): P
   return {
     runStarted: (gateId, checks, jobs) => write(`gate ${gateId}: running ${checks} check${checks === 1 ? '' : 's'} (-j ${jobs})`),
     checkStarted: (id) => write(`  start  ${id}`),
-    checkFinished: (r) => write(`  ${r.status.padEnd(6)} ${r.id}${r.durationMs ? ` (${formatMs(r.durationMs)})` : ''}${r.status === 'pass' ? '' : `: ${r.reason}`}`),
+    checkFinished: (r) => write(`  ${r.status.padEnd(6)} ${r.id}${r.durationMs ? ` (${formatDuration(r.durationMs)})` : ''}${r.status === 'pass' ? '' : `: ${r.reason}`}`),
   };
-}
-
-export function formatMs(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** The verdict line: the one line `--quiet` keeps. */
 export function verdictLine(report: Report): string {
   const parts = CHECK_STATUSES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`);
   const aborted = report.verdict === 'aborted' ? ' (aborted)' : '';
-  return `gate ${report.gate.id}: ${report.decision}${aborted}: ${parts.join(', ')} in ${formatMs(report.durationMs)}`;
+  return `gate ${report.gate.id}: ${report.decision}${aborted}: ${parts.join(', ')} in ${formatDuration(report.durationMs)}`;
 }
 
 /** The summary on stdout: the verdict, every check that did not pass with its reason, where the report is. */

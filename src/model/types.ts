@@ -222,27 +222,32 @@ export const CHECK_STATUSES: readonly CheckStatus[] = [
   'not-run',
 ];
 
-/** Kebab-case identity of why a check ended as it did; rendered by `describeReason`. */
-export type ReasonCode =
-  | 'passed'
-  | 'passed-on-retry'
-  | 'assertion-failed'
-  | 'exit-code'
-  | 'timeout'
-  | 'crashed'
-  | 'not-startable'
-  | 'invalid-json'
-  | 'no-json-output'
-  | 'output-too-large'
-  | 'output-schema'
-  | 'evidence-missing'
-  | 'injection-not-detected'
-  | 'blocked'
-  | 'filtered'
-  | 'fail-fast'
-  | 'interrupted'
-  | 'waived'
-  | 'internal-error';
+/**
+ * Why a check ended as it did, with what the message needs. The kebab-case
+ * `code` is the stable identity; `describeReason` (judge/reasons.ts) renders it.
+ */
+export type ReasonDetail =
+  | { code: 'passed' }
+  | { code: 'passed-on-retry'; attempts: number }
+  | { code: 'assertion-failed'; first: string; more: number }
+  | { code: 'exit-code'; exitCode: number; expected: number[]; failed: string[] }
+  | { code: 'timeout'; timeoutMs: number; signals: string[] }
+  | { code: 'crashed'; signal: string }
+  | { code: 'not-startable'; errno: string; command: string; message: string }
+  | { code: 'invalid-json'; source: string; message: string }
+  | { code: 'no-json-output'; source: string }
+  | { code: 'output-too-large'; source: string; bytes: number; limit: number }
+  | { code: 'output-schema'; first: string; more: number }
+  | { code: 'evidence-missing'; globs: string[] }
+  | { code: 'injection-not-detected' }
+  | { code: 'blocked'; chain: string[]; rootStatus: string }
+  | { code: 'filtered' }
+  | { code: 'fail-fast' }
+  | { code: 'interrupted'; started: boolean }
+  | { code: 'waived'; reason: string; expires: string; was: string }
+  | { code: 'internal-error'; message: string };
+
+export type ReasonCode = ReasonDetail['code'];
 
 export interface EvidenceFile {
   path: string;

@@ -4,6 +4,7 @@
  */
 import { create } from 'xmlbuilder2';
 import type { CheckResult, CheckStatus, Report } from '../model/types.js';
+import { plainText, tailText } from './text.js';
 
 /** Captured output the caller may hand to a reporter, keyed by check id (already redacted). */
 export type CheckOutputs = Map<string, { stdoutTail?: string; stderrTail?: string }>;
@@ -25,19 +26,14 @@ const CASE_KIND: Record<CheckStatus, CaseKind> = {
   'not-run': 'skipped',
 };
 
-/** A tail longer than this keeps only its end: junit.xml is for a glance, the full logs sit beside it. */
-const MAX_TAIL_CHARS = 8192;
-
 // XML 1.0 `Char` excludes most C0 controls, lone surrogates and U+FFFE/U+FFFF. Without the `u`
 // flag the regex sees UTF-16 code units, so a surrogate is "lone" when its partner is missing.
 const INVALID_XML_CHARS =
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-// Colour codes from test runners: dropped whole rather than leaving `\uFFFD[31m` behind.
-const ANSI_CSI = /\u001b\[[0-?]*[ -/]*[@-~]/g;
 
 /** Text that XML 1.0 can carry: ANSI colour codes dropped, other invalid characters → U+FFFD. */
 export function xmlSafeText(text: string): string {
-  return text.replace(ANSI_CSI, '').replace(/\r\n?/g, '\n').replace(INVALID_XML_CHARS, '\uFFFD');
+  return plainText(text).replace(INVALID_XML_CHARS, '\uFFFD');
 }
 
 /** For attributes: one line, since a parser turns raw newlines and tabs in attributes into spaces anyway. */
@@ -48,10 +44,6 @@ function xmlSafeLine(text: string): string {
 /** Seconds with three decimals, as the SUREFIRE_TIME pattern accepts (never negative, never NaN). */
 export function junitSeconds(ms: number): string {
   return (Number.isFinite(ms) && ms > 0 ? ms / 1000 : 0).toFixed(3);
-}
-
-function tail(text: string): string {
-  return text.length > MAX_TAIL_CHARS ? text.slice(-MAX_TAIL_CHARS) : text;
 }
 
 function caseName(check: CheckResult): string {
@@ -102,11 +94,11 @@ function addTestcase(suite: XMLBuilder, gateId: string, check: CheckResult, outp
   }
 
   const out = outputs?.get(check.id);
-  const systemOut = [passNote(check), out?.stdoutTail ? tail(out.stdoutTail) : undefined]
+  const systemOut = [passNote(check), out?.stdoutTail ? tailText(out.stdoutTail) : undefined]
     .filter((part): part is string => part !== undefined && part !== '')
     .join('\n\n');
   if (systemOut) tc.ele('system-out').txt(xmlSafeText(systemOut));
-  if (out?.stderrTail) tc.ele('system-err').txt(xmlSafeText(tail(out.stderrTail)));
+  if (out?.stderrTail) tc.ele('system-err').txt(xmlSafeText(tailText(out.stderrTail)));
 }
 
 /**

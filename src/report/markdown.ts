@@ -5,6 +5,7 @@
 import { CHECK_STATUSES } from '../model/types.js';
 import type { CheckResult, CheckStatus, Report, WaiverReport } from '../model/types.js';
 import type { CheckOutputs } from './junit.js';
+import { formatDuration, plainText, tailText } from './text.js';
 
 const STATUS_ICON: Record<CheckStatus, string> = {
   pass: '✅',
@@ -34,15 +35,12 @@ const NEEDS_ATTENTION: ReadonlySet<CheckStatus> = new Set([
 ]);
 
 const WAIVER_ORDER: WaiverReport['state'][] = ['applied', 'unused', 'expired'];
-const MAX_TAIL_CHARS = 8192;
-
-const ANSI_CSI = /\u001b\[[0-?]*[ -/]*[@-~]/g;
 // C0 controls except tab and newline, DEL, and lone surrogates (code units: no `u` flag).
 const CONTROL_CHARS =
   /[\u0000-\u0008\u000B-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 function clean(text: string): string {
-  return text.replace(ANSI_CSI, '').replace(/\r\n?/g, '\n').replace(CONTROL_CHARS, '\uFFFD');
+  return plainText(text).replace(CONTROL_CHARS, '\uFFFD');
 }
 
 /** User text outside code: no raw HTML, no accidental emphasis, links or table breaks. */
@@ -79,19 +77,6 @@ export function codeFence(text: string, info = ''): string {
   const content = clean(text).replace(/\n$/, '');
   const fence = '`'.repeat(Math.max(3, longestBacktickRun(content) + 1));
   return `${fence}${info}\n${content}\n${fence}`;
-}
-
-/** `850 ms`, `12.3 s`, `2 min 5 s`. */
-export function formatDuration(ms: number): string {
-  const safe = Number.isFinite(ms) && ms > 0 ? ms : 0;
-  if (safe < 1000) return `${Math.round(safe)} ms`;
-  if (safe < 60_000) return `${(safe / 1000).toFixed(1)} s`;
-  const totalSeconds = Math.round(safe / 1000);
-  return `${Math.floor(totalSeconds / 60)} min ${totalSeconds % 60} s`;
-}
-
-function tail(text: string): string {
-  return text.length > MAX_TAIL_CHARS ? text.slice(-MAX_TAIL_CHARS) : text;
 }
 
 /** Escaped text on one line; a trailing `#` run would otherwise read as an ATX closing sequence. */
@@ -184,7 +169,7 @@ function failureBlock(check: CheckResult, outputs?: CheckOutputs): string[] {
   const out = outputs?.get(check.id);
   for (const [label, text] of [['stdout', out?.stdoutTail], ['stderr', out?.stderrTail]] as const) {
     if (!text) continue;
-    lines.push(`${label} (tail):`, '', codeFence(tail(text), 'text'), '');
+    lines.push(`${label} (tail):`, '', codeFence(tailText(text), 'text'), '');
   }
   return lines;
 }

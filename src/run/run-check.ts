@@ -24,7 +24,6 @@ export interface RunContext {
   baseEnv: Record<string, string | undefined>;
   gateEnv: Record<string, string>;
   abort: AbortSignal;
-  random?: () => number;
 }
 
 export interface CheckRun {
@@ -115,7 +114,6 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
     failures.push(`attempt ${attempt}: ${judgement.status}: ${describeReason(judgement.detail)}`);
     const next = decideRetry(
       { attempt, retries: check.retries, retryDelayMs: check.retryDelayMs, reasonCode: judgement.detail.code, injected: mode !== undefined },
-      ctx.random,
     );
     if (!next.retry || ctx.abort.aborted) break;
     await sleep(next.delayMs, undefined, { signal: ctx.abort }).catch(() => undefined);

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureDir } from '../util/ensure-dir.js';
 import { exitCodeFor, type StopSignal } from '../model/exit-codes.js';
+import { GATE_VERSION } from '../model/version.js';
 import { applyWaiver, decideVerdict, reportWaivers, summarize } from '../judge/decide.js';
 import { createRunLog } from '../log/run-log.js';
 import type { Progress } from '../log/progress.js';
@@ -24,8 +25,6 @@ import { endEscapedProcesses } from './process.js';
 import { runCheck, type RunContext } from './run-check.js';
 import { runSchedule } from './scheduler.js';
 
-declare const __GATE_VERSION__: string;
-export const GATE_VERSION = typeof __GATE_VERSION__ === 'string' ? __GATE_VERSION__ : '0.0.0-dev';
 
 const WORK_DIR_MARKER = '.gate-work-dir';
 

@@ -5,6 +5,7 @@
  */
 import type { CheckResult, CheckStatus } from '../model/types.js';
 import type { Plan } from '../plan/plan.js';
+import { COUNTS_AS_PASSING } from '../judge/decide.js';
 import { describeReason, type ReasonDetail } from '../judge/reasons.js';
 
 export interface ScheduleOptions {
@@ -20,8 +21,6 @@ export interface ScheduleOptions {
   onStart?: (id: string) => void;
 }
 
-/** Statuses that let a dependent run. */
-const SATISFIES: ReadonlySet<CheckStatus> = new Set<CheckStatus>(['pass', 'flaky', 'waived', 'skipped']);
 /** Statuses that mean the check never got to run its own judgement. */
 const NOT_JUDGED: ReadonlySet<CheckStatus> = new Set<CheckStatus>(['blocked', 'interrupted', 'not-run']);
 
@@ -43,7 +42,7 @@ export async function runSchedule(plan: Plan, options: ScheduleOptions): Promise
     finish(stub(check.id, check.title, check.required, status, detail));
   };
   // An advisory check never blocks anything by failing; a blocked one passes its block on.
-  const satisfies = (r: CheckResult) => SATISFIES.has(r.status) || (!r.required && !NOT_JUDGED.has(r.status));
+  const satisfies = (r: CheckResult) => COUNTS_AS_PASSING.has(r.status) || (!r.required && !NOT_JUDGED.has(r.status));
 
   const settle = (id: string) => {
     const result = results.get(id)!;

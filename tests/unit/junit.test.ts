@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
 import { renderJunit, type CheckOutputs } from '../../src/report/junit.js';
-import { CHECK_STATUSES, type CheckResult, type Report } from '../../src/model/types.js';
+import { CHECK_STATUSES, type CheckResult } from '../../src/model/types.js';
 import { makeCheck, makeReport } from './report-fixture.js';
 
 const XSD = readFileSync(fileURLToPath(new URL('../junit-10.xsd', import.meta.url)), 'utf8');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { codeFence, codeSpan, formatDuration, renderMarkdown } from '../../src/report/markdown.js';
+import { codeFence, codeSpan, renderMarkdown } from '../../src/report/markdown.js';
+import { formatDuration } from '../../src/report/text.js';
 import type { CheckOutputs } from '../../src/report/junit.js';
-import { CHECK_STATUSES, type CheckResult, type Report } from '../../src/model/types.js';
+import { CHECK_STATUSES, type CheckResult } from '../../src/model/types.js';
 import { makeCheck, makeReport } from './report-fixture.js';
 
 
