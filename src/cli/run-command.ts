@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { formatDiagnostics } from '../load/diagnostics.js';
-import { loadGates } from '../load/load-gate.js';
+import { displayPath, loadGates } from '../load/load-gate.js';
 import { createProgress, renderSummary, verdictLine } from '../log/progress.js';
 import type { Gate, Report } from '../model/types.js';
 import { planGate, type Plan } from '../plan/plan.js';
@@ -47,11 +47,6 @@ function dirsFor(gate: Gate, opts: RunOptions, cwd: string, several: boolean) {
     reportDir: named(opts.reportDir, path.join(gate.projectRoot, 'reports', `${gate.id}_closeout`)),
   };
 }
-
-const shown = (cwd: string, p: string) => {
-  const rel = path.relative(cwd, p);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
-};
 
 export async function runCommand(args: string[], opts: RunOptions, io: Io): Promise<number> {
   const loaded = await loadGates(args, { cwd: io.cwd });
@@ -124,7 +119,7 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
     }
     if (json) continue;
     if (quiet) out(`${verdictLine(report)}\n`);
-    else for (const name of opts.reporter.length ? opts.reporter : ['pretty']) out(STDOUT_REPORTERS[name as StdoutReporter](report, shown(io.cwd, p.reportDir)));
+    else for (const name of opts.reporter.length ? opts.reporter : ['pretty']) out(STDOUT_REPORTERS[name as StdoutReporter](report, displayPath(p.reportDir, io.cwd)));
   }
 
   // A report that could not be written is gate failing at its job: never a GO.
