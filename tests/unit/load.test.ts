@@ -152,7 +152,7 @@ describe('resolveGateFiles', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.diagnostics[0]?.code).toBe('gate-not-found');
-    expect(r.diagnostics[0]?.hint).toContain('gate init');
+    expect(r.diagnostics[0]?.hint).toContain('create gates/<id>.json');
   });
 });
 
