@@ -86,6 +86,11 @@ export function checkSemantics(source: JsonSource): Diagnostic[] {
     }
   });
 
+  if (isObj(gate.env)) {
+    for (const name of Object.keys(gate.env)) {
+      if (name.startsWith('GATE_')) out.push(source.diag(['env', name], 'reserved-env-name', `${name}: GATE_* variables are set by gate and cannot be overridden`, 'choose another name'));
+    }
+  }
   if (isObj(gate.envFile) && typeof gate.envFile.path === 'string') {
     const problem = envFilePathProblem(gate.envFile.path);
     if (problem) out.push(source.diag(['envFile', 'path'], problem.code, problem.message, problem.hint));
@@ -104,6 +109,28 @@ function checkRun(source: JsonSource, c: Obj, i: number, out: Diagnostic[]): voi
   if (typeof c.run === 'string' && c.shell !== true) {
     out.push(source.diag(['checks', i, 'run'], 'shell-required', 'run is a single string, which needs "shell": true', 'split it into an argv array, e.g. ["npm", "test"], or add "shell": true to run it through the shell'));
   }
+  // A shell would re-split an argv array's words (["sh", "-c", "exit 3"] would run `exit`): one command line or no shell.
+  if (Array.isArray(c.run) && c.shell === true) {
+    out.push(source.diag(['checks', i, 'shell'], 'invalid-value', '"shell": true takes run as one command line, found an argv array', 'drop "shell": true to run the array as argv, or write run as one string, e.g. "npm test && npm run lint"'));
+  }
+  if (c.output === 'text') {
+    if (c.outputSchema !== undefined) {
+      out.push(source.diag(['checks', i, 'outputSchema'], 'invalid-value', 'outputSchema needs JSON output, but this check has "output": "text"', 'drop outputSchema, or set "output": "json"'));
+    }
+    arr(c.expect).forEach((e, j) => {
+      if (!(isObj(e) && typeof e.file === 'string')) {
+        out.push(source.diag(['checks', i, 'expect', j], 'invalid-assertion', 'this assertion reads the JSON evidence, but the check has "output": "text"', 'give the assertion a "file", or set "output": "json"'));
+      }
+    });
+  }
+  const reserved = (where: PropertyKey[], env: unknown) => {
+    if (!isObj(env)) return;
+    for (const name of Object.keys(env)) {
+      if (name.startsWith('GATE_')) out.push(source.diag([...where, name], 'reserved-env-name', `${name}: GATE_* variables are set by gate and cannot be overridden`, 'choose another name'));
+    }
+  };
+  reserved(['checks', i, 'env'], c.env);
+  reserved(['checks', i, 'injectFail', 'env'], isObj(c.injectFail) ? c.injectFail.env : undefined);
   if (Array.isArray(c.run) && c.run[0] === '') {
     out.push(source.diag(['checks', i, 'run', 0], 'invalid-value', 'run[0], the program to run, must not be empty, found ""', 'name the program first, e.g. ["node", "check.mjs"]'));
   }

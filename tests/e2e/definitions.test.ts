@@ -114,3 +114,21 @@ describe('definition errors: the env file', () => {
     expect(r.stderr).toContain('check "a"');
   });
 });
+
+describe('definition errors: settings that could only mislead', () => {
+  it('refuses shell with an argv array, GATE_* env names, and JSON-only settings on a text check', async () => {
+    const p = makeProject();
+    p.gate('g', {
+      env: { GATE_RUN_ID: 'x' },
+      checks: [
+        { id: 'a', run: ['sh', '-c', 'exit 3'], shell: true },
+        { id: 'b', run: ['true'], output: 'text', expect: ['ok == true'], outputSchema: { type: 'object' }, env: { GATE_WORK_DIR: '/' } },
+      ],
+    });
+    const r = await gate(['validate', 'g'], { cwd: p.root });
+    expect(r.code).toBe(2);
+    for (const where of ['env.GATE_RUN_ID', 'checks[0].shell', 'checks[1].expect[0]', 'checks[1].outputSchema', 'checks[1].env.GATE_WORK_DIR']) {
+      expect(r.stderr).toContain(`: ${where}: `);
+    }
+  });
+});

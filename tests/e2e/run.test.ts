@@ -235,9 +235,10 @@ describe('gate run: what a check gets', () => {
     p.gate('g', {
       env: { FROM_GATE: 'g' },
       envFile: { path: 'cfg/app.env', values: { ZED: 'last', ALPHA: 'first word' } },
-      checks: [check('a', fixture('env-dump.mjs', 'FROM_GATE', 'FROM_CHECK'), { env: { FROM_CHECK: 'c', GATE_RUN_ID: 'spoofed' } })],
+      checks: [check('a', fixture('env-dump.mjs', 'FROM_GATE', 'FROM_CHECK'), { env: { FROM_CHECK: 'c' } })],
     });
-    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    // gate's own variables come from gate, even when the environment it runs in has them.
+    expect((await gate(['run', 'g'], { cwd: p.root, env: { GATE_RUN_ID: 'spoofed', GATE_INJECT_FAIL: '1' } })).code).toBe(0);
     const report = p.report('g');
     const seen = JSON.parse(p.reportFile('g', 'checks/a.stdout.txt')) as {
       env: Record<string, string>;
