@@ -4,20 +4,44 @@
  * does not compile is a definition error) or when a check has output to check.
  * Gates without schemas never load ajv.
  */
+import { RE2JS } from 're2js';
+
 type Validate = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
 type Compiled = { ok: true; validate: Validate } | { ok: false; error: string };
 
 // Keyed by the schema value itself: each loaded schema object is compiled once.
 const compiled = new Map<unknown, Compiled>();
 
+/**
+ * JSON Schema `pattern`s run on output a check controls: they go through RE2
+ * (linear time), like `matches`, so no pattern can stall a run.
+ */
+const re2Engine = Object.assign(
+  (pattern: string) => {
+    const re = RE2JS.compile(pattern);
+    return { test: (s: string) => re.matcher(s).find() };
+  },
+  { code: 're2js' },
+);
+
+type AjvClass = new (opts: object) => { compile(schema: unknown): Validate };
+const ajvDefault = (mod: unknown) => ((mod as { default?: unknown }).default ?? mod) as AjvClass;
+
+/** The ajv build for the schema's declared draft: 2020-12, 2019-09, or draft-07 (ajv's default). */
+async function ajvFor(schema: unknown): Promise<AjvClass> {
+  const declared = schema && typeof schema === 'object' ? String((schema as { $schema?: unknown }).$schema ?? '') : '';
+  if (declared.includes('2020-12')) return ajvDefault((await import('ajv/dist/2020.js')).default);
+  if (declared.includes('2019-09')) return ajvDefault((await import('ajv/dist/2019.js')).default);
+  return ajvDefault((await import('ajv')).default);
+}
+
 export async function compileOutputSchema(schema: unknown): Promise<Compiled> {
   const known = compiled.get(schema);
   if (known) return known;
-  const { default: ajvModule } = await import('ajv');
-  const Ajv = ((ajvModule as unknown as { default?: unknown }).default ?? ajvModule) as new (opts: object) => { compile(schema: unknown): Validate };
+  const Ajv = await ajvFor(schema);
   let entry: Compiled;
   try {
-    entry = { ok: true, validate: new Ajv({ allErrors: true, strict: false }).compile(schema) };
+    entry = { ok: true, validate: new Ajv({ allErrors: true, strict: false, code: { regExp: re2Engine } }).compile(schema) };
   } catch (error) {
     entry = { ok: false, error: String((error as Error).message ?? error).split('\n')[0] ?? '' };
   }
@@ -28,7 +52,14 @@ export async function compileOutputSchema(schema: unknown): Promise<Compiled> {
 export async function checkOutputSchema(schema: unknown, source: string, doc: unknown): Promise<{ ok: true } | { ok: false; problems: string[] }> {
   const entry = await compileOutputSchema(schema);
   if (!entry.ok) return { ok: false, problems: [`the outputSchema from ${source} does not compile: ${entry.error}`] };
-  if (entry.validate(doc)) return { ok: true };
+  let valid: boolean;
+  try {
+    valid = entry.validate(doc);
+  } catch (error) {
+    // e.g. a recursive schema over absurdly deep output: the contract could not be checked, so it is not met.
+    return { ok: false, problems: [`could not be checked: ${(error as Error).message}`] };
+  }
+  if (valid) return { ok: true };
   const problems = (entry.validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
   return { ok: false, problems: problems.length ? problems : ['output does not match'] };
 }
