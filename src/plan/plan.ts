@@ -130,17 +130,26 @@ export function parseInjection(spec: string): { ok: true; injection: Injection }
  * (a plain FIFO can leave a long chain waiting behind independent checks).
  */
 function rankBySinkDistance(checks: Check[], dependents: Map<string, string[]>): Map<string, number> {
+  // Iterative post-order walk: a chain of thousands of checks must not overflow the stack.
+  // The loader has already refused cycles, so every walk ends.
   const rank = new Map<string, number>();
-  const visit = (id: string): number => {
-    const known = rank.get(id);
-    if (known !== undefined) return known;
-    let best = 0;
-    for (const next of dependents.get(id) ?? []) best = Math.max(best, visit(next));
-    rank.set(id, best + 1);
-    return best + 1;
-  };
-  // The loader has already refused cycles, so the recursion ends.
-  for (const check of checks) visit(check.id);
+  for (const check of checks) {
+    const stack: string[] = [check.id];
+    while (stack.length > 0) {
+      const id = stack[stack.length - 1]!;
+      if (rank.has(id)) {
+        stack.pop();
+        continue;
+      }
+      const next = (dependents.get(id) ?? []).filter((d) => !rank.has(d));
+      if (next.length > 0) {
+        stack.push(...next);
+        continue;
+      }
+      stack.pop();
+      rank.set(id, 1 + Math.max(0, ...(dependents.get(id) ?? []).map((d) => rank.get(d) ?? 0)));
+    }
+  }
   return rank;
 }
 

@@ -44,12 +44,27 @@ export async function runSchedule(plan: Plan, options: ScheduleOptions): Promise
   // An advisory check never blocks anything by failing; a blocked one passes its block on.
   const satisfies = (r: CheckResult) => COUNTS_AS_PASSING.has(r.status) || (!r.required && !NOT_JUDGED.has(r.status));
 
-  const settle = (id: string) => {
-    const result = results.get(id)!;
-    // An interrupted check blocks nothing: the run is ending, and what did not start is `not-run`.
-    if (result.status === 'interrupted') return;
-    if (!satisfies(result)) {
-      const chain = [id, ...(result.blockedBy ?? [])];
+  // A check has ended: block its dependents (and theirs) or count it toward them. A work list, not
+  // recursion, so a chain of thousands of checks cannot overflow the stack.
+  const settle = (first: string) => {
+    const work = [first];
+    while (work.length > 0) {
+      const id = work.pop()!;
+      const result = results.get(id)!;
+      // An interrupted check blocks nothing: the run is ending, and what did not start is `not-run`.
+      if (result.status === 'interrupted') continue;
+      if (satisfies(result)) {
+        for (const next of plan.dependents.get(id) ?? []) {
+          const left = waiting.get(next);
+          if (left === undefined) continue;
+          if (left <= 1) {
+            waiting.delete(next);
+            ready.push(next);
+          } else waiting.set(next, left - 1);
+        }
+        continue;
+      }
+      const chain = capChain([id, ...(result.blockedBy ?? [])]);
       const root = results.get(chain[chain.length - 1]!)!;
       for (const next of plan.dependents.get(id) ?? []) {
         if (results.has(next) || !waiting.has(next)) continue;
@@ -58,18 +73,9 @@ export async function runSchedule(plan: Plan, options: ScheduleOptions): Promise
         const blocked = stub(next, check.title, check.required, 'blocked', { code: 'blocked', chain, rootStatus: root.status });
         blocked.blockedBy = chain;
         finish(blocked);
-        settle(next);
+        work.push(next);
       }
       if (options.failFast && result.required && !stopStarting) stopStarting = 'fail-fast';
-      return;
-    }
-    for (const next of plan.dependents.get(id) ?? []) {
-      const left = waiting.get(next);
-      if (left === undefined) continue;
-      if (left <= 1) {
-        waiting.delete(next);
-        ready.push(next);
-      } else waiting.set(next, left - 1);
     }
   };
 
@@ -116,6 +122,14 @@ export async function runSchedule(plan: Plan, options: ScheduleOptions): Promise
     pump();
   });
   return results;
+}
+
+/** A chain names at most this many checks: the nearest ones, `…`, and the root that did not pass. */
+const MAX_CHAIN = 12;
+
+function capChain(chain: string[]): string[] {
+  if (chain.length <= MAX_CHAIN) return chain;
+  return [...chain.slice(0, MAX_CHAIN - 2), '…', chain[chain.length - 1]!];
 }
 
 function stub(id: string, title: string | undefined, required: boolean, status: CheckStatus, detail: ReasonDetail): CheckResult {

@@ -144,3 +144,19 @@ describe('scheduler: interruption', () => {
     expect(results.get('b')).toMatchObject({ status: 'not-run', reasonCode: 'interrupted' });
   });
 });
+
+describe('deep graphs', () => {
+  it('plans and blocks a chain of 20,000 checks without overflowing the stack', async () => {
+    const checks = Array.from({ length: 20_000 }, (_, i) => mkCheck(`c${i}`, i, i === 0 ? [] : [`c${i - 1}`]));
+    const plan = mkPlan(checks);
+    expect(plan.rank.get('c0')).toBe(20_000);
+    const results = await runSchedule(plan, {
+      jobs: 2,
+      failFast: false,
+      abort: new AbortController().signal,
+      runOne: async (id) => result(id, 'fail'),
+    });
+    expect(results.get('c19999')).toMatchObject({ status: 'blocked' });
+    expect(results.get('c19999')?.blockedBy).toEqual(['c19998', 'c19997', 'c19996', 'c19995', 'c19994', 'c19993', 'c19992', 'c19991', 'c19990', 'c19989', '…', 'c0']);
+  });
+});
