@@ -74,33 +74,54 @@ export function hashFile(file: string): Promise<{ sha256: string; bytes: number 
   });
 }
 
-/** Hashes a file that a check left behind, as a value: only regular files, errors as messages. */
-export async function hashRegularFile(file: string): Promise<{ ok: true; sha256: string; bytes: number } | { ok: false; message: string }> {
+/** Coarse file-system clocks can stamp a file a little before the moment the check started. */
+const CLOCK_SLACK_MS = 50;
+
+/**
+ * Hashes a file that a check left behind, as a value: only regular files,
+ * errors as messages. `stale` when it was last written before `notBeforeMs`.
+ */
+export async function hashRegularFile(
+  file: string,
+  notBeforeMs = 0,
+): Promise<{ ok: true; sha256: string; bytes: number; stale: boolean } | { ok: false; message: string }> {
   try {
     const info = await stat(file);
     if (!info.isFile()) return { ok: false, message: 'not a regular file' };
-    return { ok: true, ...(await hashFile(file)) };
+    return { ok: true, ...(await hashFile(file)), stale: info.mtimeMs < notBeforeMs - CLOCK_SLACK_MS };
   } catch (error) {
     return { ok: false, message: errnoMessage(error) };
   }
 }
 
-/** Hashes every file matched by the globs (relative to cwd); names the globs that matched nothing. */
+/**
+ * Hashes every file matched by the globs (relative to cwd). A glob that
+ * matches nothing, or only files this run did not write, is missing: evidence
+ * is what the check leaves behind, not what an earlier run left.
+ */
 export async function collectEvidence(
   globs: string[],
   cwd: string,
   projectRoot: string,
+  notBeforeMs: number,
 ): Promise<{ files: EvidenceFile[]; missing: string[] }> {
   const files: EvidenceFile[] = [];
   const missing: string[] = [];
   for (const pattern of globs) {
     const matches = (await glob(pattern, { cwd, absolute: true, onlyFiles: true, dot: true })).sort();
-    if (matches.length === 0) missing.push(pattern);
+    let fresh = 0;
+    let stale = 0;
     for (const match of matches) {
-      const hashed = await hashRegularFile(match);
-      if (hashed.ok) files.push({ path: path.relative(projectRoot, match), sha256: hashed.sha256, bytes: hashed.bytes });
-      else missing.push(`${path.relative(projectRoot, match)} (${hashed.message})`);
+      const shown = path.relative(projectRoot, match);
+      const hashed = await hashRegularFile(match, notBeforeMs);
+      if (!hashed.ok) missing.push(`${shown} (${hashed.message})`);
+      else if (hashed.stale) stale += 1;
+      else {
+        fresh += 1;
+        files.push({ path: shown, sha256: hashed.sha256, bytes: hashed.bytes });
+      }
     }
+    if (fresh === 0) missing.push(stale > 0 ? `${pattern} (only files older than this run)` : pattern);
   }
   return { files, missing };
 }

@@ -32,6 +32,8 @@ export interface JudgeInput {
   projectRoot: string;
   /** For messages: the command as the user wrote it. */
   command: string;
+  /** When the check's first attempt started (epoch ms): files older than this were not left by this run. */
+  notBeforeMs: number;
 }
 
 export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
@@ -91,10 +93,16 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
   for (const assertion of check.expect) {
     if (assertion.file === undefined) continue;
     const file = path.resolve(check.cwd, assertion.file);
-    const hashed = await hashRegularFile(file);
-    if (hashed.ok) evidence.push({ path: path.relative(input.projectRoot, file), sha256: hashed.sha256, bytes: hashed.bytes });
+    const hashed = await hashRegularFile(file, input.notBeforeMs);
+    if (!hashed.ok) continue;
+    evidence.push({ path: path.relative(input.projectRoot, file), sha256: hashed.sha256, bytes: hashed.bytes });
+    if (hashed.stale) notes.push(`${assertion.file} was not written during this run (it is older than the check): its assertions read what an earlier run left`);
   }
-  const globbed = await collectEvidence(check.evidence, check.cwd, input.projectRoot);
+  if (outcome.evidenceFile) {
+    const hashed = await hashRegularFile(outcome.evidenceFile.path);
+    if (hashed.ok) evidence.push({ path: '$GATE_EVIDENCE_FILE', sha256: hashed.sha256, bytes: hashed.bytes });
+  }
+  const globbed = await collectEvidence(check.evidence, check.cwd, input.projectRoot, input.notBeforeMs);
   evidence.push(...globbed.files);
 
   const failed = assertions.filter((a) => !a.ok).map((a) => a.message);

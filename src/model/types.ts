@@ -190,6 +190,8 @@ export interface AttemptOutcome {
   end: ProcessEnd;
   stdout: CapturedStream;
   stderr: CapturedStream;
+  /** What the check wrote to $GATE_EVIDENCE_FILE, when it wrote a regular file there. */
+  evidenceFile?: CapturedStream;
   signalsSent: SignalSent[];
   /** Processes of the check's group still alive after it exited (they were ended). */
   leakedProcesses: boolean;
@@ -287,13 +289,18 @@ export interface CheckResult {
   /** Captured output of the last attempt. */
   stdout?: CapturedOutput;
   stderr?: CapturedOutput;
+  /** The JSON document the check wrote to $GATE_EVIDENCE_FILE, kept. */
+  evidenceFile?: CapturedOutput;
 }
 
+/** An output as the report keeps it; `sha256` and `bytes` are those of the kept file, so anyone can check them. */
 export interface CapturedOutput {
   /** Relative to the report dir. */
   file: string;
   bytes: number;
   sha256: string;
+  /** The size of the whole output; more than `bytes` when it was truncated. */
+  originalBytes: number;
   truncated: boolean;
 }
 

@@ -1,10 +1,9 @@
 /**
  * A check's captured output, as the report keeps it: whole when small, else a
- * bounded head and tail with the byte count and sha256 of the whole, marked
- * truncated. Only the kept parts are ever read into memory.
+ * bounded head and tail with the byte count of the whole, marked truncated.
+ * Only the kept parts are ever read into memory.
  */
 import { open } from 'node:fs/promises';
-import { hashFile } from '../judge/evidence.js';
 
 /** Output up to this size is kept whole. */
 export const KEEP_WHOLE_BYTES = 1024 * 1024;
@@ -15,8 +14,8 @@ const TAIL_BYTES = 4096;
 
 export interface KeptOutput {
   text: string;
+  /** Size of the whole output. */
   bytes: number;
-  sha256: string;
   truncated: boolean;
   /** The last few KiB, for the human reports. */
   tail: string;
@@ -34,11 +33,10 @@ async function readRange(file: string, start: number, length: number): Promise<s
 }
 
 export async function keepOutput(file: string, bytes: number): Promise<KeptOutput> {
-  const { sha256 } = await hashFile(file);
   const tail = await readRange(file, Math.max(0, bytes - TAIL_BYTES), Math.min(bytes, TAIL_BYTES));
-  if (bytes <= KEEP_WHOLE_BYTES) return { text: await readRange(file, 0, bytes), bytes, sha256, truncated: false, tail };
+  if (bytes <= KEEP_WHOLE_BYTES) return { text: await readRange(file, 0, bytes), bytes, truncated: false, tail };
   const head = await readRange(file, 0, KEEP_PART_BYTES);
   const end = await readRange(file, bytes - KEEP_PART_BYTES, KEEP_PART_BYTES);
-  const marker = `\n[gate: output truncated: ${bytes} bytes in all, sha256 ${sha256}; ${bytes - 2 * KEEP_PART_BYTES} bytes omitted here]\n`;
-  return { text: head + marker + end, bytes, sha256, truncated: true, tail };
+  const marker = `\n[gate: output truncated: ${bytes} bytes in all; ${bytes - 2 * KEEP_PART_BYTES} bytes omitted here]\n`;
+  return { text: head + marker + end, bytes, truncated: true, tail };
 }

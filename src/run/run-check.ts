@@ -2,7 +2,7 @@
  * One check from first attempt to last: its environment, its injection, its
  * attempts with retries, and the judged result (before any waiver).
  */
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureDir } from '../util/ensure-dir.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -40,6 +40,11 @@ const STAND_INS: Record<Exclude<InjectMode, 'declared'>, string> = {
   // SIGKILL: a signal no runtime can catch, so the stand-in always dies by it.
   crash: 'process.kill(process.pid, "SIGKILL")',
 };
+
+async function regularFileSize(file: string): Promise<number | undefined> {
+  const info = await stat(file).catch(() => undefined);
+  return info?.isFile() ? info.size : undefined;
+}
 
 export function commandLine(check: Check): string {
   return typeof check.run === 'string' ? check.run : check.run.join(' ');
@@ -106,10 +111,11 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       end: proc.end,
       stdout: { path: `${base}.stdout`, bytes: proc.stdoutBytes },
       stderr: { path: `${base}.stderr`, bytes: proc.stderrBytes },
+      evidenceFile: await regularFileSize(evidenceFile).then((bytes) => (bytes === undefined ? undefined : { path: evidenceFile, bytes })),
       signalsSent: proc.signalsSent,
       leakedProcesses: proc.leakedProcesses,
     };
-    judgement = await judgeAttempt({ check, outcome, evidenceFile, projectRoot: ctx.projectRoot, command: commandLine(check) });
+    judgement = await judgeAttempt({ check, outcome, evidenceFile, projectRoot: ctx.projectRoot, command: commandLine(check), notBeforeMs: startedAt.getTime() });
     if (judgement.status === 'pass') break;
     failures.push(`attempt ${attempt}: ${judgement.status}: ${describeReason(judgement.detail)}`);
     const next = decideRetry(

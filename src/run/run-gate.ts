@@ -2,7 +2,7 @@
  * One gate, run end to end: prepare the dirs, run the plan, decide, write the
  * report. Returns the report; the caller turns it into an exit code.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,7 +64,9 @@ export async function prepareWorkDir(dir: string, envFile: EnvFileSpec | undefin
     if (envFile) {
       const file = path.join(dir, envFile.path);
       await ensureDir(path.dirname(file));
-      await writeFile(file, renderEnvFile(envFile.values));
+      // A check may have replaced the file with a link: remove it and create anew, never write through it.
+      await rm(file, { force: true });
+      await writeFile(file, renderEnvFile(envFile.values), { flag: 'wx' });
     }
     return undefined;
   } catch (error) {
@@ -150,12 +152,16 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       const outcome = outcomes.get(result.id);
       if (!outcome) continue;
       const tails: { stdoutTail?: string; stderrTail?: string } = {};
-      for (const stream of ['stdout', 'stderr'] as const) {
-        const kept = await keepOutput(outcome[stream].path, outcome[stream].bytes);
-        const name = `checks/${result.id}.${stream}.txt`;
-        files.push({ name, content: options.redact(kept.text) });
-        result[stream] = { file: name, bytes: kept.bytes, sha256: kept.sha256, truncated: kept.truncated };
-        tails[`${stream}Tail`] = options.redact(kept.tail);
+      for (const [stream, suffix] of [['stdout', 'stdout.txt'], ['stderr', 'stderr.txt'], ['evidenceFile', 'evidence.json']] as const) {
+        const captured = outcome[stream];
+        if (!captured) continue;
+        const kept = await keepOutput(captured.path, captured.bytes);
+        const name = `checks/${result.id}.${suffix}`;
+        const content = options.redact(kept.text);
+        files.push({ name, content });
+        const stored = Buffer.from(content, 'utf8');
+        result[stream] = { file: name, bytes: stored.length, sha256: createHash('sha256').update(stored).digest('hex'), originalBytes: kept.bytes, truncated: kept.truncated };
+        if (stream !== 'evidenceFile') tails[`${stream}Tail`] = options.redact(kept.tail);
       }
       outputs.set(result.id, tails);
     }

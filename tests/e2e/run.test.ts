@@ -471,3 +471,34 @@ describe('gate run: dirs it does not own, and output options', () => {
     expect(junit.stdout).toContain('<testsuites');
   });
 });
+
+describe('gate run: evidence is what this run left behind', () => {
+  it('a file an earlier run left does not count as evidence', async () => {
+    const p = makeProject();
+    const write = `if (!process.env.BROKEN) require('fs').writeFileSync('out.json', '{"ok":true}'); console.log('{}')`;
+    p.gate('g', { checks: [check('a', ['node', '-e', write], { evidence: ['out.json'] })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    const first = byId(p.report('g'), 'a');
+    expect(first.evidence.map((e) => e.path)).toEqual(['out.json']);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await gate(['run', 'g'], { cwd: p.root, env: { BROKEN: '1' } })).code).toBe(3);
+    const second = byId(p.report('g'), 'a');
+    expect(second).toMatchObject({ status: 'fail', reasonCode: 'evidence-missing' });
+    expect(second.reason).toContain('only files older than this run');
+  });
+
+  it('keeps the $GATE_EVIDENCE_FILE document, and every hash matches the file the report keeps', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('env-dump.mjs', '--to-evidence-file'), { expect: ['env.GATE_CHECK_ID == a'] })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    const a = byId(p.report('g'), 'a');
+    const { createHash } = await import('node:crypto');
+    for (const kept of [a.stdout!, a.stderr!, a.evidenceFile!]) {
+      const bytes = readFileSync(path.join(p.root, 'reports/g_closeout', kept.file));
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(kept.sha256);
+      expect(bytes.length).toBe(kept.bytes);
+    }
+    expect(a.evidenceFile?.file).toBe('checks/a.evidence.json');
+    expect(a.evidence.map((e) => e.path)).toContain('$GATE_EVIDENCE_FILE');
+  });
+});
