@@ -3,6 +3,7 @@
  * pino to a file in the run's scratch dir and moved into the report with it.
  */
 import pino from 'pino';
+import { redactDeep } from '../report/redact.js';
 
 export interface RunLog {
   log: pino.Logger;
@@ -10,9 +11,22 @@ export interface RunLog {
   close(): void;
 }
 
-export function createRunLog(file: string, runId: string): RunLog {
+/** Every field and message is masked before pino serialises it, so no escaping can hide a secret. */
+export function createRunLog(file: string, runId: string, redact: (text: string) => string): RunLog {
   const destination = pino.destination({ dest: file, sync: true });
-  const log = pino({ base: { runId }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  const log = pino(
+    {
+      base: { runId },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { log: (fields) => redactDeep(fields, redact) },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((a) => (typeof a === 'string' ? redact(a) : a)) as Parameters<typeof method>);
+        },
+      },
+    },
+    destination,
+  );
   return {
     log,
     close: () => {

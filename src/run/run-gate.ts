@@ -101,7 +101,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
   const envFilePath = gate.envFile ? path.join(options.workDir, gate.envFile.path) : undefined;
   const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'gate-run-'));
   try {
-    const runLog = createRunLog(path.join(scratchDir, 'run.log'), runId);
+    const runLog = createRunLog(path.join(scratchDir, 'run.log'), runId, options.redact);
     const { log } = runLog;
     log.info({ gate: gate.id, file: gate.displayFile, sha256: gate.sha256, jobs: options.jobs, injected: [...plan.injections] }, 'run started');
     const ctx: RunContext = {

@@ -502,3 +502,24 @@ describe('gate run: evidence is what this run left behind', () => {
     expect(a.evidence.map((e) => e.path)).toContain('$GATE_EVIDENCE_FILE');
   });
 });
+
+describe('gate run: secrets that escaping would disguise', () => {
+  it('masks secrets with quotes, backslashes and markup in every file, and envFile values', async () => {
+    const p = makeProject();
+    const print = `console.log(JSON.stringify({ tok: process.env.API_TOKEN, x: process.env.XML_SECRET, e: require('fs').readFileSync(process.env.GATE_ENV_FILE, 'utf8') }))`;
+    p.gate('g', {
+      envFile: { path: 'app.env', values: { SERVICE_TOKEN: 'envfile-tok-999' } },
+      checks: [check('a', ['node', '-e', print], { expect: ['tok == "nope"', 'x == "nope"', 'e == "nope"'] })],
+    });
+    const env = { API_TOKEN: 'pa\\ss"word99', XML_SECRET: 'a<b&c>"d_*x' };
+    const r = await gate(['run', 'g', '--json'], { cwd: p.root, env });
+    expect(r.code).toBe(3);
+    const { readdirSync, statSync } = await import('node:fs');
+    const walk = (dir: string): string[] =>
+      readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? walk(path.join(dir, n)) : [path.join(dir, n)]));
+    const texts = [r.stdout, r.stderr, ...walk(path.join(p.root, 'reports/g_closeout')).map((f) => readFileSync(f, 'utf8'))];
+    for (const text of texts) {
+      for (const leak of ['word99', 'envfile-tok', 'c>"d', 'a&lt;b', 'b&amp;c', 'd\\_\\*x']) expect(text).not.toContain(leak);
+    }
+  });
+});
