@@ -114,3 +114,10 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** Every file below a folder, for scanning a report dir whole. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)],
+  );
+}

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alive, byId, fixture, gate, makeProject, survivors } from './harness.js';
+import { alive, byId, filesUnder, fixture, gate, makeProject, survivors } from './harness.js';
 
 const check = (id: string, run: string[] | string, extra: object = {}) => ({ id, run, ...extra });
 
@@ -359,10 +359,7 @@ describe('gate run: secrets', () => {
     });
     const r = await gate(['run', 'g'], { cwd: p.root, env: { RELEASE_TOKEN: secret } });
     expect(r.code).toBe(3);
-    const { readdirSync, statSync } = await import('node:fs');
-    const walk = (dir: string): string[] =>
-      readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? walk(path.join(dir, n)) : [path.join(dir, n)]));
-    const files = walk(path.join(p.root, 'reports/g_closeout'));
+    const files = filesUnder(path.join(p.root, 'reports/g_closeout'));
     expect(files.length).toBeGreaterThan(4);
     for (const f of files) {
       const text = readFileSync(f, 'utf8');
@@ -514,10 +511,7 @@ describe('gate run: secrets that escaping would disguise', () => {
     const env = { API_TOKEN: 'pa\\ss"word99', XML_SECRET: 'a<b&c>"d_*x' };
     const r = await gate(['run', 'g', '--json'], { cwd: p.root, env });
     expect(r.code).toBe(3);
-    const { readdirSync, statSync } = await import('node:fs');
-    const walk = (dir: string): string[] =>
-      readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? walk(path.join(dir, n)) : [path.join(dir, n)]));
-    const texts = [r.stdout, r.stderr, ...walk(path.join(p.root, 'reports/g_closeout')).map((f) => readFileSync(f, 'utf8'))];
+    const texts = [r.stdout, r.stderr, ...filesUnder(path.join(p.root, 'reports/g_closeout')).map((f) => readFileSync(f, 'utf8'))];
     for (const text of texts) {
       for (const leak of ['word99', 'envfile-tok', 'c>"d', 'a&lt;b', 'b&amp;c', 'd\\_\\*x']) expect(text).not.toContain(leak);
     }
