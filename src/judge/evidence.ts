@@ -3,11 +3,12 @@
  * assertions, and `evidence` globs, each hashed for the report.
  */
 import { createHash } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { constants, createReadStream, type Stats } from 'node:fs';
+import { lstat, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
 import type { EvidenceFile } from '../model/types.js';
+import { describeJsonProblem } from './json-error.js';
 
 /** JSON evidence larger than this is not parsed: the check is `error`. */
 export const MAX_EVIDENCE_BYTES = 128 * 1024 * 1024;
@@ -25,7 +26,7 @@ export async function readJsonFile(file: string, limit = MAX_EVIDENCE_BYTES): Pr
   let handle;
   try {
     const info = await stat(file);
-    if (!info.isFile()) return { ok: false, code: 'unreadable', message: 'not a regular file', bytes: 0 };
+    if (!info.isFile()) return { ok: false, code: 'unreadable', message: notRegular(info), bytes: 0 };
     if (info.size > limit) return { ok: false, code: 'output-too-large', message: `${info.size} bytes`, bytes: info.size };
     // O_NONBLOCK: should the path have been swapped for a FIFO since the stat, open does not wait for a writer.
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -34,7 +35,7 @@ export async function readJsonFile(file: string, limit = MAX_EVIDENCE_BYTES): Pr
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) return { ok: false, code: 'unreadable', message: 'not a regular file', bytes: 0 };
+    if (!info.isFile()) return { ok: false, code: 'unreadable', message: notRegular(info), bytes: 0 };
     const buffer = Buffer.alloc(Math.min(info.size, limit) + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     if (bytesRead > limit) return { ok: false, code: 'output-too-large', message: `over ${limit} bytes`, bytes: bytesRead };
@@ -43,7 +44,8 @@ export async function readJsonFile(file: string, limit = MAX_EVIDENCE_BYTES): Pr
     try {
       return { ok: true, value: JSON.parse(text) as unknown, bytes: bytesRead };
     } catch (error) {
-      return { ok: false, code: 'invalid-json', message: (error as Error).message, bytes: bytesRead };
+      // Never the parser's own message: it quotes the text, and a quoted piece of a secret escapes masking.
+      return { ok: false, code: 'invalid-json', message: describeJsonProblem(text, error), bytes: bytesRead };
     }
   } catch (error) {
     return { ok: false, code: 'unreadable', message: errnoMessage(error), bytes: 0 };
@@ -52,12 +54,31 @@ export async function readJsonFile(file: string, limit = MAX_EVIDENCE_BYTES): Pr
   }
 }
 
-export async function fileExists(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
+/** What a path is when it is not a regular file, for messages: `not a regular file (a FIFO)`. */
+export function notRegular(info: Stats): string {
+  const kind = info.isFIFO()
+    ? 'a FIFO'
+    : info.isDirectory()
+      ? 'a directory'
+      : info.isSymbolicLink()
+        ? 'a symbolic link'
+        : info.isSocket()
+          ? 'a socket'
+          : info.isCharacterDevice() || info.isBlockDevice()
+            ? 'a device'
+            : 'not a file';
+  return `not a regular file (${kind})`;
+}
+
+/**
+ * What is at a path, without following a link: `undefined` when nothing is
+ * there, else a reason it cannot be read as evidence, or `ok`.
+ */
+export async function probeEvidencePath(file: string): Promise<undefined | { ok: true } | { ok: false; message: string }> {
+  const info = await lstat(file).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : error));
+  if (info === undefined) return undefined;
+  if (info instanceof Error) return { ok: false, message: errnoMessage(info) };
+  return info.isFile() ? { ok: true } : { ok: false, message: notRegular(info) };
 }
 
 export function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
@@ -87,7 +108,7 @@ export async function hashRegularFile(
 ): Promise<{ ok: true; sha256: string; bytes: number; stale: boolean } | { ok: false; message: string }> {
   try {
     const info = await stat(file);
-    if (!info.isFile()) return { ok: false, message: 'not a regular file' };
+    if (!info.isFile()) return { ok: false, message: notRegular(info) };
     return { ok: true, ...(await hashFile(file)), stale: info.mtimeMs < notBeforeMs - CLOCK_SLACK_MS };
   } catch (error) {
     return { ok: false, message: errnoMessage(error) };

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { evaluateAssertion, unreadableAssertion } from '../assert/evaluate.js';
 import type { AssertionResult, AttemptOutcome, Check, EvidenceFile } from '../model/types.js';
-import { collectEvidence, fileExists, hashRegularFile, MAX_EVIDENCE_BYTES, readJsonFile, type JsonRead } from './evidence.js';
+import { collectEvidence, hashRegularFile, MAX_EVIDENCE_BYTES, probeEvidencePath, readJsonFile, type JsonRead } from './evidence.js';
 import { checkOutputSchema } from './output-schema.js';
 import type { ReasonDetail } from './reasons.js';
 
@@ -56,22 +56,28 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
       return done('interrupted', { code: 'interrupted', started: true });
     case 'timed-out':
       if (end.exitCode === 0) notes.push('exited 0 after it was signalled: still a timeout');
+      // Only the signals that ended the check: what ended its leftovers afterwards is recorded apart.
       return done('timeout', { code: 'timeout', timeoutMs: check.timeoutMs, signals: outcome.signalsSent.map((s) => s.signal) });
     case 'signaled':
       return done('error', { code: 'crashed', signal: end.signal });
     case 'output-limit':
-      return done('error', { code: 'output-too-large', source: 'stdout and stderr', bytes: outcome.stdout.bytes + outcome.stderr.bytes, limit: end.limit });
+      return done('error', { code: 'output-too-large', what: 'output', source: 'stdout and stderr', bytes: outcome.stdout.bytes + outcome.stderr.bytes, limit: end.limit });
     case 'exited':
       break;
   }
 
-  // The JSON document: from $GATE_EVIDENCE_FILE when the check wrote it, else stdout.
+  // The JSON document: from $GATE_EVIDENCE_FILE when the check put anything
+  // there, else stdout. Something there that is not a readable regular file is
+  // an error, never a silent fall back to stdout.
   let doc: JsonRead | undefined;
   let source = 'stdout';
   if (check.output === 'json') {
-    const fromFile = await fileExists(input.evidenceFile);
-    source = fromFile ? '$GATE_EVIDENCE_FILE' : 'stdout';
-    doc = await readJsonFile(fromFile ? input.evidenceFile : outcome.stdout.path);
+    const atEvidenceFile = await probeEvidencePath(input.evidenceFile);
+    if (atEvidenceFile) source = '$GATE_EVIDENCE_FILE';
+    doc =
+      atEvidenceFile && !atEvidenceFile.ok
+        ? { ok: false, code: 'unreadable', message: atEvidenceFile.message, bytes: 0 }
+        : await readJsonFile(atEvidenceFile ? input.evidenceFile : outcome.stdout.path);
   }
 
   const assertions: AssertionResult[] = [];
@@ -113,10 +119,12 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
   if (doc && !doc.ok) {
     const detail: ReasonDetail =
       doc.code === 'output-too-large'
-        ? { code: 'output-too-large', source, bytes: doc.bytes, limit: MAX_EVIDENCE_BYTES }
+        ? { code: 'output-too-large', what: 'json', source, bytes: doc.bytes, limit: MAX_EVIDENCE_BYTES }
         : doc.code === 'no-json-output'
           ? { code: 'no-json-output', source }
-          : { code: 'invalid-json', source, message: doc.message };
+          : doc.code === 'unreadable'
+            ? { code: 'unreadable-evidence', source, message: doc.message }
+            : { code: 'invalid-json', source, message: doc.message };
     return done('error', detail, assertions, evidence);
   }
   if (doc?.ok && check.outputSchema) {

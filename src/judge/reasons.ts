@@ -31,7 +31,11 @@ export function describeReason(detail: ReasonDetail): string {
     case 'no-json-output':
       return `no JSON evidence: ${detail.source} is empty (set "output": "text" for a check that prints no JSON)`;
     case 'output-too-large':
-      return `JSON evidence in ${detail.source} is ${mib(detail.bytes)}, over the ${mib(detail.limit)} limit`;
+      return detail.what === 'json'
+        ? `JSON evidence in ${detail.source} is ${mib(detail.bytes)}, over the ${mib(detail.limit)} limit`
+        : `wrote ${mib(detail.bytes)} to ${detail.source}, over the ${mib(detail.limit)} output limit; gate ended it`;
+    case 'unreadable-evidence':
+      return `cannot read ${detail.source} as evidence: ${detail.message}`;
     case 'output-schema':
       return `output breaks its outputSchema: ${detail.first}${andMore(detail.more)}`;
     case 'evidence-missing':

@@ -192,9 +192,12 @@ export interface AttemptOutcome {
   stderr: CapturedStream;
   /** What the check wrote to $GATE_EVIDENCE_FILE, when it wrote a regular file there. */
   evidenceFile?: CapturedStream;
+  /** Signals that ended the check itself: a timeout, an interruption, a flood of output. */
   signalsSent: SignalSent[];
   /** Processes of the check's group still alive after it exited (they were ended). */
   leakedProcesses: boolean;
+  /** Signals sent to those leftover processes, after the check exited. */
+  cleanupSignals: SignalSent[];
 }
 
 // ---------------------------------------------------------------- judging
@@ -236,9 +239,13 @@ export type ReasonDetail =
   | { code: 'timeout'; timeoutMs: number; signals: string[] }
   | { code: 'crashed'; signal: string }
   | { code: 'not-startable'; errno: string; command: string; message: string }
+  /** `message` says where and what, never quoting the text (a quoted piece could be part of a secret). */
   | { code: 'invalid-json'; source: string; message: string }
   | { code: 'no-json-output'; source: string }
-  | { code: 'output-too-large'; source: string; bytes: number; limit: number }
+  /** `json`: JSON evidence over the parse limit; `output`: a check that wrote more output than gate keeps (it was ended). */
+  | { code: 'output-too-large'; what: 'json' | 'output'; source: string; bytes: number; limit: number }
+  /** The check left something at $GATE_EVIDENCE_FILE that gate cannot read as evidence (a FIFO, a directory, a link, unreadable). */
+  | { code: 'unreadable-evidence'; source: string; message: string }
   | { code: 'output-schema'; first: string; more: number }
   | { code: 'evidence-missing'; globs: string[] }
   | { code: 'injection-not-detected' }
@@ -283,8 +290,11 @@ export interface CheckResult {
   startedAt?: string;
   finishedAt?: string;
   evidence: EvidenceFile[];
+  /** Signals that ended the check itself (timeout, interruption, output flood), with when. */
   signalsSent: SignalSent[];
   leakedProcesses: boolean;
+  /** Signals sent to processes the check left behind, after it exited; present when there were any. */
+  cleanupSignals?: SignalSent[];
   notes: string[];
   /** Captured output of the last attempt. */
   stdout?: CapturedOutput;
@@ -293,12 +303,21 @@ export interface CheckResult {
   evidenceFile?: CapturedOutput;
 }
 
-/** An output as the report keeps it; `sha256` and `bytes` are those of the kept file, so anyone can check them. */
+/**
+ * An output as the report keeps it; `sha256` and `bytes` are those of the kept
+ * file, so anyone can check them. No hash ever covers an unmasked secret.
+ */
 export interface CapturedOutput {
   /** Relative to the report dir. */
   file: string;
   bytes: number;
   sha256: string;
+  /**
+   * sha256 of the whole output as the check wrote it, each secret in it
+   * replaced by `[REDACTED]` (with nothing to mask: the plain hash of its bytes).
+   * Absent from reports written before it existed.
+   */
+  originalSha256?: string;
   /** The size of the whole output; more than `bytes` when it was truncated. */
   originalBytes: number;
   truncated: boolean;

@@ -1,42 +1,127 @@
 /**
  * A check's captured output, as the report keeps it: whole when small, else a
- * bounded head and tail with the byte count of the whole, marked truncated.
- * Only the kept parts are ever read into memory.
+ * bounded head and tail with the byte count of the whole, marked truncated;
+ * and the sha256 of the whole output with its secrets masked.
+ *
+ * Memory stays bounded whatever the size: only the kept windows are read into
+ * memory, and the whole output is hashed one chunk at a time.
+ *
+ * Secrets are masked before anything is cut. Each window is read wider than
+ * what is kept, by the longest form of any secret, masked, and only then cut:
+ * a secret crossing the edge is masked whole rather than leaving a piece of
+ * itself at the edge. The chunks of the hash overlap in the same way.
  */
-import { open } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { Redactor } from './redact.js';
 
 /** Output up to this size is kept whole. */
 export const KEEP_WHOLE_BYTES = 1024 * 1024;
 /** Past it, this much of the head and of the tail. */
 export const KEEP_PART_BYTES = 256 * 1024;
 /** What the Markdown and JUnit reports show of an output. */
-const TAIL_BYTES = 4096;
+export const TAIL_BYTES = 4096;
+/** How much of the output the hash reads at a time. */
+const HASH_CHUNK_BYTES = 64 * 1024;
 
 export interface KeptOutput {
+  /** What the report keeps, secrets masked. */
   text: string;
   /** Size of the whole output. */
   bytes: number;
   truncated: boolean;
-  /** The last few KiB, for the human reports. */
+  /** The last few KiB, secrets masked, for the human reports. */
   tail: string;
+  /** sha256 of the whole output with its secrets masked (of the raw bytes when there are no secrets). */
+  sha256: string;
 }
 
-async function readRange(file: string, start: number, length: number): Promise<string> {
-  const handle = await open(file, 'r');
+async function readRange(handle: FileHandle, start: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(Math.max(0, length));
+  let filled = 0;
+  while (filled < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, start + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
+}
+
+/** UTF-8 continuation bytes (10xxxxxx) sit inside a character: never cut before one. */
+const isContinuation = (byte: number | undefined) => byte !== undefined && (byte & 0xc0) === 0x80;
+
+/** Moves a cut back (at most 3 bytes) to the start of a UTF-8 character, so no character is split. */
+function charBoundaryBefore(buffer: Buffer, at: number): number {
+  let cut = at;
+  while (cut > 0 && at - cut < 3 && isContinuation(buffer[cut])) cut -= 1;
+  return isContinuation(buffer[cut]) ? at : cut;
+}
+
+/** The masked text of `raw[from, to)`, where `raw` holds at least `reach - 1` bytes more on each side that is cut. */
+const maskedText = (raw: Buffer, from: number, to: number, redact: Redactor) => redact.maskBytes(raw, from, to).toString('utf8');
+
+/** The sha256 of the whole file with secrets masked: chunk by chunk, each chunk carrying over what a secret might still need. */
+async function hashWhole(handle: FileHandle, size: number, redact: Redactor): Promise<string> {
+  const hash = createHash('sha256');
+  // Each chunk must hold more than what it carries over, or nothing would ever be settled.
+  const chunk = Buffer.alloc(Math.max(HASH_CHUNK_BYTES, 4 * redact.reach));
+  let carry = Buffer.alloc(0);
+  for (let position = 0; position < size; ) {
+    const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - position), position);
+    if (bytesRead === 0) break;
+    position += bytesRead;
+    const data = chunk.subarray(0, bytesRead);
+    if (redact.reach === 0) {
+      hash.update(data);
+      continue;
+    }
+    const raw = carry.length > 0 ? Buffer.concat([carry, data]) : Buffer.from(data);
+    const { masked, consumed } = redact.maskSettled(raw, raw.length - (redact.reach - 1));
+    hash.update(masked);
+    carry = raw.subarray(consumed);
+  }
+  if (carry.length > 0) hash.update(redact.maskBytes(carry));
+  return hash.digest('hex');
+}
+
+/**
+ * Keeps a captured output. Only a regular file is read (O_NONBLOCK: a FIFO put
+ * in its place cannot make gate wait).
+ */
+export async function keepOutput(file: string, redact: Redactor): Promise<KeptOutput> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, start);
-    return buffer.subarray(0, bytesRead).toString('utf8');
+    const info = await handle.stat();
+    if (!info.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'EINVAL' });
+    const bytes = info.size;
+    const widen = Math.max(0, redact.reach - 1);
+    const sha256 = await hashWhole(handle, bytes, redact);
+
+    if (bytes <= KEEP_WHOLE_BYTES) {
+      const raw = await readRange(handle, 0, bytes);
+      const tailFrom = charBoundaryBefore(raw, Math.max(0, raw.length - TAIL_BYTES));
+      return { text: maskedText(raw, 0, raw.length, redact), bytes: raw.length, truncated: false, tail: maskedText(raw, tailFrom, raw.length, redact), sha256 };
+    }
+    // 3 bytes more than masking needs, to see whether the cut falls inside a character.
+    const headRaw = await readRange(handle, 0, KEEP_PART_BYTES + widen + 3);
+    const headEnd = charBoundaryBefore(headRaw, KEEP_PART_BYTES);
+    // The kept end starts `lead` bytes into what is read, then moves back (at most 3 bytes) to a character's start.
+    const lead = Math.min(widen + 3, bytes - KEEP_PART_BYTES);
+    const endStart = bytes - KEEP_PART_BYTES - lead;
+    const endRaw = await readRange(handle, endStart, KEEP_PART_BYTES + lead);
+    const endFrom = charBoundaryBefore(endRaw, lead);
+    const tailFrom = charBoundaryBefore(endRaw, endRaw.length - TAIL_BYTES);
+    const omitted = endStart + endFrom - headEnd;
+    const marker = `\n[gate: output truncated: ${bytes} bytes in all; ${omitted} bytes omitted here]\n`;
+    return {
+      text: maskedText(headRaw, 0, headEnd, redact) + marker + maskedText(endRaw, endFrom, endRaw.length, redact),
+      bytes,
+      truncated: true,
+      tail: maskedText(endRaw, tailFrom, endRaw.length, redact),
+      sha256,
+    };
   } finally {
     await handle.close();
   }
-}
-
-export async function keepOutput(file: string, bytes: number): Promise<KeptOutput> {
-  const tail = await readRange(file, Math.max(0, bytes - TAIL_BYTES), Math.min(bytes, TAIL_BYTES));
-  if (bytes <= KEEP_WHOLE_BYTES) return { text: await readRange(file, 0, bytes), bytes, truncated: false, tail };
-  const head = await readRange(file, 0, KEEP_PART_BYTES);
-  const end = await readRange(file, bytes - KEEP_PART_BYTES, KEEP_PART_BYTES);
-  const marker = `\n[gate: output truncated: ${bytes} bytes in all; ${bytes - 2 * KEEP_PART_BYTES} bytes omitted here]\n`;
-  return { text: head + marker + end, bytes, truncated: true, tail };
 }

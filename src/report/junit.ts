@@ -33,7 +33,9 @@ const INVALID_XML_CHARS =
 
 /** Text that XML 1.0 can carry: ANSI colour codes dropped, other invalid characters → U+FFFD. */
 export function xmlSafeText(text: string): string {
-  return plainText(text).replace(INVALID_XML_CHARS, '\uFFFD');
+  // xmlbuilder2 leaves anything shaped like an entity reference (`&nbsp;`, `&#0;`) as it is, so the
+  // ampersand of those is escaped here: the reader gets back exactly the text the check wrote.
+  return plainText(text).replace(INVALID_XML_CHARS, '\uFFFD').replace(/&(?=[A-Za-z][\w.-]*;|#\d+;|#x[0-9A-Fa-f]+;)/g, '&amp;');
 }
 
 /** For attributes: one line, since a parser turns raw newlines and tabs in attributes into spaces anyway. */

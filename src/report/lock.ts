@@ -18,6 +18,11 @@ export function lockWaitMs(env: Record<string, string | undefined>): number {
   return Number.isInteger(raw) && raw >= 0 ? raw : DEFAULT_LOCK_WAIT_MS;
 }
 
+/** `500 ms`, `1 s`, `2.5 s`: short waits in ms, longer ones in seconds without a misleading round. */
+export function formatWait(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;
+}
+
 export async function lockReportDir(dir: string, waitMs: number): Promise<{ ok: true; release: Release } | { ok: false; message: string }> {
   const lockPath = path.join(dir, '.gate.lock');
   const deadline = Date.now() + waitMs;
@@ -37,7 +42,7 @@ export async function lockReportDir(dir: string, waitMs: number): Promise<{ ok: 
       if (Date.now() >= deadline) {
         return {
           ok: false,
-          message: `report dir ${dir} is in use by another gate run (lock ${lockPath}); gave up after ${Math.round(waitMs / 1000)} s`,
+          message: `report dir ${dir} is in use by another gate run (lock ${lockPath}); gave up after ${formatWait(waitMs)}`,
         };
       }
       await new Promise((r) => setTimeout(r, Math.min(250, Math.max(10, deadline - Date.now()))));

@@ -3,6 +3,11 @@
  * whose names look secret, and of those the gate lists under `redact`, are
  * replaced with `[REDACTED]` in every file gate writes and every line it
  * prints: in their plain, JSON-escaped, base64 and URL-encoded forms.
+ *
+ * Masking works on text (strings gate builds) and on raw output bytes. Raw
+ * output is masked before it is cut: a window of output is widened by the
+ * longest form of any secret, masked, then cut, so that a secret crossing the
+ * edge of what is kept is masked whole instead of leaving a piece behind.
  */
 
 export const REDACTED = '[REDACTED]';
@@ -13,8 +18,33 @@ const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTI
 const MIN_PATTERN_LENGTH = 6;
 /** A value the gate names explicitly is masked from this length on. */
 const MIN_LISTED_LENGTH = 3;
+/** A secret cut short and marked with an ellipsis (as assertion messages cut long values) is masked from this many characters on. */
+const MIN_CUT_PREFIX = MIN_LISTED_LENGTH;
+/** Longer pieces are not looked for: the messages that cut values keep far less than this. */
+const MAX_CUT_PREFIX = 160;
+const ELLIPSIS = '…';
 
-export type Redactor = (text: string) => string;
+export type SecretForm = 'plain' | 'JSON-escaped' | 'URL-encoded' | 'base64' | 'base64url' | 'XML- or Markdown-escaped';
+
+/** Masks secrets in text; it also knows how to mask raw output and how to look for what slipped through. */
+export interface Redactor {
+  (text: string): string;
+  /** The longest form of any secret, in bytes of UTF-8 (0: nothing to mask). A window of output widened by `reach - 1` sees whole every secret that touches it. */
+  readonly reach: number;
+  /** Masks raw bytes and keeps what stems from `raw[from, to)`; a secret crossing either edge is masked whole. */
+  maskBytes(raw: Buffer, from?: number, to?: number): Buffer;
+  /**
+   * For a stream read chunk by chunk: masks `raw` as far as it is safe to,
+   * at least up to `settle` when no secret crosses it. Returns the masked bytes
+   * and how many bytes of `raw` they stand for; the rest goes before the next chunk.
+   */
+  maskSettled(raw: Buffer, settle: number): { masked: Buffer; consumed: number };
+  /**
+   * The forms of secrets found in `text` (for the scan of written files),
+   * also as a reader of XML or Markdown would read it; never the values.
+   */
+  find(text: string): SecretForm[];
+}
 
 export function secretValues(envs: Record<string, string | undefined>[], listed: string[]): string[] {
   const values = new Set<string>();
@@ -29,24 +59,190 @@ export function secretValues(envs: Record<string, string | undefined>[], listed:
   return [...values];
 }
 
-function forms(secret: string): string[] {
-  const base64 = Buffer.from(secret, 'utf8').toString('base64');
-  return [
-    secret,
-    JSON.stringify(secret).slice(1, -1),
-    encodeURIComponent(secret),
-    base64,
-    base64.replace(/=+$/, ''),
-    Buffer.from(secret, 'utf8').toString('base64url'),
-  ];
+/** What a value looks like once written as UTF-8: lone surrogates become U+FFFD (a gate file can hold them, a file cannot). */
+const wellFormed = (text: string) => Buffer.from(text, 'utf8').toString('utf8');
+
+/** encodeURIComponent refuses lone surrogates; such a value has no URL-encoded form (its well-formed twin does). */
+function uriEncoded(text: string): string | undefined {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
 
+function forms(secret: string): [string, SecretForm][] {
+  const out: [string, SecretForm][] = [];
+  for (const s of new Set([secret, wellFormed(secret)])) {
+    const json = JSON.stringify(s).slice(1, -1);
+    const base64 = Buffer.from(s, 'utf8').toString('base64');
+    const url = uriEncoded(s);
+    out.push(
+      [s, 'plain'],
+      [json, 'JSON-escaped'],
+      // JSON writers that escape every non-ASCII character (Python's json.dumps does by default).
+      [json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`), 'JSON-escaped'],
+      [url ?? '', 'URL-encoded'],
+      [url?.replace(/%20/g, '+') ?? '', 'URL-encoded'],
+      [base64, 'base64'],
+      [base64.replace(/=+$/, ''), 'base64'],
+      [Buffer.from(s, 'utf8').toString('base64url'), 'base64url'],
+    );
+  }
+  return out;
+}
+
+const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** Text as a reader of XML or Markdown reads it: backslash escapes and character references undone. */
+function unescapeMarkup(text: string): string {
+  return text
+    .replace(/\\([!-/:-@[-`{-~])/g, '$1')
+    .replace(/&(lt|gt|amp|quot|apos|#\d{1,7}|#x[0-9a-fA-F]{1,6});/g, (ref: string, name: string) => {
+      if (!name.startsWith('#')) return ENTITIES[name] ?? ref;
+      const code = name[1] === 'x' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+      return code <= 0x10ffff ? String.fromCodePoint(code) : ref;
+    });
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Longest first, so that where two forms start at one place the longer one is masked. */
+function alternation(strings: Iterable<string>): RegExp {
+  const sorted = [...new Set(strings)].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+  return new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
+}
+
+/**
+ * Every place a form occurs, overlapping ones merged: `[start, end)` pairs in
+ * order. Overlaps matter: masking only the first of two overlapping secrets
+ * would leave the tail of the second in plain sight.
+ */
+function spansOf(pattern: RegExp, text: string): [number, number][] {
+  const spans: [number, number][] = [];
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    const last = spans[spans.length - 1];
+    if (last && start < last[1]) last[1] = Math.max(last[1], end);
+    else spans.push([start, end]);
+    pattern.lastIndex = start + 1;
+  }
+  return spans;
+}
+
+/** `text[from, to)` with every span that touches it replaced by the mask, whole. */
+function maskSpans(text: string, spans: [number, number][], from = 0, to = text.length): string {
+  let out = '';
+  let pos = from;
+  for (const [start, end] of spans) {
+    if (end <= from) continue;
+    if (start >= to) break;
+    if (start > pos) out += text.slice(pos, start);
+    out += REDACTED;
+    pos = end;
+  }
+  if (pos < to) out += text.slice(pos, to);
+  return out;
+}
+
+const REDACTED_BYTES = Buffer.from(REDACTED);
+
+/** As `maskSpans`, on bytes: views of `raw` and the mask, joined once (no text is built). */
+function maskSpanBytes(raw: Buffer, spans: [number, number][], from = 0, to = raw.length): Buffer {
+  if (spans.length === 0) return raw.subarray(from, to);
+  const parts: Buffer[] = [];
+  let pos = from;
+  for (const [start, end] of spans) {
+    if (end <= from) continue;
+    if (start >= to) break;
+    if (start > pos) parts.push(raw.subarray(pos, start));
+    parts.push(REDACTED_BYTES);
+    pos = end;
+  }
+  if (pos < to) parts.push(raw.subarray(pos, to));
+  return Buffer.concat(parts);
+}
+
+const IDENTITY: Redactor = Object.assign((text: string) => text, {
+  reach: 0,
+  maskBytes: (raw: Buffer, from = 0, to = raw.length) => raw.subarray(from, to),
+  maskSettled: (raw: Buffer) => ({ masked: raw, consumed: raw.length }),
+  find: () => [] as SecretForm[],
+});
+
 export function createRedactor(secrets: string[]): Redactor {
-  const all = [...new Set(secrets.flatMap(forms))].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
-  if (all.length === 0) return (text) => text;
-  const escaped = all.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  const pattern = new RegExp(escaped.join('|'), 'g');
-  return (text) => text.replace(pattern, REDACTED);
+  const named = secrets.flatMap(forms).filter(([form]) => form.length > 0);
+  if (named.length === 0) return IDENTITY;
+  const formName = new Map<string, SecretForm>();
+  for (const [form, name] of named) if (!formName.has(form)) formName.set(form, name);
+  const textForms = [...formName.keys()];
+  const textPattern = alternation(textForms);
+  // Raw output is matched byte for byte: latin1 maps each byte to one character and back.
+  const byteForms = textForms.map((f) => Buffer.from(f, 'utf8').toString('latin1'));
+  const bytePattern = alternation(byteForms);
+  const reach = Math.max(...byteForms.map((f) => f.length));
+
+  // Every piece a cut could leave of a form, for `maskCut`.
+  const pieces = new Set<string>();
+  for (const form of textForms) for (let n = MIN_CUT_PREFIX; n < Math.min(form.length, MAX_CUT_PREFIX + 1); n++) pieces.add(form.slice(0, n));
+  const longestPiece = Math.min(MAX_CUT_PREFIX, Math.max(0, ...textForms.map((f) => f.length - 1)));
+
+  /** A form cut short right before an ellipsis (as assertion messages cut long values): the piece is masked too. */
+  const maskCut = (text: string): string => {
+    let at = text.indexOf(ELLIPSIS);
+    if (at < 0) return text;
+    let out = '';
+    let pos = 0;
+    while (at >= 0) {
+      let cut = 0;
+      for (let n = Math.min(longestPiece, at - pos); n >= MIN_CUT_PREFIX; n--) {
+        if (pieces.has(text.slice(at - n, at))) {
+          cut = n;
+          break;
+        }
+      }
+      out += cut > 0 ? `${text.slice(pos, at - cut)}${REDACTED}${ELLIPSIS}` : text.slice(pos, at + ELLIPSIS.length);
+      pos = at + ELLIPSIS.length;
+      at = text.indexOf(ELLIPSIS, pos);
+    }
+    return out + text.slice(pos);
+  };
+
+  const redact = (text: string) => maskCut(maskSpans(text, spansOf(textPattern, text)));
+  return Object.assign(redact, {
+    reach,
+    maskBytes(raw: Buffer, from = 0, to = raw.length): Buffer {
+      return maskSpanBytes(raw, spansOf(bytePattern, raw.toString('latin1')), from, to);
+    },
+    maskSettled(raw: Buffer, settle: number): { masked: Buffer; consumed: number } {
+      const spans = spansOf(bytePattern, raw.toString('latin1'));
+      let consumed = Math.max(0, Math.min(settle, raw.length));
+      for (const [start, end] of spans) {
+        if (start >= consumed || end <= consumed) continue;
+        // A secret crosses the cut: stop before it and look again with more bytes,
+        // unless it starts the chunk (then nothing else can complete it).
+        consumed = start > 0 && end >= raw.length - (reach - 1) ? start : end;
+        break;
+      }
+      return { masked: maskSpanBytes(raw, spans, 0, consumed), consumed };
+    },
+    find(text: string): SecretForm[] {
+      const found = new Set<SecretForm>();
+      textPattern.lastIndex = 0;
+      for (let m = textPattern.exec(text); m !== null; m = textPattern.exec(text)) {
+        found.add(formName.get(m[0]) ?? 'plain');
+        textPattern.lastIndex = m.index + 1;
+      }
+      // Renderers escape what they write: a secret escaped for XML or Markdown is still a secret.
+      if (found.size === 0 && /[&\\]/.test(text)) {
+        textPattern.lastIndex = 0;
+        if (textPattern.test(unescapeMarkup(text))) found.add('XML- or Markdown-escaped');
+      }
+      return [...found];
+    },
+  });
 }
 
 /** Every secret a gate run could expose: from gate's own environment and from the gate file's env blocks. */
@@ -68,7 +264,7 @@ export function redactorFor(
  * renderer sees it, so that escaping (XML, Markdown) cannot change a secret into
  * a form the final pass over the files would miss.
  */
-export function redactDeep<T>(value: T, redact: Redactor): T {
+export function redactDeep<T>(value: T, redact: (text: string) => string): T {
   if (typeof value === 'string') return redact(value) as T;
   if (Array.isArray(value)) return value.map((v: unknown) => redactDeep(v, redact)) as T;
   if (value && typeof value === 'object') {

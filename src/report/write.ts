@@ -10,7 +10,9 @@
  *
  * gate writes only into report dirs it made (or found empty): it marks them,
  * and refuses a non-empty folder without its mark rather than moving or
- * pruning someone else's files.
+ * pruning someone else's files. It never writes through a symbolic link: a
+ * link planted among the report's files or folders (by a check, which knows
+ * the report dir) is refused, before any check runs and again before writing.
  */
 import { constants } from 'node:fs';
 import { access, link, lstat, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +23,7 @@ import { ensureDir } from '../util/ensure-dir.js';
 /** The files at the top of a report dir that make up one run; `closeout.json` goes last. */
 const RUN_FILES = ['run.log', 'junit.xml', 'closeout.md', 'closeout.json'];
 const CHECKS_DIR = 'checks';
+const HISTORY_DIR = 'history';
 const MARKER = '.gate-report-dir';
 export const DEFAULT_HISTORY = 20;
 
@@ -34,6 +37,30 @@ export type WriteResult = { ok: true } | { ok: false; message: string };
 
 const errno = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 
+const isLink = async (file: string) =>
+  lstat(file).then(
+    (info) => info.isSymbolicLink(),
+    () => false,
+  );
+
+const entriesOf = (dir: string) => readdir(dir).catch(() => [] as string[]);
+
+/**
+ * The first symbolic link among what gate reads, writes, moves or prunes in a
+ * report dir: its mark, the run's files, `checks/` and what is in it,
+ * `history/`, each run folder in it and its `checks/`.
+ */
+async function plantedLink(dir: string): Promise<string | undefined> {
+  const candidates = [MARKER, ...RUN_FILES, CHECKS_DIR, HISTORY_DIR].map((n) => path.join(dir, n));
+  for (const file of candidates) if (await isLink(file)) return file;
+  const checks = (await entriesOf(path.join(dir, CHECKS_DIR))).map((n) => path.join(dir, CHECKS_DIR, n));
+  const runs = (await entriesOf(path.join(dir, HISTORY_DIR))).map((n) => path.join(dir, HISTORY_DIR, n));
+  for (const file of [...checks, ...runs, ...runs.map((r) => path.join(r, CHECKS_DIR))]) if (await isLink(file)) return file;
+  return undefined;
+}
+
+const linkRefused = (link: string) => `${link} is a symbolic link; gate never writes through links (remove it, or choose another --report-dir)`;
+
 /** Makes sure the report dir is gate's and can be written, before any check runs. */
 export async function prepareReportDir(dir: string): Promise<WriteResult> {
   try {
@@ -46,7 +73,12 @@ export async function prepareReportDir(dir: string): Promise<WriteResult> {
     if (entries.length > 0 && !entries.includes(MARKER)) {
       return { ok: false, message: `report dir ${dir} is not empty and was not made by gate; gate writes only into folders it made (choose another --report-dir)` };
     }
-    await writeFile(path.join(dir, MARKER), 'This folder holds gate closeout reports; gate moves and prunes what is in it.\n');
+    const link = await plantedLink(dir);
+    if (link) return { ok: false, message: linkRefused(link) };
+    // Made once, never rewritten: a write must not follow whatever might sit at that name.
+    if (!entries.includes(MARKER)) {
+      await writeFile(path.join(dir, MARKER), 'This folder holds gate closeout reports; gate moves and prunes what is in it.\n', { flag: 'wx' });
+    }
     return { ok: true };
   } catch (error) {
     return { ok: false, message: `report dir ${dir} is not writable: ${errno(error)}` };
@@ -75,14 +107,45 @@ async function keepPrevious(dir: string, keep: number): Promise<void> {
   const top = (await readdir(dir)).filter((n) => RUN_FILES.includes(n));
   const checks = (await readdir(path.join(dir, CHECKS_DIR)).catch(() => [])).map((n) => path.join(CHECKS_DIR, n));
   if (top.length === 0 && checks.length === 0) return;
-  const target = path.join(dir, 'history', await previousRunId(dir));
+  const target = path.join(dir, HISTORY_DIR, await previousRunId(dir));
   await ensureDir(path.join(target, CHECKS_DIR));
   for (const name of [...top, ...checks]) {
     if (!(await exists(path.join(target, name)))) await link(path.join(dir, name), path.join(target, name));
   }
-  const runs = (await readdir(path.join(dir, 'history'))).sort();
+  const runs = (await readdir(path.join(dir, HISTORY_DIR))).sort();
   for (const old of runs.slice(0, Math.max(0, runs.length - keep))) {
-    await rm(path.join(dir, 'history', old), { recursive: true, force: true });
+    await rm(path.join(dir, HISTORY_DIR, old), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Replaces files of the run just written, in place (nothing moves to
+ * history): each is written to a temp file beside it, fsynced and renamed over
+ * the old one. `remove` names files to delete instead.
+ */
+export async function replaceReportFiles(dir: string, files: ReportFile[], remove: string[] = []): Promise<WriteResult> {
+  try {
+    const link = await plantedLink(dir);
+    if (link) return { ok: false, message: `could not rewrite the report: ${linkRefused(link)}` };
+    for (const file of files) {
+      const target = path.join(dir, file.name);
+      const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+      await rm(temp, { force: true });
+      const handle = await open(temp, 'wx');
+      try {
+        await handle.writeFile(file.content);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, target);
+    }
+    for (const name of remove) await rm(path.join(dir, name), { force: true });
+    await fsyncDir(path.join(dir, CHECKS_DIR));
+    await fsyncDir(dir);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, message: `could not rewrite the report in ${dir}: ${errno(error)}` };
   }
 }
 
@@ -104,6 +167,8 @@ export async function writeReportFiles(
 ): Promise<WriteResult> {
   const staging = path.join(dir, `.staging-${process.pid}-${Date.now()}`);
   try {
+    const link = await plantedLink(dir);
+    if (link) return { ok: false, message: `could not write the report: ${linkRefused(link)}` };
     // Staging left by a run that was killed midway (the lock is held, so none is in use).
     for (const name of await readdir(dir)) if (name.startsWith('.staging-')) await rm(path.join(dir, name), { recursive: true, force: true });
     for (const file of files) {

@@ -13,7 +13,7 @@
  *   result comes from the check's own exit.
  * - Checks get no stdin (`ignore`), so a check that reads it sees EOF at once.
  */
-import { closeSync, openSync, fstatSync } from 'node:fs';
+import { closeSync, openSync, fstatSync, readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -43,8 +43,11 @@ export interface ProcessRequest {
 export interface ProcessResult {
   end: ProcessEnd;
   durationMs: number;
+  /** Signals that ended the check itself (timeout, interruption, output flood). */
   signalsSent: SignalSent[];
   leakedProcesses: boolean;
+  /** Signals sent to what the check left behind, after it exited. */
+  cleanupSignals: SignalSent[];
   stdoutBytes: number;
   stderrBytes: number;
 }
@@ -60,17 +63,57 @@ const OUTPUT_POLL_MS = 250;
  */
 const descriptor = (fd: number) => fd as 1;
 
-/** Sends a signal to a whole process group; false when the group is gone. */
-/** Ends a process group: TERM, then KILL once `graceMs` has passed with members still alive. */
+/**
+ * Whether a process group has a member that still runs. `kill(-pgid, 0)`
+ * alone also reaches zombies: members that have ended but that nobody has
+ * reaped yet (where the init process does not reap, they stay forever). On
+ * Linux, /proc tells them apart; elsewhere any member counts.
+ */
+export function groupAlive(pgid: number): boolean {
+  if (!signalGroup(pgid, 0)) return false;
+  if (process.platform !== 'linux') return true;
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      } catch {
+        continue; // gone meanwhile
+      }
+      // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so read after the last ')'.
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
+    }
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Whether one process still runs (a zombie does not), as `groupAlive` for a group. */
+function pidRunning(pid: number): boolean {
+  if (!signalPid(pid, 0)) return false;
+  if (process.platform !== 'linux') return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** Ends a process group: TERM, then KILL once `graceMs` has passed with members still running. */
 async function endGroup(pgid: number, graceMs: number, record: (signal: string) => void): Promise<void> {
-  if (!signalGroup(pgid, 'SIGTERM')) return;
+  if (!groupAlive(pgid) || !signalGroup(pgid, 'SIGTERM')) return;
   record('SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    await sleep(20);
-    if (!signalGroup(pgid, 0)) return;
+    await sleep(25);
+    if (!groupAlive(pgid)) return;
   }
-  if (signalGroup(pgid, 'SIGKILL')) record('SIGKILL');
+  if (groupAlive(pgid) && signalGroup(pgid, 'SIGKILL')) record('SIGKILL');
 }
 
 export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
@@ -84,7 +127,9 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   }
   const started = performance.now();
   const signalsSent: SignalSent[] = [];
-  const record = (signal: string) => signalsSent.push({ signal, atMs: Math.round(performance.now() - started) });
+  const cleanupSignals: SignalSent[] = [];
+  const recordIn = (list: SignalSent[]) => (signal: string) => list.push({ signal, atMs: Math.round(performance.now() - started) });
+  const record = recordIn(signalsSent);
   const sizes = () => ({ stdoutBytes: fstatSync(outFd).size, stderrBytes: fstatSync(errFd).size });
 
   const [file, args] = typeof req.run === 'string' ? [req.run, []] : [req.run[0] ?? '', req.run.slice(1)];
@@ -106,7 +151,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
     });
   } catch (error) {
     // execa validates its options synchronously; treat anything it throws as not startable.
-    const result = notStarted(error, started, signalsSent, sizes());
+    const result = notStarted(error, started, sizes());
     closeSync(outFd);
     closeSync(errFd);
     return result;
@@ -117,7 +162,8 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   let stopping: 'timed-out' | 'interrupted' | 'output-limit' | undefined;
   let stopDone: Promise<void> | undefined;
   const stop = (why: 'timed-out' | 'interrupted' | 'output-limit') => {
-    if (stopping || pgid === undefined) return;
+    // A check that has already ended (only unreaped remains are left) is judged by its own exit.
+    if (stopping || pgid === undefined || !groupAlive(pgid)) return;
     stopping = why;
     stopDone = endGroup(pgid, req.killGraceMs, record);
   };
@@ -139,10 +185,11 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
 
   // The check has exited; anything left in its group leaked (a grandchild, a
   // daemon it forgot). End it so no process outlives the run, and say so.
+  // Recorded apart from the signals that ended the check: a timeout's reason names only those.
   let leakedProcesses = false;
-  if (pgid !== undefined && signalGroup(pgid, 0)) {
+  if (pgid !== undefined && groupAlive(pgid)) {
     leakedProcesses = true;
-    await endGroup(pgid, req.leakGraceMs ?? DEFAULT_LEAK_GRACE_MS, record);
+    await endGroup(pgid, req.leakGraceMs ?? DEFAULT_LEAK_GRACE_MS, recordIn(cleanupSignals));
   }
   if (pgid !== undefined) liveGroups.delete(pgid);
   const durationMs = Math.round(performance.now() - started);
@@ -154,7 +201,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
 
   if (pgid === undefined || (result.exitCode === undefined && !result.signal && !stopping)) {
     // No exit code and no signal: it never ran (or ended in a way nobody can judge). Never a pass.
-    return notStarted(result, started, signalsSent, out);
+    return notStarted(result, started, out);
   }
   let end: ProcessEnd;
   if (stopping === 'interrupted') end = { kind: 'interrupted' };
@@ -162,23 +209,19 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   else if (stopping === 'timed-out') end = { kind: 'timed-out', signal: result.signal, exitCode: result.exitCode };
   else if (result.signal) end = { kind: 'signaled', signal: result.signal };
   else end = { kind: 'exited', exitCode: result.exitCode! };
-  return { end, durationMs, signalsSent, leakedProcesses, ...out };
+  return { end, durationMs, signalsSent, leakedProcesses, cleanupSignals, ...out };
 }
 
-function notStarted(
-  error: unknown,
-  started: number,
-  signalsSent: SignalSent[],
-  sizes: { stdoutBytes: number; stderrBytes: number },
-): ProcessResult {
+function notStarted(error: unknown, started: number, sizes: { stdoutBytes: number; stderrBytes: number }): ProcessResult {
   const e = error as { code?: unknown; originalMessage?: unknown; message?: unknown };
   const errno = typeof e.code === 'string' ? e.code : 'ESPAWN';
   const raw = typeof e.originalMessage === 'string' ? e.originalMessage : String(e.message ?? error);
   return {
     end: { kind: 'not-started', errno, message: raw.split('\n')[0] ?? raw },
     durationMs: Math.round(performance.now() - started),
-    signalsSent,
+    signalsSent: [],
     leakedProcesses: false,
+    cleanupSignals: [],
     ...sizes,
   };
 }
@@ -204,7 +247,7 @@ export async function endEscapedProcesses(runId: string, graceMs = 500): Promise
   const pids = [...found.values()].flat();
   for (const pid of pids) signalPid(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (pids.some((pid) => signalPid(pid, 0)) && Date.now() < deadline) await sleep(20);
-  for (const pid of pids) if (signalPid(pid, 0)) signalPid(pid, 'SIGKILL');
+  while (pids.some(pidRunning) && Date.now() < deadline) await sleep(20);
+  for (const pid of pids) if (pidRunning(pid)) signalPid(pid, 'SIGKILL');
   return found;
 }

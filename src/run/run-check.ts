@@ -2,7 +2,7 @@
  * One check from first attempt to last: its environment, its injection, its
  * attempts with retries, and the judged result (before any waiver).
  */
-import { rm, stat } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureDir } from '../util/ensure-dir.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,6 +24,8 @@ export interface RunContext {
   baseEnv: Record<string, string | undefined>;
   gateEnv: Record<string, string>;
   abort: AbortSignal;
+  /** Told where an attempt's output goes, just before it starts (`--verbose` streams it from there). */
+  onAttempt?: (checkId: string, attempt: number, files: { stdout: string; stderr: string }) => void;
 }
 
 export interface CheckRun {
@@ -41,8 +43,9 @@ const STAND_INS: Record<Exclude<InjectMode, 'declared'>, string> = {
   crash: 'process.kill(process.pid, "SIGKILL")',
 };
 
+/** Only a regular file is kept as the evidence document (never a link, a FIFO or a folder put there). */
 async function regularFileSize(file: string): Promise<number | undefined> {
-  const info = await stat(file).catch(() => undefined);
+  const info = await lstat(file).catch(() => undefined);
   return info?.isFile() ? info.size : undefined;
 }
 
@@ -94,12 +97,15 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
     const base = path.join(ctx.scratchDir, `${check.id}.${attempt}`);
     const evidenceFile = `${base}.evidence.json`;
     const attemptStart = new Date().toISOString();
+    ctx.onAttempt?.(check.id, attempt, { stdout: `${base}.stdout`, stderr: `${base}.stderr` });
     const proc = await runProcess({
       ...spec,
       cwd: check.cwd,
       env: childEnv(check, ctx, mode, checkWorkDir, evidenceFile),
       timeoutMs: check.timeoutMs,
       killGraceMs: check.killGraceMs,
+      // What the check leaves behind gets the same grace as the check itself.
+      leakGraceMs: check.killGraceMs,
       stdoutPath: `${base}.stdout`,
       stderrPath: `${base}.stderr`,
       abort: ctx.abort,
@@ -114,6 +120,7 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       evidenceFile: await regularFileSize(evidenceFile).then((bytes) => (bytes === undefined ? undefined : { path: evidenceFile, bytes })),
       signalsSent: proc.signalsSent,
       leakedProcesses: proc.leakedProcesses,
+      cleanupSignals: proc.cleanupSignals,
     };
     judgement = await judgeAttempt({ check, outcome, evidenceFile, projectRoot: ctx.projectRoot, command: commandLine(check), notBeforeMs: startedAt.getTime() });
     if (judgement.status === 'pass') break;
@@ -164,6 +171,7 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       evidence: judgement.evidence,
       signalsSent: outcome.signalsSent,
       leakedProcesses: outcome.leakedProcesses,
+      ...(outcome.cleanupSignals.length > 0 ? { cleanupSignals: outcome.cleanupSignals } : {}),
       notes,
     },
   };

@@ -15,7 +15,8 @@ import type { Progress } from '../log/progress.js';
 import type { AttemptOutcome, CheckResult, EnvFileSpec, Gate, Report } from '../model/types.js';
 import type { Plan } from '../plan/plan.js';
 import { keepOutput } from '../report/capture.js';
-import { redactDeep } from '../report/redact.js';
+import { redactDeep, redactorFor } from '../report/redact.js';
+import { sealReport } from '../report/seal.js';
 import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
@@ -100,8 +101,12 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
 
   const envFilePath = gate.envFile ? path.join(options.workDir, gate.envFile.path) : undefined;
   const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'gate-run-'));
+  // The gate's secrets, for masking raw output before it is cut and for the scan after writing;
+  // the caller's own masking still applies to every string.
+  const secrets = redactorFor(gate, options.env);
+  const redact = (text: string) => options.redact(secrets(text));
   try {
-    const runLog = createRunLog(path.join(scratchDir, 'run.log'), runId, options.redact);
+    const runLog = createRunLog(path.join(scratchDir, 'run.log'), runId, redact);
     const { log } = runLog;
     log.info({ gate: gate.id, file: gate.displayFile, sha256: gate.sha256, jobs: options.jobs, injected: [...plan.injections] }, 'run started');
     const ctx: RunContext = {
@@ -114,6 +119,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       baseEnv: options.env,
       gateEnv: gate.env,
       abort: options.abort,
+      onAttempt: (id, attempt, files) => options.progress.attemptStarted?.(id, attempt, files),
     };
     const outcomes = new Map<string, AttemptOutcome>();
     const byId = new Map(gate.checks.map((c) => [c.id, c]));
@@ -155,13 +161,24 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       for (const [stream, suffix] of [['stdout', 'stdout.txt'], ['stderr', 'stderr.txt'], ['evidenceFile', 'evidence.json']] as const) {
         const captured = outcome[stream];
         if (!captured) continue;
-        const kept = await keepOutput(captured.path, captured.bytes);
+        const kept = await keepOutput(captured.path, secrets).catch((error: NodeJS.ErrnoException) => {
+          result.notes.push(`its ${stream} could not be kept: ${error.code ?? error.message}`);
+          return undefined;
+        });
+        if (!kept) continue;
         const name = `checks/${result.id}.${suffix}`;
-        const content = options.redact(kept.text);
+        const content = redact(kept.text);
         files.push({ name, content });
         const stored = Buffer.from(content, 'utf8');
-        result[stream] = { file: name, bytes: stored.length, sha256: createHash('sha256').update(stored).digest('hex'), originalBytes: kept.bytes, truncated: kept.truncated };
-        if (stream !== 'evidenceFile') tails[`${stream}Tail`] = options.redact(kept.tail);
+        result[stream] = {
+          file: name,
+          bytes: stored.length,
+          sha256: createHash('sha256').update(stored).digest('hex'),
+          originalSha256: kept.sha256,
+          originalBytes: kept.bytes,
+          truncated: kept.truncated,
+        };
+        if (stream !== 'evidenceFile') tails[`${stream}Tail`] = redact(kept.tail);
       }
       outputs.set(result.id, tails);
     }
@@ -195,7 +212,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       },
       workDir: options.workDir,
       reportDir: options.reportDir,
-    }, options.redact);
+    }, redact);
     log.info({ verdict, decision: report.decision, summary }, 'run finished');
     runLog.close();
     // closeout.json goes last: once it is there, the rest of the run's files are too.
@@ -205,8 +222,15 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       { name: 'closeout.md', content: renderMarkdown(report, outputs) },
       { name: 'closeout.json', content: renderJson(report) },
     );
-    const written = await writeReportFiles(options.reportDir, files, options.redact);
-    return written.ok ? { report } : { report, writeError: written.message };
+    const written = await writeReportFiles(options.reportDir, files, redact);
+    if (!written.ok) return { report, writeError: written.message };
+    // Masking is checked, not trusted: every file is read back and searched for every secret.
+    const leak = await sealReport(options.reportDir, files, report, secrets, (amended) => [
+      { name: 'junit.xml', content: renderJunit(amended, outputs) },
+      { name: 'closeout.md', content: renderMarkdown(amended, outputs) },
+      { name: 'closeout.json', content: renderJson(amended) },
+    ]);
+    return leak ? { report, writeError: leak } : { report };
   } finally {
     await rm(scratchDir, { recursive: true, force: true });
   }

@@ -64,12 +64,23 @@ export interface CliOptions {
   onSpawn?: (child: ReturnType<typeof spawn>) => void;
 }
 
+/**
+ * The environment every e2e run starts from: the test runner's own, as CI
+ * has it, minus what would change gate's output or reach outside the test
+ * (a real GitHub step summary, forced or disabled colour).
+ */
+export function baseEnv(): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env, CI: 'true' };
+  for (const name of ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY', 'FORCE_COLOR', 'NO_COLOR']) delete env[name];
+  return env;
+}
+
 /** Runs the built CLI (`bin/gate.js`) with no stdin, as CI does. */
 export function gate(args: string[], options: CliOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [GATE_BIN, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, CI: 'true', ...options.env },
+      env: { ...baseEnv(), ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runProcess, type ProcessRequest } from '../../src/run/process.js';
+import { groupAlive, runProcess, type ProcessRequest } from '../../src/run/process.js';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/checks');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gate-process-'));
@@ -67,5 +67,35 @@ describe('the process module, with real processes', () => {
     setTimeout(() => controller.abort(), 100);
     const r = await runProcess(request(node('forever.mjs'), { abort: controller.signal }));
     expect(r.end).toEqual({ kind: 'interrupted' });
+  });
+
+  it('records what ended leftovers apart from what ended the check; a leftover ignoring TERM gets KILL after the grace', async () => {
+    const r = await runProcess(request(node('stubborn-grandchild.mjs'), { leakGraceMs: 200 }));
+    expect(r.end).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(r.leakedProcesses).toBe(true);
+    expect(r.signalsSent).toEqual([]);
+    expect(r.cleanupSignals.map((s) => s.signal)).toEqual(['SIGTERM', 'SIGKILL']);
+    expect(r.cleanupSignals[0]!.atMs).toBeLessThanOrEqual(r.cleanupSignals[1]!.atMs);
+  });
+
+  it('a timeout names each signal once, even with children in the group', async () => {
+    const r = await runProcess(request(node('stubborn-grandchild.mjs', 'hang'), { timeoutMs: 3000, killGraceMs: 200 }));
+    expect(r.end).toMatchObject({ kind: 'timed-out', signal: 'SIGKILL' });
+    expect(r.signalsSent.map((s) => s.signal)).toEqual(['SIGTERM', 'SIGKILL']);
+    // Ended members nobody has reaped yet are not leftovers.
+    expect(r.leakedProcesses).toBe(false);
+    expect(r.cleanupSignals).toEqual([]);
+  });
+
+  it('a group whose members have all ended is not alive, even while unreaped', async () => {
+    const { spawn } = await import('node:child_process');
+    const leader = spawn('sh', ['-c', 'sleep 30 & sleep 30'], { detached: true, stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(groupAlive(leader.pid!)).toBe(true);
+    process.kill(-leader.pid!, 'SIGKILL');
+    await new Promise((r) => leader.once('exit', r));
+    // The sleeps are now zombies (or gone): either way nothing in the group runs.
+    for (let i = 0; i < 50 && groupAlive(leader.pid!); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(groupAlive(leader.pid!)).toBe(false);
   });
 });

@@ -1,0 +1,406 @@
+/**
+ * The fault suite: each way a check, the terminal or the file system can go
+ * wrong, reproduced with real processes, real signals and real files, and
+ * what gate must do about it. What tests/e2e/run.test.ts already shows is not
+ * repeated here.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, watch, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { validateXML } from 'xmllint-wasm';
+import type { Report } from '../../src/model/types.js';
+import { alive, baseEnv, byId, filesUnder, fixture, gate, GATE_BIN, makeProject, REPO, survivors, type Project } from './harness.js';
+
+const check = (id: string, run: string[] | string, extra: object = {}) => ({ id, run, ...extra });
+const reportDir = (p: Project, id = 'g') => path.join(p.root, 'reports', `${id}_closeout`);
+const pidOf = (p: Project, checkId: string, file: string) => Number(readFileSync(path.join(p.root, 'data/state/g_closeout', checkId, file), 'utf8'));
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+const XSD = readFileSync(path.join(REPO, 'tests/junit-10.xsd'), 'utf8');
+
+/** Every piece of `text` of `min` characters or more (the pieces of the pieces are in it too). */
+const pieces = (text: string, min: number) => Array.from({ length: Math.max(0, text.length - min + 1) }, (_, i) => text.slice(i, i + min));
+
+describe('faults: what a check leaves running', () => {
+  it('a grandchild that ignores SIGTERM and holds stdout open: judged by the check\'s own exit, killed after the grace, reported', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('stubborn-grandchild.mjs'), { expect: ['ok == true'], killGraceMs: 300 })] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(0);
+    const a = byId(p.report('g'), 'a');
+    expect(a).toMatchObject({ status: 'pass', leakedProcesses: true, signalsSent: [] });
+    // What ended the leftover is recorded apart, with when.
+    expect(a.cleanupSignals?.map((s) => s.signal)).toEqual(['SIGTERM', 'SIGKILL']);
+    const [term, kill] = a.cleanupSignals!;
+    expect(kill!.atMs).toBeGreaterThanOrEqual(term!.atMs);
+    expect(a.notes.join('\n')).toContain('left processes behind');
+    expect(alive(pidOf(p, 'a', 'stubborn.pid'))).toBe(false);
+    expect(survivors(p.root)).toEqual([]);
+  });
+
+  it('a check that exits 0 once it gets SIGTERM is still a timeout; the report says which signal went when', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('exit-on-term.mjs', '0'), { expect: ['ok == true'], timeoutMs: 3000, killGraceMs: 5000 })] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.code).toBe(3);
+    const a = byId(p.report('g'), 'a');
+    expect(a).toMatchObject({ status: 'timeout', reasonCode: 'timeout', exitCode: 0, reason: 'timed out after 3000 ms (sent SIGTERM)' });
+    expect(a.signalsSent).toEqual([{ signal: 'SIGTERM', atMs: expect.any(Number) as unknown as number }]);
+    // Sent at the time limit, not before it (the attempt's own clock, in ms).
+    expect(a.signalsSent[0]!.atMs).toBeGreaterThanOrEqual(3000 - 50);
+    expect(a.notes).toContain('exited 0 after it was signalled: still a timeout');
+    expect(a.cleanupSignals).toBeUndefined();
+    expect(alive(pidOf(p, 'a', 'exit-on-term.pid'))).toBe(false);
+  });
+
+  it('a timed-out check with children in its group: each signal is named once, and nothing is called leftover', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('stubborn-grandchild.mjs', 'hang'), { timeoutMs: 3000, killGraceMs: 300 })] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.code).toBe(3);
+    const a = byId(p.report('g'), 'a');
+    expect(a.reason).toBe('timed out after 3000 ms (sent SIGTERM, then SIGKILL)');
+    expect(a.signalsSent.map((s) => s.signal)).toEqual(['SIGTERM', 'SIGKILL']);
+    expect(a).toMatchObject({ status: 'timeout', leakedProcesses: false, signal: 'SIGKILL' });
+    expect(a.cleanupSignals).toBeUndefined();
+    expect(alive(pidOf(p, 'a', 'stubborn.pid'))).toBe(false);
+    expect(survivors(p.root)).toEqual([]);
+  });
+});
+
+describe('faults: checks that crash or cannot start', () => {
+  it('a crash by SIGSEGV is an error naming the signal', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('crash.mjs', 'SIGSEGV'))] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    expect(byId(p.report('g'), 'a')).toMatchObject({ status: 'error', reasonCode: 'crashed', signal: 'SIGSEGV', reason: 'crashed: killed by signal SIGSEGV' });
+  });
+
+  it.each([
+    ['ENOENT', 'a program that does not exist', (p: Project) => path.join(p.root, 'tools/missing')],
+    ['EACCES', 'a file that is not executable', (p: Project) => p.file('tools/not-executable.sh', '#!/bin/sh\necho \'{"ok":true}\'\n')],
+  ])('%s (%s) is an error with the errno and the command, tried once despite retries', async (errno, _what, program) => {
+    const p = makeProject();
+    const command = program(p);
+    p.gate('g', { checks: [check('a', [command, '--flag'], { retries: 3, retryDelayMs: 10 })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    const a = byId(p.report('g'), 'a');
+    expect(a).toMatchObject({ status: 'error', reasonCode: 'not-startable', attempts: 1, exitCode: null });
+    expect(a.reason).toContain(`could not start ${JSON.stringify(`${command} --flag`)}: ${errno}`);
+  });
+});
+
+describe('faults: huge output and unreadable evidence', () => {
+  it('big output: a bounded head and tail are kept, with the size and sha256 of the whole', async () => {
+    const p = makeProject();
+    const size = 8 * 1024 * 1024;
+    p.gate('g', { checks: [check('a', fixture('big-output.mjs', String(size)), { output: 'text' })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    const out = byId(p.report('g'), 'a').stdout!;
+    // What big-output.mjs writes: its line over and over, cut at the size.
+    const line = 'big-output 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOP\n';
+    const whole = line.repeat(Math.ceil(size / line.length)).slice(0, size);
+    expect(out).toMatchObject({ truncated: true, originalBytes: size, originalSha256: sha256(whole) });
+    const kept = readFileSync(path.join(reportDir(p), out.file));
+    expect(kept.length).toBe(out.bytes);
+    expect(sha256(kept)).toBe(out.sha256);
+    expect(kept.length).toBeLessThan(600 * 1024);
+    expect(kept.toString()).toContain(`[gate: output truncated: ${size} bytes in all;`);
+  });
+
+  it('JSON evidence over the limit is an error that says so (a sparse 129 MiB $GATE_EVIDENCE_FILE)', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('odd-evidence.mjs', 'huge'), { expect: ['ok == true'] })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    const a = byId(p.report('g'), 'a');
+    expect(a).toMatchObject({ status: 'error', reasonCode: 'output-too-large', reason: 'JSON evidence in $GATE_EVIDENCE_FILE is 129.0 MiB, over the 128.0 MiB limit' });
+    expect(a.evidenceFile).toMatchObject({ truncated: true, originalBytes: 129 * 1024 * 1024 });
+  });
+
+  it.each([
+    ['fifo', 'a FIFO'],
+    ['directory', 'a directory'],
+    ['symlink', 'a symbolic link'],
+  ])('$GATE_EVIDENCE_FILE left as a %s is an error, never a silent fall back to stdout', async (kind, described) => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('odd-evidence.mjs', kind), { expect: ['ok == true'] })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    const a = byId(p.report('g'), 'a');
+    expect(a).toMatchObject({ status: 'error', reasonCode: 'unreadable-evidence', reason: `cannot read $GATE_EVIDENCE_FILE as evidence: not a regular file (${described})` });
+    expect(a.evidenceFile).toBeUndefined();
+  });
+});
+
+/** Lines of a Markdown document inside fenced code blocks (CommonMark rules for backtick and tilde fences); throws on a fence left open. */
+function fencedLines(markdown: string): Set<number> {
+  const inside = new Set<number>();
+  let open: { char: string; length: number } | undefined;
+  markdown.split('\n').forEach((line, i) => {
+    if (!open) {
+      const m = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(line);
+      if (m && !(m[1]!.startsWith('`') && m[2]!.includes('`'))) open = { char: m[1]![0]!, length: m[1]!.length };
+      return;
+    }
+    const close = /^ {0,3}(`{3,}|~{3,})\s*$/.exec(line);
+    if (close && close[1]![0] === open.char && close[1]!.length >= open.length) open = undefined;
+    else inside.add(i);
+  });
+  if (open) throw new Error('a code fence is never closed');
+  return inside;
+}
+
+describe('faults: hostile output', () => {
+  it('control characters, invalid UTF-8, ]]>, backtick runs and HTML keep junit.xml valid and closeout.md fenced', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', [...fixture('hostile-output.mjs'), '--entities'], { output: 'text', title: 'Hostile <b>title</b> `x` & "q" &nbsp; &#0;' })] });
+    const r = await gate(['run', 'g', '--reporter', 'markdown'], { cwd: p.root });
+    expect(r.code).toBe(3);
+
+    const junit = p.reportFile('g', 'junit.xml');
+    const validated = await validateXML({ xml: [{ fileName: 'junit.xml', contents: junit }], schema: [{ fileName: 'junit-10.xsd', contents: XSD }] });
+    expect(validated.errors).toEqual([]);
+    expect(validated.valid).toBe(true);
+    expect(junit).toContain('end of hostile output');
+    // Text shaped like entity references comes back as the very text the check wrote.
+    expect(junit).toContain('entities: &amp;amp; &amp;nbsp; &amp;#0; &amp;#x1; &amp;lt;');
+
+    const md = p.reportFile('g', 'closeout.md');
+    const inside = fencedLines(md);
+    const lines = md.split('\n');
+    // stdout and stderr: five lines of each that would break out of a fence or into HTML.
+    const hostile = lines.flatMap((line, i) => (/<script>|hostile output|closing\?|]]>/.test(line) ? [i] : []));
+    expect(hostile.length).toBe(10);
+    for (const i of hostile) expect(inside.has(i), `line ${i + 1}: ${lines[i]}`).toBe(true);
+    expect(() => fencedLines(r.stdout)).not.toThrow();
+    expect(() => JSON.parse(p.reportFile('g', 'closeout.json')) as Report).not.toThrow();
+  });
+});
+
+describe('faults: the terminal goes away', () => {
+  /** Runs gate with stdout a pipe that is closed after `lines` lines (0: at once, before gate writes anything). */
+  function runClosingStdout(args: string[], cwd: string, lines: number): Promise<{ code: number | null; seen: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [GATE_BIN, ...args], { cwd, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let seen = '';
+      let stderr = '';
+      if (lines === 0) child.stdout.destroy();
+      else {
+        child.stdout.on('data', (d: Buffer) => {
+          seen += d.toString();
+          if (seen.split('\n').length > lines) child.stdout.destroy();
+        });
+      }
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, seen, stderr }));
+    });
+  }
+
+  it('`gate run … | head -1`: no EPIPE crash, every report written, the exit code is the verdict\'s', async () => {
+    const p = makeProject();
+    p.gate('g1', { checks: [check('a', fixture('pass.mjs'))] });
+    p.gate('g2', { checks: [check('a', fixture('fail.mjs'))] });
+    const r = await runClosingStdout(['run', 'g1', 'g2', '--reporter', 'pretty', '--reporter', 'markdown'], p.root, 1);
+    expect(r.seen.split('\n')[0]).toContain('g1');
+    expect(r.stderr).not.toMatch(/EPIPE|internal error|at .*\.js:\d+/);
+    expect(r.code).toBe(3);
+    expect(p.report('g1').decision).toBe('GO');
+    expect(p.report('g2').decision).toBe('NO-GO');
+  });
+
+  it('stdout closed before gate writes anything: a GO is still exit 0, with its report', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('pass.mjs'))] });
+    const r = await runClosingStdout(['run', 'g', '--reporter', 'pretty', '--reporter', 'junit'], p.root, 0);
+    expect(r.stderr).not.toMatch(/EPIPE|internal error/);
+    expect(r.code).toBe(0);
+    expect(p.report('g').decision).toBe('GO');
+  });
+});
+
+describe('faults: the report dir', () => {
+  it('a run killed with SIGKILL while it writes leaves the previous closeout.json readable; the next run recovers', async () => {
+    const p = makeProject();
+    // Many outputs to write and fsync: the write takes long enough to be caught in the middle.
+    const checks = Array.from({ length: 12 }, (_, i) => check(`c${i}`, fixture('big-output.mjs', String(2 * 1024 * 1024)), { output: 'text' }));
+    p.gate('g', { checks });
+    // gate's scratch space inside the project, so that what the killed run leaves there goes with it.
+    const env = { TMPDIR: path.join(p.root, 'tmp') };
+    mkdirSync(env.TMPDIR);
+    expect((await gate(['run', 'g', '-j', '2'], { cwd: p.root, env })).code).toBe(0);
+    const firstId = p.report('g').runId;
+    let killedWhileWriting = false;
+    const killed = await gate(['run', 'g', '-j', '2'], {
+      cwd: p.root,
+      env,
+      onSpawn: (child) => {
+        const watcher = watch(reportDir(p), (_event, name) => {
+          if (!killedWhileWriting && String(name).startsWith('.staging-')) {
+            killedWhileWriting = true;
+            child.kill('SIGKILL');
+            watcher.close();
+          }
+        });
+        child.on('close', () => watcher.close());
+      },
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(killedWhileWriting).toBe(true);
+    const left = JSON.parse(readFileSync(path.join(reportDir(p), 'closeout.json'), 'utf8')) as Report;
+    expect(left.verdict).toBe('pass');
+    expect(typeof left.runId).toBe('string');
+    // The next run takes the lock over once it is stale, clears the staging left behind, writes a whole report.
+    const next = await gate(['run', 'g', '-j', '2'], { cwd: p.root, env });
+    expect(next.code, next.stderr).toBe(0);
+    expect(p.report('g').runId).not.toBe(firstId);
+    expect(readdirSync(reportDir(p)).filter((n) => n.startsWith('.staging-'))).toEqual([]);
+    expect(survivors(p.root)).toEqual([]);
+  });
+
+  it('a symlink planted in the report dir is refused before any check runs (exit 1); its target is untouched', async () => {
+    const p = makeProject();
+    const ran = path.join(p.root, 'ran.txt');
+    p.gate('g', { checks: [check('a', ['node', '-e', `require('fs').appendFileSync(${JSON.stringify(ran)}, 'x')`], { output: 'text' })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    const victim = p.file('victim.txt', 'not gate\'s to write\n');
+    const planted = path.join(reportDir(p), 'closeout.md');
+    rmSync(planted);
+    symlinkSync(victim, planted);
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${planted} is a symbolic link`);
+    expect(readFileSync(ran, 'utf8')).toBe('x');
+    expect(readFileSync(victim, 'utf8')).toBe('not gate\'s to write\n');
+    expect(lstatSync(planted).isSymbolicLink()).toBe(true);
+  });
+
+  it('a symlink a check plants in the report dir while it runs is refused at write time (exit 1), never written through', async () => {
+    const p = makeProject();
+    const victim = path.join(p.root, 'victim');
+    mkdirSync(victim);
+    writeFileSync(path.join(victim, 'keep.txt'), 'mine\n');
+    const plant = `const fs = require('fs'), path = require('path');
+      if (process.env.PLANT) { const d = path.join(process.env.GATE_REPORT_DIR, 'checks'); fs.rmSync(d, { recursive: true, force: true }); fs.symlinkSync(${JSON.stringify(victim)}, d); }
+      console.log('{"ok":true}');`;
+    p.gate('g', { checks: [check('a', ['node', '-e', plant], { expect: ['ok == true'] })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    const firstId = p.report('g').runId;
+    const r = await gate(['run', 'g'], { cwd: p.root, env: { PLANT: '1' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${path.join(reportDir(p), 'checks')} is a symbolic link`);
+    expect(readdirSync(victim)).toEqual(['keep.txt']);
+    expect(readFileSync(path.join(victim, 'keep.txt'), 'utf8')).toBe('mine\n');
+    // Nothing was written: the previous report is still the one there.
+    expect(p.report('g').runId).toBe(firstId);
+  });
+
+  it.each([
+    ['a path under a regular file', 'blocker/sub', /ENOTDIR/],
+    // Refused even to root: sysfs takes no new folders (read-only where it is mounted so).
+    ['a file system that refuses it', '/sys/gate-report', /EPERM|EROFS|EACCES/],
+  ])('a report dir that cannot be written (%s) is found before any check runs: exit 1, with the path and the reason', async (_what, dir, errno) => {
+    const p = makeProject();
+    const ran = path.join(p.root, 'ran');
+    p.file('blocker', 'a file where the report dir should be');
+    p.gate('g', { checks: [check('a', ['touch', ran], { output: 'text' })] });
+    const r = await gate(['run', 'g', '--report-dir', dir], { cwd: p.root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(path.resolve(p.root, dir));
+    expect(r.stderr).toMatch(errno);
+    expect(existsSync(ran)).toBe(false);
+  });
+
+  it('two runs on one report dir never interleave: a short wait gives up saying how long; every file of a run carries its run id', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('sleep.mjs', '1500'), { expect: ['ok == true'] })] });
+    const first = gate(['run', 'g'], { cwd: p.root });
+    const lockDir = path.join(reportDir(p), '.gate.lock');
+    while (!existsSync(lockDir)) await new Promise((r) => setTimeout(r, 20));
+    const impatient = await gate(['run', 'g'], { cwd: p.root, env: { GATE_LOCK_TIMEOUT_MS: '500' } });
+    expect(impatient.code).toBe(1);
+    expect(impatient.stderr).toContain('in use by another gate run');
+    expect(impatient.stderr).toContain('gave up after 500 ms');
+    const second = gate(['run', 'g'], { cwd: p.root, env: { GATE_LOCK_TIMEOUT_MS: '30000' } });
+    expect((await first).code).toBe(0);
+    const firstId = p.report('g').runId;
+    expect((await second).code).toBe(0);
+    const secondId = p.report('g').runId;
+    expect(secondId).not.toBe(firstId);
+
+    const runIdsIn = (dir: string) => {
+      const log = readFileSync(path.join(dir, 'run.log'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { runId: string }).runId);
+      const junit = /<property name="runId" value="([^"]+)"/.exec(readFileSync(path.join(dir, 'junit.xml'), 'utf8'))?.[1];
+      const json = (JSON.parse(readFileSync(path.join(dir, 'closeout.json'), 'utf8')) as Report).runId;
+      return { ids: new Set([...log, junit, json]), md: readFileSync(path.join(dir, 'closeout.md'), 'utf8') };
+    };
+    const top = runIdsIn(reportDir(p));
+    expect(top.ids).toEqual(new Set([secondId]));
+    expect(top.md).toContain(secondId);
+    const before = runIdsIn(path.join(reportDir(p), 'history', firstId));
+    expect(before.ids).toEqual(new Set([firstId]));
+    expect(before.md).toContain(firstId);
+  });
+});
+
+describe('faults: secrets', () => {
+  const TOKEN = 'q7Zx9Lk2Vb8Nw4Rt';
+  const LISTED = 'Lst-8kP2mQ9zW';
+
+  it('in two writes, across every cut, at the start of invalid JSON, in a cut assertion message: no piece of 6 or more in any file, run.log or the terminal', async () => {
+    const p = makeProject();
+    p.gate('g', {
+      redact: ['LISTED_VALUE'],
+      checks: [
+        check('pieces', fixture('secret-output.mjs', 'pieces', 'RELEASE_TOKEN'), { output: 'text' }),
+        check('boundary', fixture('secret-output.mjs', 'boundary', 'LISTED_VALUE'), { expect: ['ok == true'] }),
+        check('boundary-token', fixture('secret-output.mjs', 'boundary', 'RELEASE_TOKEN'), { expect: ['ok == true'] }),
+        check('first', fixture('secret-output.mjs', 'first', 'RELEASE_TOKEN')),
+        check('cut', fixture('secret-output.mjs', 'cut', 'RELEASE_TOKEN'), { expect: ['v == "x"'] }),
+      ],
+    });
+    const env = { RELEASE_TOKEN: TOKEN, LISTED_VALUE: LISTED };
+    const r = await gate(['run', 'g', '--reporter', 'pretty', '--reporter', 'markdown', '--reporter', 'junit'], { cwd: p.root, env });
+    expect(r.code).toBe(3);
+    const json = await gate(['run', 'g', '--json'], { cwd: p.root, env });
+    expect(json.code).toBe(3);
+
+    const report = p.report('g');
+    expect(byId(report, 'first')).toMatchObject({ reasonCode: 'invalid-json', reason: "invalid JSON in stdout: line 1, column 1: unexpected 'q' where a value should start" });
+    expect(byId(report, 'cut').assertions[0]?.message).toMatch(/^v == "x": found "x+\[REDACTED\]…/);
+    expect(byId(report, 'boundary').stdout).toMatchObject({ truncated: true });
+    expect(byId(report, 'boundary').evidenceFile).toMatchObject({ truncated: true });
+    expect(p.reportFile('g', 'checks/pieces.stdout.txt')).toBe('token: [REDACTED]\n');
+    expect(p.reportFile('g', 'checks/pieces.stderr.txt')).toBe('base64: [REDACTED] url: [REDACTED]\n');
+
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    const leaks = [...pieces(TOKEN, 6), ...pieces(LISTED, 6), ...pieces(b64(TOKEN), 8), ...pieces(b64(LISTED), 8)];
+    const files = filesUnder(reportDir(p));
+    expect(files.length).toBeGreaterThan(20);
+    const texts = [r.stdout, r.stderr, json.stdout, json.stderr, ...files.map((f) => readFileSync(f, 'latin1'))];
+    for (const [i, text] of texts.entries()) {
+      for (const leak of leaks) expect(text.includes(leak), `${leak} in ${i < 4 ? 'the terminal' : files[i - 4]}`).toBe(false);
+    }
+  });
+
+  it('a secret that got past masking is found after writing: exit 1, never GO, no file left holding it', async () => {
+    const p = makeProject();
+    // Masking one secret leaves text that reads as the next one, a chain longer than masking has passes.
+    const links = 'abcdefgh'.split('');
+    const env: Record<string, string> = { CHAIN_0_TOKEN: 's3cret-zero-0' };
+    for (const l of links) env[`CHAIN_${l.toUpperCase()}_TOKEN`] = `${l}-[REDACTED]`;
+    const printed = `${[...links].reverse().map((l) => `${l}-`).join('')}s3cret-zero-0`;
+    p.gate('g', { checks: [check('a', ['node', '-e', `console.log(${JSON.stringify(printed)})`], { output: 'text' })] });
+    const r = await gate(['run', 'g'], { cwd: p.root, env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('a secret got past masking into checks/a.stdout.txt (plain)');
+    expect(r.stdout).toContain('NO-GO');
+    expect(p.report('g')).toMatchObject({ verdict: 'fail', decision: 'NO-GO', exitCode: 1 });
+    for (const f of filesUnder(reportDir(p))) {
+      const text = readFileSync(f, 'utf8');
+      for (const value of Object.values(env)) expect(text.includes(value), `${f} holds ${value}`).toBe(false);
+    }
+    const a = byId(p.report('g'), 'a');
+    expect(sha256(readFileSync(path.join(reportDir(p), a.stdout!.file)))).toBe(a.stdout!.sha256);
+  });
+});

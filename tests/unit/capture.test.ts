@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KEEP_PART_BYTES, KEEP_WHOLE_BYTES, keepOutput, TAIL_BYTES } from '../../src/report/capture.js';
+import { createRedactor, REDACTED } from '../../src/report/redact.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'gate-capture-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const file = (content: Buffer | string) => {
+  const target = path.join(dir, `${(n += 1)}.out`);
+  writeFileSync(target, content);
+  return target;
+};
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+const SECRET = 'q7Zx9Lk2Vb8Nw4Rt';
+const B64 = Buffer.from(SECRET).toString('base64');
+const redact = createRedactor([SECRET]);
+
+/** Filler lines of `size` bytes with `text` written so that it starts `before` bytes ahead of each offset. */
+function filler(size: number, placements: [offset: number, text: string, before: number][] = []): Buffer {
+  const buffer = Buffer.alloc(size, '.');
+  for (let i = 63; i < size; i += 64) buffer[i] = 0x0a;
+  for (const [offset, text, before] of placements) buffer.write(text, offset - before, 'utf8');
+  return buffer;
+}
+
+/** Every piece of `text` at least `min` long. */
+function pieces(text: string, min: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + min <= text.length; i++) out.push(text.slice(i, i + min));
+  return out;
+}
+
+describe('keeping captured output', () => {
+  it('keeps small output whole, masked, with the hash of the whole', async () => {
+    const raw = `one ${SECRET} two\n`;
+    const kept = await keepOutput(file(raw), redact);
+    expect(kept).toMatchObject({ text: `one ${REDACTED} two\n`, bytes: raw.length, truncated: false, tail: `one ${REDACTED} two\n` });
+    expect(kept.sha256).toBe(sha256(`one ${REDACTED} two\n`));
+  });
+
+  it('with no secret to mask, the hash is that of the raw bytes', async () => {
+    const raw = Buffer.concat([filler(3 * 1024 * 1024 + 17), Buffer.from([0xff, 0xfe, 0x00])]);
+    const kept = await keepOutput(file(raw), createRedactor([]));
+    expect(kept.sha256).toBe(sha256(raw));
+    expect(kept.bytes).toBe(raw.length);
+  });
+
+  it('keeps a bounded head and tail of big output, marked, with the size and hash of the whole', async () => {
+    const size = 5 * 1024 * 1024 + 3;
+    const raw = filler(size);
+    const kept = await keepOutput(file(raw), redact);
+    expect(kept.truncated).toBe(true);
+    expect(kept.bytes).toBe(size);
+    expect(kept.text).toContain(`[gate: output truncated: ${size} bytes in all; ${size - 2 * KEEP_PART_BYTES} bytes omitted here]`);
+    expect(Buffer.byteLength(kept.text)).toBeLessThan(2 * KEEP_PART_BYTES + 200);
+    expect(kept.text.startsWith(raw.subarray(0, KEEP_PART_BYTES).toString())).toBe(true);
+    expect(kept.text.endsWith(raw.subarray(size - KEEP_PART_BYTES).toString())).toBe(true);
+    expect(kept.tail).toBe(raw.subarray(size - TAIL_BYTES).toString());
+    expect(kept.sha256).toBe(sha256(raw));
+  });
+
+  it('masks a secret cut by any edge of what is kept whole, leaving no piece of it', async () => {
+    const size = KEEP_WHOLE_BYTES + 512 * 1024;
+    const edges = [KEEP_PART_BYTES, size - KEEP_PART_BYTES, size - TAIL_BYTES];
+    for (const before of [1, 5, SECRET.length - 1]) {
+      const raw = filler(size, edges.map((edge) => [edge, SECRET, before] as [number, string, number]));
+      const kept = await keepOutput(file(raw), redact);
+      for (const piece of pieces(SECRET, 3)) {
+        expect(kept.text, `piece ${piece}, ${before} bytes before the edge`).not.toContain(piece);
+        expect(kept.tail).not.toContain(piece);
+      }
+      expect(kept.text.split(REDACTED).length - 1).toBe(3);
+      expect(kept.tail.startsWith(REDACTED)).toBe(true);
+      // The whole output's hash covers it masked, once for each place.
+      expect(kept.sha256).toBe(sha256(raw.toString('latin1').split(SECRET).join(REDACTED)));
+    }
+  });
+
+  it('masks a base64 form cut by an edge too', async () => {
+    const size = KEEP_WHOLE_BYTES + 4096;
+    const raw = filler(size, [[KEEP_PART_BYTES, B64, 7]]);
+    const kept = await keepOutput(file(raw), redact);
+    for (const piece of pieces(B64, 6)) expect(kept.text).not.toContain(piece);
+  });
+
+  it('hashes a secret that spans two of its read chunks as masked', async () => {
+    const size = 3 * 1024 * 1024;
+    // The hash reads the file in chunks of a power of two up to 256 KiB: put a secret across several of their edges.
+    const raw = filler(size, [1, 2, 5, 9].map((k) => [k * 256 * 1024, SECRET, 1 + k] as [number, string, number]));
+    const kept = await keepOutput(file(raw), redact);
+    expect(kept.sha256).toBe(sha256(raw.toString('latin1').split(SECRET).join(REDACTED)));
+  });
+
+  it('never splits a UTF-8 character at a cut', async () => {
+    const size = KEEP_WHOLE_BYTES + 100;
+    const raw = filler(size);
+    // A 3-byte character across the end of the head and the start of the tail.
+    raw.write('€', KEEP_PART_BYTES - 1, 'utf8');
+    raw.write('€', size - KEEP_PART_BYTES - 1, 'utf8');
+    const kept = await keepOutput(file(raw), createRedactor([]));
+    expect(kept.text).not.toContain('\ufffd');
+    expect(kept.text.split('€').length - 1).toBe(1);
+  });
+
+  it('refuses to read a FIFO put where an output should be', async () => {
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    await expect(keepOutput(fifo, redact)).rejects.toThrow(/not a regular file/);
+  });
+});

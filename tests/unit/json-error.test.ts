@@ -1,0 +1,56 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { describeJsonProblem, findJsonProblem } from '../../src/judge/json-error.js';
+
+const parses = (text: string) => {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('where a text stops being JSON', () => {
+  it('names the line, the column and the kind of problem', () => {
+    expect(findJsonProblem('{"a": 1,\n  "b": tru }')).toEqual({ line: 2, column: 8, problem: "unexpected 't' where a value should start" });
+    expect(findJsonProblem('{"a" 1}')).toMatchObject({ line: 1, column: 6, problem: "unexpected '1' where ':' should follow a property name" });
+    expect(findJsonProblem('[1, 2')).toMatchObject({ line: 1, column: 6, problem: 'unexpected end of input' });
+    expect(findJsonProblem('{"ok": true} x')).toMatchObject({ column: 14, problem: 'more text after the JSON document' });
+    expect(findJsonProblem('{ok: 1}')).toMatchObject({ column: 2, problem: "unexpected 'o' where a property name in double quotes should be" });
+    expect(findJsonProblem('"a\tb"')).toMatchObject({ column: 3, problem: 'a control character (U+0009) inside a string; it must be escaped' });
+    expect(findJsonProblem('"abc')).toMatchObject({ column: 1, problem: 'a string that is never closed' });
+    expect(findJsonProblem('"\\x"')).toMatchObject({ problem: 'an invalid escape sequence' });
+    expect(findJsonProblem('[1,]')).toMatchObject({ problem: "unexpected ']' where a value should start" });
+    expect(findJsonProblem('')).toMatchObject({ line: 1, column: 1, problem: 'unexpected end of input' });
+    expect(findJsonProblem('{"a":[1,{"b":null}],"c":-1.5e3}')).toBeUndefined();
+  });
+
+  it('never quotes the text: a secret at the start shows as one character at most', () => {
+    const text = 'ghp_Abcdef1234567890 is not JSON';
+    const message = describeJsonProblem(text, new SyntaxError('whatever the parser said'));
+    expect(message).toBe("line 1, column 1: unexpected 'g' where a value should start");
+    expect(message).not.toContain('hp_');
+    expect(describeJsonProblem('{"s": "\u0001secret-value"}', undefined)).not.toContain('secret');
+  });
+
+  it('agrees with JSON.parse on what is JSON', () => {
+    const jsonish = fc.oneof(
+      fc.json(),
+      fc.json().map((j) => j.slice(0, Math.max(0, j.length - 1))),
+      fc.json().chain((j) => fc.nat(j.length).map((i) => `${j.slice(0, i)}${j.slice(i + 1)}`)),
+      fc.string({ unit: fc.constantFrom('{', '}', '[', ']', '"', ':', ',', '\\', 'u', '0', '1', '-', '.', 'e', 't', 'r', 'n', ' ', '\n', 'a') }),
+    );
+    fc.assert(
+      fc.property(jsonish, (text) => {
+        expect(findJsonProblem(text) === undefined).toBe(parses(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('deep nesting costs no recursion', () => {
+    expect(findJsonProblem('['.repeat(200_000))).toMatchObject({ problem: 'unexpected end of input' });
+    expect(findJsonProblem(`${'['.repeat(200_000)}${']'.repeat(200_000)}`)).toBeUndefined();
+  });
+});
