@@ -41,7 +41,16 @@ main({
   cwd: process.cwd(),
   env: process.env,
   stdout: { write: safeWrite(process.stdout), isTTY: process.stdout.isTTY },
-  stderr: { write: safeWrite(process.stderr), isTTY: process.stderr.isTTY },
+  stderr: {
+    write: safeWrite(process.stderr),
+    isTTY: process.stderr.isTTY,
+    get columns() {
+      return process.stderr.columns;
+    },
+    get rows() {
+      return process.stderr.rows;
+    },
+  },
   interrupt: controller.signal,
   interruptedBy: () => interruptedBy,
 }).then(

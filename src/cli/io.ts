@@ -4,6 +4,9 @@ import type { StopSignal } from '../model/exit-codes.js';
 export interface Output {
   write(text: string): unknown;
   isTTY?: boolean;
+  /** A terminal's width and height, when it is one (read when needed: a resize shows). */
+  columns?: number;
+  rows?: number;
 }
 
 export interface Io {

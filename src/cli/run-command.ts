@@ -2,32 +2,46 @@
  * `gate run`: load → plan → run → report → exit code, for one or more gates.
  * Everything that can be refused is refused before the first check starts.
  */
+import { appendFile, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { formatDiagnostics } from '../load/diagnostics.js';
 import { displayPath, loadGates } from '../load/load-gate.js';
-import { createProgress, renderSummary, verdictLine } from '../log/progress.js';
+import { createNeutralizingWriter, neutralizeJson, type NeutralizingWriter } from '../log/neutralize.js';
+import { createProgress, renderSummary, verdictLine, type ProgressMode } from '../log/progress.js';
+import { colorEnabled, createStyles, isCi, type Styles } from '../log/style.js';
 import type { Gate, Report } from '../model/types.js';
 import { planGate, type Plan } from '../plan/plan.js';
+import { renderGithub, STEP_SUMMARY_LIMIT, stepSummary, type GithubRun } from '../report/github.js';
 import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { redactorFor } from '../report/redact.js';
 import { lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
 import { prepareReportDir } from '../report/write.js';
-import { prepareWorkDir, runGate } from '../run/run-gate.js';
+import { prepareWorkDir, runGate, type GateRun } from '../run/run-gate.js';
 import { exitCodeForSignal } from '../model/exit-codes.js';
-import { EXIT, type Io } from './io.js';
+import { EXIT, type Io, type Output } from './io.js';
 import type { RunOptions } from './main.js';
 
-/** What each `--reporter` prints on stdout (the files are always written). */
-const STDOUT_REPORTERS = {
-  pretty: (report: Report, reportDir: string) => renderSummary(report, reportDir),
-  json: (report: Report) => renderJson(report),
-  junit: (report: Report) => renderJunit(report),
-  markdown: (report: Report) => renderMarkdown(report),
-} as const;
+/**
+ * What each `--reporter` prints on stdout (the files are always written); `github` prints once for
+ * the whole run. A reporter with a `file` prints that file as written (with the output tails), or
+ * renders the report again if it could not be written.
+ */
+const STDOUT_REPORTERS: Record<'pretty' | 'json' | 'junit' | 'markdown', { file?: string; render: (report: Report, reportDir: string, styles: Styles) => string }> = {
+  pretty: { render: (report, reportDir, styles) => renderSummary(report, reportDir, styles) },
+  json: { render: (report) => renderJson(report) },
+  junit: { file: 'junit.xml', render: (report) => renderJunit(report) },
+  markdown: { file: 'closeout.md', render: (report) => renderMarkdown(report) },
+};
 type StdoutReporter = keyof typeof STDOUT_REPORTERS;
+
+async function printed(name: StdoutReporter, report: Report, p: Planned, shown: string, styles: Styles, written: boolean): Promise<string> {
+  const { file, render } = STDOUT_REPORTERS[name];
+  const kept = file && written ? await readFile(path.join(p.reportDir, file), 'utf8').catch(() => undefined) : undefined;
+  return kept ?? render(report, shown, styles);
+}
 
 interface Planned {
   gate: Gate;
@@ -48,7 +62,23 @@ function dirsFor(gate: Gate, opts: RunOptions, cwd: string, several: boolean) {
   };
 }
 
+/** Options that contradict each other: a usage error before anything is loaded. */
+function contradiction(opts: RunOptions): string | undefined {
+  const others = opts.reporter.filter((r) => r !== 'json');
+  if ((opts.json || opts.reporter.includes('json')) && others.length > 0) {
+    const json = opts.json ? '--json' : '--reporter json';
+    return `${json} prints the report JSON alone on stdout, so it cannot go with --reporter ${others.join(', ')}; the report dir has every format (closeout.json, junit.xml, closeout.md)`;
+  }
+  if (opts.quiet && opts.verbose) return "--quiet prints only the verdict line and --verbose streams every check's output: choose one";
+  return undefined;
+}
+
 export async function runCommand(args: string[], opts: RunOptions, io: Io): Promise<number> {
+  const refused = contradiction(opts);
+  if (refused) {
+    io.stderr.write(`gate: ${refused}\n`);
+    return EXIT.usage;
+  }
   const loaded = await loadGates(args, { cwd: io.cwd });
   if (!loaded.ok) {
     io.stderr.write(formatDiagnostics(loaded.diagnostics));
@@ -87,52 +117,132 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
   }
 }
 
-async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise<number> {
+/**
+ * Under GitHub Actions every line gate prints is neutralised, so nothing a check
+ * printed can become a workflow command; gate's own annotations go through `raw`.
+ */
+function writerFor(output: Output, github: boolean): NeutralizingWriter {
+  const write = (text: string) => output.write(text);
+  return github ? createNeutralizingWriter(write) : { write, raw: write, flush() {} };
+}
 
+/** How progress shows on stderr: redrawn on a terminal, plain lines in CI and pipes, none for --quiet / --json. */
+function progressMode(opts: RunOptions, json: boolean, io: Io): ProgressMode {
+  if (opts.quiet || json) return 'off';
+  return io.stderr.isTTY && !isCi(io.env) && io.env.TERM !== 'dumb' ? 'live' : 'plain';
+}
+
+async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise<number> {
   const jobs = opts.jobs ?? os.availableParallelism();
   const json = opts.json || opts.reporter.includes('json');
   const quiet = opts.quiet;
+  const reporters = (opts.reporter.length ? [...new Set(opts.reporter)] : ['pretty']).filter((r) => r !== 'github');
+  const github = io.env.GITHUB_ACTIONS === 'true';
+  const stdout = writerFor(io.stdout, github);
+  const stderr = writerFor(io.stderr, github);
+  const outStyles = createStyles(colorEnabled(io.stdout, io.env));
+  const errStyles = createStyles(colorEnabled(io.stderr, io.env));
+  const mode = progressMode(opts, json, io);
+  const redactAll = (text: string) => planned.reduce((t, p) => p.redact(t), text);
   const abort = io.interrupt ?? new AbortController().signal;
   const reports: Report[] = [];
+  const githubRuns: GithubRun[] = [];
   let failedToWrite = false;
-  for (const p of planned) {
-    if (abort.aborted) break;
-    const { redact } = p;
-    const out = (text: string) => io.stdout.write(redact(text));
-    const progress = createProgress((line) => io.stderr.write(`${redact(line)}\n`), quiet || json);
-    const { report, writeError } = await runGate(p.gate, {
-      plan: p.plan,
-      workDir: p.workDir,
-      reportDir: p.reportDir,
-      jobs,
-      failFast: opts.failFast,
-      env: io.env,
-      abort,
-      interruptedBy: io.interruptedBy,
-      progress,
-      redact,
-    });
-    reports.push(report);
-    if (writeError) {
-      io.stderr.write(`gate: ${writeError}\n`);
-      failedToWrite = true;
+  try {
+    for (const p of planned) {
+      if (abort.aborted) break;
+      const { redact } = p;
+      const shown = displayPath(p.reportDir, io.cwd);
+      const out = (text: string) => stdout.write(redact(text));
+      const progress = createProgress({
+        write: (text) => stderr.write(redact(text)),
+        mode,
+        styles: errStyles,
+        verbose: opts.verbose,
+        checks: p.plan.checks.filter((c) => p.plan.selected.has(c.id)).map((c) => c.id),
+        terminal: io.stderr,
+        summaryFollows: io.stdout.isTTY === true && !quiet && !json && reporters.includes('pretty'),
+      });
+      let run: GateRun | undefined;
+      try {
+        run = await runGate(p.gate, {
+          plan: p.plan,
+          workDir: p.workDir,
+          reportDir: p.reportDir,
+          jobs,
+          failFast: opts.failFast,
+          env: io.env,
+          abort,
+          interruptedBy: io.interruptedBy,
+          progress,
+          redact,
+        });
+      } finally {
+        progress.finish?.(run?.report);
+      }
+      const { report, writeError } = run;
+      reports.push(report);
+      githubRuns.push({ report, reportDirShown: shown });
+      if (writeError) {
+        stderr.write(`gate: ${writeError}\n`);
+        failedToWrite = true;
+      }
+      const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+      if (summaryFile) {
+        const warning = await appendStepSummary(path.resolve(io.cwd, summaryFile), p, report, shown, writeError === undefined);
+        if (warning) stderr.write(`gate: warning: ${warning}\n`);
+      }
+      if (json) continue;
+      if (quiet) out(`${verdictLine(report, outStyles)}\n`);
+      else for (const name of reporters) out(await printed(name as StdoutReporter, report, p, shown, outStyles, writeError === undefined));
     }
-    if (json) continue;
-    if (quiet) out(`${verdictLine(report)}\n`);
-    else for (const name of opts.reporter.length ? opts.reporter : ['pretty']) out(STDOUT_REPORTERS[name as StdoutReporter](report, displayPath(p.reportDir, io.cwd)));
-  }
 
-  // A report that could not be written is gate failing at its job: never a GO.
-  const code = abort.aborted
-    ? exitCodeForSignal(io.interruptedBy?.())
-    : failedToWrite
-      ? EXIT.internal
-      : reports.every((r) => r.decision === 'GO')
-        ? EXIT.go
-        : EXIT.noGo;
-  if (json) {
-    const redactAll = (text: string) => planned.reduce((t, p) => p.redact(t), text);
-    io.stdout.write(redactAll(reports.length === 1 ? renderJson(reports[0]!) : `${JSON.stringify(reports, null, 2)}\n`));
+    // Annotations: on stdout when asked for with --reporter github; under GitHub Actions on stderr unasked
+    // (stdout stays what the other options make it), except with --quiet.
+    if (githubRuns.length > 0 && !quiet) {
+      if (opts.reporter.includes('github')) stdout.raw(redactAll(renderGithub(githubRuns)));
+      else if (github) stderr.raw(redactAll(renderGithub(githubRuns)));
+    }
+
+    // A report that could not be written is gate failing at its job: never a GO.
+    const code = abort.aborted
+      ? exitCodeForSignal(io.interruptedBy?.())
+      : failedToWrite
+        ? EXIT.internal
+        : reports.every((r) => r.decision === 'GO')
+          ? EXIT.go
+          : EXIT.noGo;
+    if (json) {
+      const text = redactAll(reports.length === 1 ? renderJson(reports[0]!) : `${JSON.stringify(reports, null, 2)}\n`);
+      stdout.write(github ? neutralizeJson(text) : text);
+    }
+    return code;
+  } finally {
+    stdout.flush();
+    stderr.flush();
   }
-  return code;
+}
+
+/**
+ * Appends the gate's Markdown report to `$GITHUB_STEP_SUMMARY`, kept under
+ * GitHub's 1 MiB limit for the whole file (earlier steps' text counts). Returns
+ * a warning when it could not: a summary is a courtesy, never a reason to fail.
+ */
+async function appendStepSummary(file: string, p: Planned, report: Report, shown: string, written: boolean): Promise<string | undefined> {
+  try {
+    // The written closeout.md also has the failing checks' output tails.
+    const markdown = written
+      ? await readFile(path.join(p.reportDir, 'closeout.md'), 'utf8').catch(() => renderMarkdown(report))
+      : renderMarkdown(report);
+    const used = await stat(file).then((s) => s.size, () => 0);
+    const separator = used > 0 ? '\n' : '';
+    // Strictly under the limit, separator included.
+    const room = STEP_SUMMARY_LIMIT - 1 - used - separator.length;
+    const text = stepSummary(p.redact(markdown), room, `${shown}/closeout.md`);
+    if (text === '') return `no room left in $GITHUB_STEP_SUMMARY (${file}) for the report of gate ${report.gate.id}; it is in ${shown}/closeout.md`;
+    await appendFile(file, separator + text);
+    return undefined;
+  } catch (error) {
+    return `could not append to $GITHUB_STEP_SUMMARY (${file}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+  }
 }

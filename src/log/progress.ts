@@ -1,43 +1,83 @@
 /**
- * Human progress on stderr: one plain line per event, nothing on stdout.
- * Plain lines suit CI logs and pipes alike.
+ * Human progress on stderr, and the summary gate prints at the end. Two views:
+ * plain (one line per event: CI logs, pipes, files) and live (a redrawn list on
+ * a terminal, see live.ts). `--verbose` adds each check's output, streamed.
  */
-import { CHECK_STATUSES, type CheckResult, type Report } from '../model/types.js';
+import type { CheckResult, Report } from '../model/types.js';
 import { formatDuration } from '../report/text.js';
+import { createLiveView } from './live.js';
+import { createOutputStreamer, type StreamerOptions } from './stream-output.js';
+import { createStyles, type Styles } from './style.js';
+
+export { renderSummary, verdictLine } from './summary.js';
 
 export interface Progress {
   runStarted(gateId: string, checks: number, jobs: number): void;
   checkStarted(id: string): void;
+  /** An attempt is about to start; its output goes to these files. */
+  attemptStarted?(id: string, attempt: number, files: { stdout: string; stderr: string }): void;
   checkFinished(result: CheckResult): void;
+  /** The run is over (report absent if it broke off): stop every timer, read the last output, leave the final view. */
+  finish?(report?: Report): void;
 }
 
-export function createProgress(write: (line: string) => void, quiet: boolean): Progress {
-  if (quiet) return { runStarted() {}, checkStarted() {}, checkFinished() {} };
-  return {
-    runStarted: (gateId, checks, jobs) => write(`gate ${gateId}: running ${checks} check${checks === 1 ? '' : 's'} (-j ${jobs})`),
-    checkStarted: (id) => write(`  start  ${id}`),
-    checkFinished: (r) => write(`  ${r.status.padEnd(6)} ${r.id}${r.durationMs ? ` (${formatDuration(r.durationMs)})` : ''}${r.status === 'pass' ? '' : `: ${r.reason}`}`),
-  };
+export type ProgressMode = 'off' | 'plain' | 'live';
+
+export interface ProgressOptions {
+  /** Writes text as given; every call ends its lines. */
+  write: (text: string) => void;
+  mode: ProgressMode;
+  styles?: Styles;
+  /** Stream each check's output (also when `mode` is `off`). */
+  verbose?: boolean;
+  /** The checks that run, in file order (the live view lists them). */
+  checks?: string[];
+  /** The terminal's size, read at every redraw. */
+  terminal?: { columns?: number; rows?: number };
+  /** Live view: the summary is printed next on the same terminal, so the final view keeps nothing. */
+  summaryFollows?: boolean;
+  now?: () => number;
+  tickMs?: number;
+  streamer?: StreamerOptions;
 }
 
-/** The verdict line: the one line `--quiet` keeps. */
-export function verdictLine(report: Report): string {
-  const parts = CHECK_STATUSES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`);
-  const aborted = report.verdict === 'aborted' ? ' (aborted)' : '';
-  return `gate ${report.gate.id}: ${report.decision}${aborted}: ${parts.join(', ')} in ${formatDuration(report.durationMs)}`;
-}
-
-/** The summary on stdout: the verdict, every check that did not pass with its reason, where the report is. */
-export function renderSummary(report: Report, reportDirShown: string): string {
-  const lines = [verdictLine(report)];
-  for (const r of report.checks) {
-    if (r.status === 'pass' || r.status === 'skipped') continue;
-    lines.push(`  ${r.status} ${r.id}${r.required ? '' : ' (advisory)'}: ${r.reason}`);
-    for (const a of r.assertions) if (!a.ok) lines.push(`    ✗ ${a.message}`);
-    for (const note of r.notes) lines.push(`    note: ${note}`);
+export function createProgress(options: ProgressOptions): Progress {
+  const styles = options.styles ?? createStyles(false);
+  if (options.mode === 'live') {
+    const view = createLiveView({ ...options, styles, checks: options.checks ?? [] });
+    return withStreaming(view, options.verbose ? (lines) => view.printAbove(lines) : undefined);
   }
-  if (report.partial) lines.push(`  partial run: required checks not run: ${report.requiredNotRun.join(', ')}`);
-  for (const w of report.waivers) if (w.state === 'expired') lines.push(`  expired waiver for ${w.check} (${w.expires}) covers nothing`);
-  lines.push(`  report: ${reportDirShown}/closeout.md`);
-  return lines.join('\n') + '\n';
+  const line = (text: string) => options.write(`${text}\n`);
+  const plain: Progress =
+    options.mode === 'off'
+      ? { runStarted() {}, checkStarted() {}, checkFinished() {} }
+      : {
+          runStarted: (gateId, checks, jobs) => line(`gate ${gateId}: running ${checks} check${checks === 1 ? '' : 's'} (-j ${jobs})`),
+          checkStarted: (id) => line(`  ${styles.status('running', 'start ')} ${id}`),
+          checkFinished: (r) => line(`  ${styles.status(r.status, r.status.padEnd(6))} ${resultText(r)}`),
+        };
+  return withStreaming(plain, options.verbose ? (lines) => options.write(lines.map((l) => `${l}\n`).join('')) : undefined);
+}
+
+function resultText(r: CheckResult): string {
+  return `${r.id}${r.durationMs ? ` (${formatDuration(r.durationMs)})` : ''}${r.status === 'pass' ? '' : `: ${r.reason}`}`;
+}
+
+/** Adds `--verbose` streaming to a view: lines go out through `print`. */
+function withStreaming(view: Progress, print: ((lines: string[]) => void) | undefined): Progress {
+  if (!print) return view;
+  const streamer = createOutputStreamer(print);
+  return {
+    runStarted: (...args) => view.runStarted(...args),
+    checkStarted: (id) => view.checkStarted(id),
+    attemptStarted: (id, attempt, files) => streamer.attach(id, attempt, files),
+    checkFinished: (result) => {
+      streamer.done(result.id);
+      view.checkFinished(result);
+    },
+    finish: (report) => {
+      streamer.stop();
+      view.finish?.(report);
+    },
+  };
 }
