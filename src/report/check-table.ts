@@ -1,0 +1,79 @@
+/**
+ * `gate list`: a gate's checks as rows (for `--json`) and as a plain-text table.
+ * Pure: a loaded `Gate` in, data or a string out.
+ */
+import type { Gate, Priority } from '../model/types.js';
+
+/** One check as `gate list --json` gives it; every key is always present. */
+export interface CheckRow {
+  id: string;
+  title: string | null;
+  priority: Priority | null;
+  required: boolean;
+  dependsOn: string[];
+  timeoutMs: number;
+  retries: number;
+}
+
+export interface GateListing {
+  id: string;
+  title: string | null;
+  file: string;
+  checks: CheckRow[];
+}
+
+export function listChecks(gate: Gate): GateListing {
+  return {
+    id: gate.id,
+    title: gate.title ?? null,
+    file: gate.displayFile,
+    checks: gate.checks.map((c) => ({
+      id: c.id,
+      title: c.title ?? null,
+      priority: c.priority ?? null,
+      required: c.required,
+      dependsOn: [...c.dependsOn],
+      timeoutMs: c.timeoutMs,
+      retries: c.retries,
+    })),
+  };
+}
+
+/** `300000` → `5m`, `30000` → `30s`, `1500` → `1500ms`. */
+export function formatTimeout(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** A table cell is one line: control characters and runs of white space become one space. */
+const TITLE_WIDTH = 60;
+function cell(text: string, width = Infinity): string {
+  const flat = text.replace(/[\s\u0000-\u001f\u007f]+/gu, ' ').trim();
+  return [...flat].length > width ? `${[...flat].slice(0, width - 1).join('')}…` : flat;
+}
+
+const HEADER = ['ID', 'TITLE', 'PRIORITY', 'REQUIRED', 'DEPENDS ON', 'TIMEOUT', 'RETRIES'] as const;
+
+/** One block a gate: a heading line, then an aligned table. Titles are cut at 60 characters (`--json` has them whole). */
+export function renderCheckTable(listing: GateListing): string {
+  const rows = listing.checks.map((c) => [
+    cell(c.id),
+    cell(c.title ?? '-', TITLE_WIDTH),
+    c.priority ?? '-',
+    c.required ? 'yes' : 'no',
+    c.dependsOn.length > 0 ? c.dependsOn.join(',') : '-',
+    formatTimeout(c.timeoutMs),
+    String(c.retries),
+  ]);
+  const table = [[...HEADER], ...rows];
+  const widths = HEADER.map((_, i) => Math.max(...table.map((r) => [...(r[i] ?? '')].length)));
+  const line = (r: string[]) =>
+    r
+      .map((v, i) => (i === r.length - 1 ? v : v + ' '.repeat((widths[i] ?? 0) - [...v].length)))
+      .join('  ')
+      .trimEnd();
+  const n = listing.checks.length;
+  const heading = `${listing.id}${listing.title ? ` — ${cell(listing.title)}` : ''} (${listing.file}, ${n} check${n === 1 ? '' : 's'})`;
+  return `${heading}\n${table.map(line).join('\n')}\n`;
+}
