@@ -3,8 +3,9 @@
  * engine is loaded with import() only when that command runs (so `--version`
  * and `--help` stay fast), and everything ends in an exit code.
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { GATE_VERSION } from '../model/version.js';
+import { nearest } from '../util/suggest.js';
 import { EXIT, type Io } from './io.js';
 
 
@@ -19,16 +20,19 @@ export interface RunOptions {
   reporter: string[];
   json: boolean;
   quiet: boolean;
+  verbose: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-const collectList = (value: string, previous: string[]) => [
-  ...previous,
-  ...value
+/** A comma-separated list; one that names nothing (`--only ''`) is refused rather than read as "no filter". */
+const collectList = (value: string, previous: string[]) => {
+  const ids = value
     .split(',')
     .map((s) => s.trim())
-    .filter(Boolean),
-];
+    .filter(Boolean);
+  if (ids.length === 0) throw new InvalidArgumentError('expected at least one check id (comma-separated).');
+  return [...previous, ...ids];
+};
 const positiveInt = (value: string) => {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1024) {
     throw new InvalidArgumentError('expected a whole number from 1 to 1024.');
@@ -36,13 +40,22 @@ const positiveInt = (value: string) => {
   return Number(value);
 };
 
-export const REPORTERS = ['pretty', 'json', 'junit', 'markdown'] as const;
+export const REPORTERS = ['pretty', 'json', 'junit', 'markdown', 'github'] as const;
 const collectReporter = (value: string, previous: string[]) => {
   if (!(REPORTERS as readonly string[]).includes(value)) {
     throw new InvalidArgumentError(`expected one of ${REPORTERS.join(', ')}.`);
   }
   return [...previous, value];
 };
+
+/** A parser for an argument or option with a few allowed values; a near miss gets a suggestion. */
+const oneOf =
+  <T extends string>(choices: readonly T[]) =>
+  (value: string): T => {
+    if ((choices as readonly string[]).includes(value)) return value as T;
+    const guess = nearest(value, choices);
+    throw new InvalidArgumentError(`expected ${choices.join(' or ')}${guess === undefined ? '.' : `; did you mean "${guess}"?`}`);
+  };
 
 export async function main(io: Io): Promise<number> {
   let exitCode: number = EXIT.go;
@@ -73,6 +86,7 @@ export async function main(io: Io): Promise<number> {
     .option('--reporter <name>', `what to print on stdout: ${REPORTERS.join(', ')}; repeatable`, collectReporter, [])
     .option('--json', 'print the report JSON alone on stdout', false)
     .option('--quiet', 'print only the verdict line', false)
+    .option('--verbose', "also stream each check's output to stderr as it is written (secrets masked)", false)
     .addHelpText('after', '\nExamples:\n  gate run m28\n  gate run m28 --inject-fail M28-8\n  gate run gates/m28.json --only M28-1,M28-3 --json\n')
     .action(async (gates: string[], opts: RunOptions) => {
       const { runCommand } = await import('./run-command.js');
@@ -89,6 +103,80 @@ export async function main(io: Io): Promise<number> {
       const { validateCommand } = await import('./validate-command.js');
       exitCode = await validateCommand(gates, opts, io);
     });
+
+  const timeLimit = (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 2147483647) {
+      throw new InvalidArgumentError('expected milliseconds, a whole number from 1 to 2147483647.');
+    }
+    return Number(value);
+  };
+  program
+    .command('drill')
+    .description('inject every check in turn and prove each injection turns the gate red (exit 0 all caught, 3 an escape or an inconclusive round)')
+    .argument('[gate]', 'gate id or path; may be left out when gates/ holds one gate')
+    .option('--only <ids>', 'drill only these checks (comma-separated; repeatable)', collectList, [])
+    .addOption(
+      new Option('--mode <mode>', "how each check is injected: declared (its own fail path), or a stand-in: exit, timeout, bad-json, crash")
+        .argParser(oneOf(['declared', 'exit', 'timeout', 'bad-json', 'crash'] as const))
+        .default('declared'),
+    )
+    .option('--timeout-ms <ms>', "with --mode timeout: the injected check's time limit in every round, instead of its timeoutMs", timeLimit)
+    .option('-j, --jobs <n>', 'checks run at once within a round (default: CPU count)', positiveInt)
+    .option('--work-dir <dir>', 'scratch space for checks (default: <project>/data/state/<id>_drill)')
+    .option('--report-dir <dir>', 'where drill.json, drill.md and rounds/<check>/ go (default: <project>/reports/<id>_drill)')
+    .option('--json', 'print drill.json alone on stdout', false)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  gate drill m28\n  gate drill m28 --only M28-3,M28-4\n  gate drill m28 --mode crash --json\n  gate drill m28 --mode timeout --timeout-ms 2000\n',
+    )
+    .action(async (gate: string | undefined, opts: import('./drill-command.js').DrillOptions) => {
+      const { drillCommand } = await import('./drill-command.js');
+      exitCode = await drillCommand(gate, opts, io);
+    });
+
+  program
+    .command('list')
+    .description('show the checks of gates as a table (or JSON); nothing runs')
+    .argument('[gates...]', 'gate ids or paths; none: every gates/*.json')
+    .option('--json', 'print the checks as JSON', false)
+    .addHelpText('after', '\nExamples:\n  gate list\n  gate list m28 --json\n')
+    .action(async (gates: string[], opts: { json: boolean }) => {
+      const { listCommand } = await import('./list-command.js');
+      exitCode = await listCommand(gates, opts, io);
+    });
+
+  program
+    .command('graph')
+    .description('print a gate\'s dependency graph as Mermaid or DOT; nothing runs')
+    .argument('[gate]', 'gate id or path; may be left out when gates/ holds one gate')
+    .addOption(new Option('--format <format>', 'mermaid or dot').argParser(oneOf(['mermaid', 'dot'] as const)).default('mermaid'))
+    .addHelpText('after', '\nExamples:\n  gate graph m28 > graph.mmd\n  gate graph m28 --format dot | dot -Tsvg > m28.svg\n')
+    .action(async (gate: string | undefined, opts: { format: 'mermaid' | 'dot' }) => {
+      const { graphCommand } = await import('./graph-command.js');
+      exitCode = await graphCommand(gate, opts, io);
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the gate file (default) or of closeout.json (report)')
+    .addArgument(new Argument('[kind]', 'gate (the gate file) or report (closeout.json)').argParser(oneOf(['gate', 'report'] as const)).default('gate'))
+    .addHelpText('after', '\nExamples:\n  gate schema > gate.schema.json\n  gate schema report > closeout.schema.json\n')
+    .action(async (kind: 'gate' | 'report') => {
+      const { schemaCommand } = await import('./schema-command.js');
+      exitCode = schemaCommand(kind, io);
+    });
+
+  program
+    .command('init')
+    .description('scaffold an example gate that runs as written; never overwrites a file')
+    .argument('[dir]', 'where to scaffold (default: the current directory)')
+    .addHelpText('after', '\nExamples:\n  gate init\n  gate init my-project && cd my-project && gate run example\n')
+    .action(async (dir: string | undefined) => {
+      const { initCommand } = await import('./init-command.js');
+      exitCode = await initCommand(dir, io);
+    });
+
+  program.addHelpText('after', '\nExamples:\n  gate init && gate run example\n  gate run m28\n  gate list m28\n  gate <command> --help\n');
 
   if (io.argv.length === 0) {
     io.stderr.write(program.helpInformation());

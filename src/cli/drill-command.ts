@@ -1,0 +1,243 @@
+/**
+ * `gate drill`: every check of one gate (or those named by --only) injected in
+ * turn, one round each, each round a normal run of the injected check and the
+ * checks it depends on. The drill passes (exit 0) only if every round caught
+ * its injection; the matrix names the rounds that did not.
+ */
+import { link, lstat, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { drillExitCode, drillVerdict, judgeRound, roundNotRun, summarizeDrill } from '../judge/drill.js';
+import { formatDiagnostics } from '../load/diagnostics.js';
+import { displayPath, loadGates, resolveGateFiles } from '../load/load-gate.js';
+import type { Progress } from '../log/progress.js';
+import type { DrillReport, DrillRound, DrillRoundPlan } from '../model/drill.js';
+import { exitCodeForSignal } from '../model/exit-codes.js';
+import type { Gate, InjectMode } from '../model/types.js';
+import { GATE_VERSION } from '../model/version.js';
+import { planDrill, roundGate, roundPlanOptions } from '../plan/drill.js';
+import { planGate, type Plan } from '../plan/plan.js';
+import { renderDrillJson, renderDrillMarkdown, renderDrillTable, roundEndLine, roundStartLine, timeoutNote } from '../report/drill.js';
+import { lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
+import { redactDeep, redactorFor, type Redactor } from '../report/redact.js';
+import { DEFAULT_HISTORY, prepareReportDir } from '../report/write.js';
+import { newRunId, prepareWorkDir, runGate } from '../run/run-gate.js';
+import { ensureDir } from '../util/ensure-dir.js';
+import { EXIT, type Io } from './io.js';
+
+export interface DrillOptions {
+  only: string[];
+  mode: InjectMode;
+  timeoutMs?: number;
+  jobs?: number;
+  workDir?: string;
+  reportDir?: string;
+  json: boolean;
+}
+
+/** A round's own checks report nothing on the terminal: the drill prints one line a round. */
+const SILENT: Progress = { runStarted() {}, checkStarted() {}, checkFinished() {} };
+
+interface Round {
+  plan: DrillRoundPlan;
+  gate: Gate;
+  runPlan: Plan;
+  reportDir: string;
+}
+
+interface Drill {
+  gate: Gate;
+  rounds: Round[];
+  workDir: string;
+  reportDir: string;
+  redact: Redactor;
+}
+
+const usage = (io: Io, text: string) => {
+  io.stderr.write(`${text}\nnothing ran.\n`);
+  return EXIT.usage;
+};
+
+export async function drillCommand(gateArg: string | undefined, opts: DrillOptions, io: Io): Promise<number> {
+  if (gateArg === undefined) {
+    const found = await resolveGateFiles([], { cwd: io.cwd });
+    if (found.ok && found.files.length > 1) {
+      const ids = found.files.map((f) => path.basename(f, '.json'));
+      return usage(io, `gate: drill takes one gate, and gates/ holds ${ids.length}: ${ids.join(', ')}\n  hint: name one, e.g. gate drill ${ids[0]}`);
+    }
+  }
+  const loaded = await loadGates(gateArg === undefined ? [] : [gateArg], { cwd: io.cwd });
+  if (!loaded.ok) {
+    io.stderr.write(formatDiagnostics(loaded.diagnostics));
+    return EXIT.usage;
+  }
+  const gate = loaded.gates[0]!;
+  const drill = planRounds(gate, opts, io);
+  if (typeof drill === 'string') return usage(io, drill);
+
+  // Everything that can be refused is refused before the first round starts.
+  let release: Release | undefined;
+  try {
+    const ready = await prepareReportDir(drill.reportDir);
+    const locked = ready.ok ? await lockReportDir(drill.reportDir, lockWaitMs(io.env)) : ready;
+    if (locked.ok) release = locked.release;
+    let problem = locked.ok ? undefined : locked.message;
+    for (const round of drill.rounds) {
+      if (problem) break;
+      const prepared = await prepareReportDir(round.reportDir);
+      if (!prepared.ok) problem = prepared.message;
+    }
+    problem ??= await prepareWorkDir(drill.workDir, gate.envFile);
+    if (problem) {
+      io.stderr.write(`gate: ${drill.redact(problem)}\nnothing ran.\n`);
+      return EXIT.internal;
+    }
+    return await runRounds(drill, opts, io);
+  } finally {
+    await release?.();
+  }
+}
+
+/** The rounds, each planned as the run it will be; a usage error as text. */
+function planRounds(gate: Gate, opts: DrillOptions, io: Io): Drill | string {
+  const planned = planDrill(gate, { only: opts.only, mode: opts.mode, timeoutMs: opts.timeoutMs });
+  const problemText = (problems: { message: string; hint?: string }[]) =>
+    problems.map((p) => `gate: ${gate.displayFile}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`).join('\n');
+  if (!planned.ok) return problemText(planned.problems);
+  const reportDir = opts.reportDir === undefined ? path.join(gate.projectRoot, 'reports', `${gate.id}_drill`) : path.resolve(io.cwd, opts.reportDir);
+  const workDir = opts.workDir === undefined ? path.join(gate.projectRoot, 'data', 'state', `${gate.id}_drill`) : path.resolve(io.cwd, opts.workDir);
+  const rounds: Round[] = [];
+  for (const plan of planned.rounds) {
+    const runGateOf = roundGate(gate, plan);
+    const result = planGate(runGateOf, roundPlanOptions(plan));
+    if (!result.ok) return problemText(result.problems);
+    rounds.push({ plan, gate: runGateOf, runPlan: result.plan, reportDir: path.join(reportDir, 'rounds', plan.check) });
+  }
+  return { gate, rounds, workDir, reportDir, redact: redactorFor(gate, io.env) };
+}
+
+async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<number> {
+  const { gate, redact } = drill;
+  const abort = io.interrupt ?? new AbortController().signal;
+  const jobs = opts.jobs ?? os.availableParallelism();
+  const say = (line: string) => {
+    if (!opts.json) io.stderr.write(`${redact(line)}\n`);
+  };
+  const started = new Date();
+  const startedMs = performance.now();
+  const total = drill.rounds.length;
+  const rows: DrillRound[] = [];
+  let failedToWrite = false;
+  /** Why the rounds left are not run, once something stops the drill. */
+  let stopped: string | undefined;
+  say(`drill ${gate.id}: ${total} round${total === 1 ? '' : 's'} (${opts.mode}), -j ${jobs}`);
+  for (const [index, round] of drill.rounds.entries()) {
+    if (abort.aborted) stopped ??= 'not run: the drill was interrupted';
+    if (stopped) {
+      rows.push(roundNotRun(round.plan, gate.checks.find((c) => c.id === round.plan.check), stopped));
+      continue;
+    }
+    const note = timeoutNote(round.plan);
+    if (note) say(note);
+    say(roundStartLine(index, total, round.plan));
+    // The env file again: a check of the last round may have changed it.
+    const problem = await prepareWorkDir(drill.workDir, gate.envFile);
+    if (problem) {
+      io.stderr.write(`gate: ${redact(problem)}\n`);
+      failedToWrite = true;
+      stopped = 'not run: the work dir could not be prepared';
+      rows.push(roundNotRun(round.plan, gate.checks.find((c) => c.id === round.plan.check), stopped));
+      continue;
+    }
+    const { report, writeError } = await runGate(round.gate, {
+      plan: round.runPlan,
+      workDir: drill.workDir,
+      reportDir: round.reportDir,
+      jobs,
+      failFast: false,
+      env: io.env,
+      abort,
+      interruptedBy: io.interruptedBy,
+      progress: SILENT,
+      redact,
+    });
+    if (writeError) {
+      io.stderr.write(`gate: ${redact(writeError)}\n`);
+      failedToWrite = true;
+    }
+    const injected = report.checks.find((c) => c.id === round.plan.check)!;
+    const row = judgeRound(round.plan, injected, { runId: report.runId, report: `rounds/${round.plan.check}/closeout.json`, durationMs: report.durationMs });
+    rows.push(row);
+    say(roundEndLine(index, total, row));
+  }
+
+  const summary = summarizeDrill(rows);
+  const verdict = drillVerdict(summary, abort.aborted);
+  const report = redactDeep<DrillReport>(
+    {
+      schemaVersion: 1,
+      kind: 'drill',
+      gate: { id: gate.id, title: gate.title, file: gate.displayFile, sha256: gate.sha256 },
+      drillId: newRunId(started),
+      startedAt: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+      durationMs: Math.round(performance.now() - startedMs),
+      mode: opts.mode,
+      timeoutMsOverride: opts.timeoutMs ?? null,
+      verdict,
+      exitCode: drillExitCode(verdict, io.interruptedBy?.()),
+      summary,
+      escaped: rows.filter((r) => r.outcome === 'escaped').map((r) => r.check),
+      inconclusive: rows.filter((r) => r.outcome === 'inconclusive').map((r) => r.check),
+      rounds: rows,
+      gateVersion: GATE_VERSION,
+      reportDir: drill.reportDir,
+      workDir: drill.workDir,
+    },
+    redact,
+  );
+  const written = await writeDrillFiles(drill.reportDir, report, redact);
+  if (written) {
+    io.stderr.write(`gate: ${redact(written)}\n`);
+    failedToWrite = true;
+  }
+  io.stdout.write(redact(opts.json ? renderDrillJson(report) : renderDrillTable(report, displayPath(drill.reportDir, io.cwd))));
+  // A report that could not be written is gate failing at its job: never a pass.
+  if (abort.aborted) return exitCodeForSignal(io.interruptedBy?.());
+  return failedToWrite ? EXIT.internal : report.exitCode;
+}
+
+const DRILL_FILES = ['drill.md', 'drill.json'] as const;
+
+/**
+ * drill.md, then drill.json, each written atomically (a reader never sees half
+ * a file). The previous drill's two files are first hard-linked into
+ * `history/<drillId>/`, so replacing them loses nothing. Returns what went wrong, if anything.
+ */
+async function writeDrillFiles(dir: string, report: DrillReport, redact: Redactor): Promise<string | undefined> {
+  try {
+    await keepPreviousDrill(dir);
+    const content = { 'drill.md': renderDrillMarkdown(report), 'drill.json': renderDrillJson(report) };
+    for (const name of DRILL_FILES) await writeFileAtomic(path.join(dir, name), redact(content[name]), { fsync: true });
+    return undefined;
+  } catch (error) {
+    return `could not write the drill report in ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+  }
+}
+
+async function keepPreviousDrill(dir: string): Promise<void> {
+  const previous = await readFile(path.join(dir, 'drill.json'), 'utf8')
+    .then((text) => (JSON.parse(text) as { drillId?: unknown }).drillId)
+    .catch(() => undefined);
+  if (typeof previous !== 'string' || !/^[\w.-]+$/.test(previous)) return;
+  const history = path.join(dir, 'history');
+  const target = path.join(history, previous);
+  await ensureDir(target);
+  for (const name of DRILL_FILES) {
+    const exists = await lstat(path.join(target, name)).then(() => true, () => false);
+    if (!exists) await link(path.join(dir, name), path.join(target, name)).catch(() => undefined);
+  }
+  const kept = (await readdir(history)).sort();
+  for (const old of kept.slice(0, Math.max(0, kept.length - DEFAULT_HISTORY))) await rm(path.join(history, old), { recursive: true, force: true });
+}

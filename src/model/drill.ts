@@ -1,0 +1,75 @@
+/**
+ * The types of a drill (`gate drill`): the gate's checks injected one round at
+ * a time, each round a normal run, the drill judged by whether every injection
+ * turned its round red. Types only.
+ */
+import type { CheckStatus, InjectMode, ReasonCode } from './types.js';
+
+/**
+ * What one round proved about its injected check:
+ * - `caught`: the check failed by the injected fail path (the gate went red because of it);
+ * - `escaped`: the check passed anyway (`injection-not-detected`): the gate would stay green;
+ * - `inconclusive`: the check never ran (a dependency did not pass), so the round proves nothing;
+ * - `interrupted`: the drill was interrupted during this round;
+ * - `not-run`: the drill was interrupted before this round started.
+ */
+export type DrillOutcome = 'caught' | 'escaped' | 'inconclusive' | 'interrupted' | 'not-run';
+
+export const DRILL_OUTCOMES: readonly DrillOutcome[] = ['caught', 'escaped', 'inconclusive', 'interrupted', 'not-run'];
+
+/** One round: one check injected, run with the checks it depends on. */
+export interface DrillRoundPlan {
+  /** The injected check. */
+  check: string;
+  mode: InjectMode;
+  /** Its transitive dependencies, in gate file order: they run uninjected so that it can run. */
+  needs: string[];
+  /** The injected check's per-attempt time limit in this round. */
+  timeoutMs: number;
+}
+
+/** A round of the drill matrix, as drill.json keeps it. */
+export interface DrillRound extends DrillRoundPlan {
+  title?: string;
+  required: boolean;
+  outcome: DrillOutcome;
+  /** The injected check's status in the round; null when the round did not run. */
+  status: CheckStatus | null;
+  reasonCode: ReasonCode | null;
+  /** One line: why the injected check ended as it did (or why the round did not run). */
+  reason: string;
+  /** The round's run id; null when the round did not run. */
+  runId: string | null;
+  /** The round's closeout.json, relative to the drill report dir; null when the round did not run. */
+  report: string | null;
+  durationMs: number;
+}
+
+/** `pass`: every round caught; `fail`: an escape or an inconclusive round; `aborted`: interrupted. */
+export type DrillVerdict = 'pass' | 'fail' | 'aborted';
+
+export type DrillSummary = { rounds: number } & Record<DrillOutcome, number>;
+
+/** drill.json. */
+export interface DrillReport {
+  schemaVersion: 1;
+  kind: 'drill';
+  gate: { id: string; title?: string; file: string; sha256: string };
+  drillId: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  mode: InjectMode;
+  /** `--timeout-ms`: the injected check's time limit in every round (timeout mode only); null when not given. */
+  timeoutMsOverride: number | null;
+  verdict: DrillVerdict;
+  exitCode: number;
+  summary: DrillSummary;
+  /** Ids of the escaped checks, and of the inconclusive ones, for a quick look. */
+  escaped: string[];
+  inconclusive: string[];
+  rounds: DrillRound[];
+  gateVersion: string;
+  reportDir: string;
+  workDir: string;
+}

@@ -1,0 +1,266 @@
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DrillReport } from '../../src/model/drill.js';
+import type { Report } from '../../src/model/types.js';
+import { alive, byId, filesUnder, fixture, gate, makeProject, REPO, survivors, type Project } from './harness.js';
+
+const check = (id: string, run: string[] | string, extra: object = {}) => ({ id, run, ...extra });
+/** Passes unless injected (GATE_INJECT_FAIL=1 breaks it): a check with a working fail path. */
+const aware = (id: string, extra: object = {}) => check(id, fixture('inject-aware.mjs'), { expect: ['ok == true'], ...extra });
+
+const drillDir = (p: Project, id: string) => path.join(p.root, 'reports', `${id}_drill`);
+const drillJson = (p: Project, id: string) => JSON.parse(readFileSync(path.join(drillDir(p, id), 'drill.json'), 'utf8')) as DrillReport;
+const roundReport = (p: Project, id: string, checkId: string) =>
+  JSON.parse(readFileSync(path.join(drillDir(p, id), 'rounds', checkId, 'closeout.json'), 'utf8')) as Report;
+const outcomes = (d: DrillReport) => d.rounds.map((r) => [r.check, r.outcome]);
+
+describe('gate drill', () => {
+  it('injects every check in turn: all caught is exit 0, with the matrix on stdout and in drill.json / drill.md', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [aware('a'), aware('b', { dependsOn: ['a'] }), aware('c', { dependsOn: ['b'], required: false })] });
+    const r = await gate(['drill', 'g'], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('drill g (declared): 3 rounds');
+    expect(r.stdout).toMatch(/^ {2}3 {2}c \(advisory\) +declared +caught +fail /m);
+    expect(r.stdout).toContain('drill g: 3/3 caught\n');
+    expect(r.stdout).toContain(`report: ${path.join('reports', 'g_drill')}/drill.md`);
+    expect(r.stderr).toContain('round 2/3: b (declared) with a …\n');
+    expect(r.stderr).toMatch(/^round 3\/3: c \(declared\) … caught: fail: /m);
+
+    const d = drillJson(p, 'g');
+    expect(d).toMatchObject({ kind: 'drill', mode: 'declared', verdict: 'pass', exitCode: 0, escaped: [], inconclusive: [] });
+    expect(d.summary).toEqual({ rounds: 3, caught: 3, escaped: 0, inconclusive: 0, interrupted: 0, 'not-run': 0 });
+    expect(d.rounds.map((x) => [x.check, x.needs, x.outcome, x.status, x.report])).toEqual([
+      ['a', [], 'caught', 'fail', 'rounds/a/closeout.json'],
+      ['b', ['a'], 'caught', 'fail', 'rounds/b/closeout.json'],
+      ['c', ['a', 'b'], 'caught', 'fail', 'rounds/c/closeout.json'],
+    ]);
+    // Each round is a normal run of the injected check and what it needs; dependents are left out.
+    const b = roundReport(p, 'g', 'b');
+    expect(b.runId).toBe(d.rounds[1]!.runId);
+    expect(b.injected).toEqual([{ checkId: 'b', mode: 'declared' }]);
+    expect(b.checks.map((c) => [c.id, c.status, c.injected])).toEqual([
+      ['a', 'pass', false],
+      ['b', 'fail', true],
+      ['c', 'skipped', false],
+    ]);
+    const md = readFileSync(path.join(drillDir(p, 'g'), 'drill.md'), 'utf8');
+    expect(md.split('\n')[0]).toBe('# ✅ Drill passed — g');
+    expect(md).toContain('[closeout.md](<rounds/b/closeout.md>)');
+    expect(survivors(p.root)).toEqual([]);
+  });
+
+  it('a check whose fail path is missing escapes: exit 3, and the matrix names it', async () => {
+    const p = makeProject();
+    // pass.mjs ignores GATE_INJECT_FAIL and its injectFail env: injected, it still passes.
+    p.gate('g', { checks: [aware('a'), check('b', fixture('pass.mjs'), { expect: ['ok == true'], injectFail: { env: { NOTHING_LISTENS: '1' } } })] });
+    const r = await gate(['drill', 'g'], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout).toMatch(/^ {2}2 {2}b +declared +escaped +fail +\S+ +\S+ +injection not detected$/m);
+    expect(r.stdout).toContain('drill g: ESCAPED: b (1/2 caught)\n');
+    const d = drillJson(p, 'g');
+    expect(d).toMatchObject({ verdict: 'fail', exitCode: 3, escaped: ['b'] });
+    expect(d.rounds[1]).toMatchObject({ outcome: 'escaped', status: 'fail', reasonCode: 'injection-not-detected' });
+    const md = readFileSync(path.join(drillDir(p, 'g'), 'drill.md'), 'utf8');
+    expect(md).toContain('> ❌ **Escaped** — `b`');
+  });
+
+  it('--only drills just those checks, in gate order; the rest get no round', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [aware('a'), aware('b', { dependsOn: ['a'] }), aware('c'), aware('d', { dependsOn: ['b'] })] });
+    const r = await gate(['drill', 'g', '--only', 'd', '--only', 'a'], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(0);
+    const d = drillJson(p, 'g');
+    expect(d.rounds.map((x) => [x.check, x.needs])).toEqual([
+      ['a', []],
+      ['d', ['a', 'b']],
+    ]);
+    expect(existsSync(path.join(drillDir(p, 'g'), 'rounds', 'b'))).toBe(false);
+    expect(roundReport(p, 'g', 'd').checks.map((c) => [c.id, c.status])).toEqual([
+      ['a', 'pass'],
+      ['b', 'pass'],
+      ['c', 'skipped'],
+      ['d', 'fail'],
+    ]);
+  });
+
+  it.each([
+    ['exit', 'fail', 'exit-code', { exitCode: 1, signal: null }],
+    ['crash', 'error', 'crashed', { exitCode: null, signal: 'SIGKILL' }],
+    ['bad-json', 'error', 'invalid-json', { exitCode: 0, signal: null }],
+  ] as const)('--mode %s replaces each check with a stand-in: %s (%s), caught', async (mode, status, reasonCode, ended) => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('pass.mjs'), { expect: ['ok == true'] }), check('b', fixture('pass.mjs'), { dependsOn: ['a'] })] });
+    const r = await gate(['drill', 'g', '--mode', mode], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(0);
+    const d = drillJson(p, 'g');
+    expect(d.mode).toBe(mode);
+    expect(d.rounds.map((x) => [x.check, x.mode, x.outcome, x.status, x.reasonCode])).toEqual([
+      ['a', mode, 'caught', status, reasonCode],
+      ['b', mode, 'caught', status, reasonCode],
+    ]);
+    expect(byId(roundReport(p, 'g', 'b'), 'b')).toMatchObject({ injected: true, injectMode: mode, ...ended });
+    expect(byId(roundReport(p, 'g', 'b'), 'a')).toMatchObject({ status: 'pass', injected: false });
+    expect(survivors(p.root)).toEqual([]);
+  });
+
+  it('--mode timeout with --timeout-ms: the stand-in hangs until that limit', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('pass.mjs'), { killGraceMs: 100 })] });
+    const r = await gate(['drill', 'g', '--mode', 'timeout', '--timeout-ms', '300'], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('note:');
+    const d = drillJson(p, 'g');
+    expect(d).toMatchObject({ mode: 'timeout', timeoutMsOverride: 300 });
+    expect(d.rounds[0]).toMatchObject({ outcome: 'caught', status: 'timeout', timeoutMs: 300, reason: 'timed out after 300 ms (sent SIGTERM)' });
+    expect(survivors(p.root)).toEqual([]);
+  });
+
+  it('--mode timeout warns before a round with a long limit; SIGTERM stops it: exit 143, no process left', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('pass.mjs'))] });
+    const r = await gate(['drill', 'g', '--mode', 'timeout'], {
+      cwd: p.root,
+      onSpawn: (child) => {
+        let seen = '';
+        child.stderr?.on('data', (chunk: Buffer) => {
+          seen += chunk.toString();
+          if (seen.includes('round 1/1: a (timeout) …\n')) child.kill('SIGTERM');
+        });
+      },
+    });
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stderr).toContain('note: the stand-in for a hangs until its time limit: this round takes about 5 min 0 s (--timeout-ms shortens it)\n');
+    expect(drillJson(p, 'g')).toMatchObject({ verdict: 'aborted', exitCode: 143 });
+    expect(survivors(p.root)).toEqual([]);
+  });
+
+  it('a dependency that does not pass makes the round inconclusive: exit 3, and the matrix says why', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('fail.mjs')), aware('b', { dependsOn: ['a'] })] });
+    const r = await gate(['drill', 'g', '--only', 'b'], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout).toContain('drill g: INCONCLUSIVE: b (0/1 caught)\n');
+    const d = drillJson(p, 'g');
+    expect(d).toMatchObject({ verdict: 'fail', exitCode: 3, inconclusive: ['b'], escaped: [] });
+    expect(d.rounds[0]).toMatchObject({ outcome: 'inconclusive', status: 'blocked', reason: 'blocked: dependency did not pass: a (fail)' });
+  });
+
+  it('SIGINT mid-drill ends the round, runs no further round, writes the matrix, exits 130 and leaves no process', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [aware('a'), check('b', fixture('forever.mjs'), { output: 'text' }), aware('c')] });
+    const pidFile = path.join(p.root, 'data/state/g_drill/b/forever.pid');
+    const r = await gate(['drill', 'g'], {
+      cwd: p.root,
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()) {
+            clearInterval(poll);
+            child.kill('SIGINT');
+          }
+        }, 20);
+      },
+    });
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stdout).toContain('drill g: INTERRUPTED after 1/3 rounds (1/3 caught)\n');
+    const d = drillJson(p, 'g');
+    expect(d).toMatchObject({ verdict: 'aborted', exitCode: 130 });
+    expect(outcomes(d)).toEqual([
+      ['a', 'caught'],
+      ['b', 'interrupted'],
+      ['c', 'not-run'],
+    ]);
+    expect(roundReport(p, 'g', 'b').verdict).toBe('aborted');
+    expect(existsSync(path.join(drillDir(p, 'g'), 'rounds', 'c', 'closeout.json'))).toBe(false);
+    expect(alive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+    expect(survivors(p.root)).toEqual([]);
+  });
+
+  it('--json prints drill.json alone; a second drill keeps the first under history/', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [aware('a')] });
+    const first = await gate(['drill', 'g', '--json'], { cwd: p.root });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toBe('');
+    const printed = JSON.parse(first.stdout) as DrillReport;
+    expect(printed).toEqual(drillJson(p, 'g'));
+    const second = await gate(['drill', 'g', '--json'], { cwd: p.root });
+    expect(second.code).toBe(0);
+    expect(readFileSync(path.join(drillDir(p, 'g'), 'history', printed.drillId, 'drill.json'), 'utf8')).toBe(first.stdout);
+  });
+
+  it('--report-dir and --work-dir are relative to the current directory', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [aware('a')] });
+    const r = await gate(['drill', 'gates/g.json', '--report-dir', 'out/drill', '--work-dir', 'out/work'], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(path.join(p.root, 'out/drill/drill.json'))).toBe(true);
+    expect(existsSync(path.join(p.root, 'out/drill/rounds/a/closeout.json'))).toBe(true);
+    expect(existsSync(path.join(p.root, 'out/work/a'))).toBe(true);
+    expect(existsSync(drillDir(p, 'g'))).toBe(false);
+  });
+
+  it('never writes a secret into the matrix, its files or the terminal', async () => {
+    const secret = 'hunter2-drill-secret-value';
+    const p = makeProject();
+    p.gate('g', {
+      env: { DEPLOY_TOKEN: secret },
+      checks: [check('a', fixture('echo-json.mjs', JSON.stringify({ token: secret })), { expect: ['token == "other"'], title: `uses ${secret}` })],
+    });
+    const r = await gate(['drill', 'g'], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(drillJson(p, 'g').rounds[0]!.reason).toContain('[REDACTED]');
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    for (const file of filesUnder(drillDir(p, 'g'))) expect(readFileSync(file, 'utf8'), file).not.toContain(secret);
+  });
+});
+
+describe('gate drill: usage errors (exit 2, nothing runs)', () => {
+  it('several gates and none named', async () => {
+    const p = makeProject();
+    p.gate('one', { checks: [aware('a')] });
+    p.gate('two', { checks: [aware('a')] });
+    const r = await gate(['drill'], { cwd: p.root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('gate: drill takes one gate, and gates/ holds 2: one, two\n  hint: name one, e.g. gate drill one\nnothing ran.\n');
+    expect(existsSync(path.join(p.root, 'reports'))).toBe(false);
+  });
+
+  it.each([
+    [['--only', 'x'], '--only x: gate "g" has no check "x"'],
+    [['--timeout-ms', '100'], '--timeout-ms applies only to --mode timeout (this drill\'s mode is declared)'],
+    [['--mode', 'explode'], "argument 'explode' is invalid"],
+  ])('%j', async (args, message) => {
+    const p = makeProject();
+    p.gate('g', { checks: [aware('a')] });
+    const r = await gate(['drill', 'g', ...args], { cwd: p.root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(existsSync(path.join(p.root, 'reports'))).toBe(false);
+  });
+
+  it('a gate with a definition error', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [aware('a', { timout: 5 })] });
+    const r = await gate(['drill'], { cwd: p.root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown field "timout"');
+  });
+});
+
+describe('gate drill on the M28 demo', () => {
+  it('catches the injection of each of the 8 checks along its own fail path', async () => {
+    const p = makeProject();
+    cpSync(path.join(REPO, 'gates'), path.join(p.root, 'gates'), { recursive: true });
+    cpSync(path.join(REPO, 'fixtures'), path.join(p.root, 'fixtures'), { recursive: true });
+    const r = await gate(['drill', 'm28'], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('drill m28: 8/8 caught\n');
+    const d = drillJson(p, 'm28');
+    expect(outcomes(d)).toEqual(['M28-1', 'M28-2', 'M28-3', 'M28-4', 'M28-5', 'M28-6', 'M28-7', 'M28-8'].map((id) => [id, 'caught']));
+    for (const round of d.rounds) expect(round.reasonCode).not.toBe('injection-not-detected');
+    expect(d.rounds.find((x) => x.check === 'M28-8')!.needs).toEqual(['M28-1', 'M28-2', 'M28-7']);
+    expect(survivors(p.root)).toEqual([]);
+  });
+});
