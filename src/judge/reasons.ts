@@ -43,7 +43,7 @@ export function describeReason(detail: ReasonDetail): string {
     case 'injection-not-detected':
       return 'injection not detected';
     case 'blocked':
-      return `blocked: dependency did not pass: ${detail.chain.join(' -> ')} (${detail.rootStatus})`;
+      return `dependency did not pass: ${detail.chain.join(' -> ')} (${detail.rootStatus})`;
     case 'filtered':
       return 'skipped: filtered out by --only/--skip';
     case 'fail-fast':

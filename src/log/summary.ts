@@ -33,7 +33,9 @@ export function renderSummary(report: Report, reportDirShown: string, styles: St
     if (QUIET_STATUSES.has(r.status)) continue;
     const marks = `${r.required ? '' : ' (advisory)'}${r.injected ? ' (injected)' : ''}`;
     lines.push(`  ${styles.status(r.status)} ${styles.bold(r.id)}${marks}: ${r.reason}`);
-    for (const a of r.assertions) if (!a.ok) lines.push(`    ${styles.red('✗')} ${a.message}`);
+    // The reason already is the first failed assertion when only one failed: say it once.
+    const failed = r.assertions.filter((a) => !a.ok);
+    if (!(failed.length === 1 && failed[0]!.message === r.reason)) for (const a of failed) lines.push(`    ${styles.red('✗')} ${a.message}`);
     for (const note of r.notes) lines.push(`    note: ${note}`);
     const outputs = outputPaths(r, reportDirShown);
     if (outputs.length > 0) lines.push(`    ${styles.dim(`output: ${outputs.join(', ')}`)}`);

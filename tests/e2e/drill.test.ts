@@ -144,7 +144,7 @@ describe('gate drill', () => {
     expect(r.stdout).toContain('drill g: INCONCLUSIVE: b (0/1 caught)\n');
     const d = drillJson(p, 'g');
     expect(d).toMatchObject({ verdict: 'fail', exitCode: 3, inconclusive: ['b'], escaped: [] });
-    expect(d.rounds[0]).toMatchObject({ outcome: 'inconclusive', status: 'blocked', reason: 'blocked: dependency did not pass: a (fail)' });
+    expect(d.rounds[0]).toMatchObject({ outcome: 'inconclusive', status: 'blocked', reason: 'dependency did not pass: a (fail)' });
   });
 
   it('SIGINT mid-drill ends the round, runs no further round, writes the matrix, exits 130 and leaves no process', async () => {

@@ -152,7 +152,7 @@ describe('gate run: the graph', () => {
     const report = p.report('g');
     expect(byId(report, 'mid')).toMatchObject({ status: 'blocked', blockedBy: ['root'], attempts: 0 });
     expect(byId(report, 'leaf')).toMatchObject({ status: 'blocked', blockedBy: ['mid', 'root'] });
-    expect(byId(report, 'leaf').reason).toBe('blocked: dependency did not pass: mid -> root (fail)');
+    expect(byId(report, 'leaf').reason).toBe('dependency did not pass: mid -> root (fail)');
     expect(byId(report, 'free').status).toBe('pass');
     expect(report.summary).toMatchObject({ total: 4, requiredFailTotal: 3 });
   });

@@ -33,7 +33,6 @@ describe('gate run on a terminal surface: CI, quiet, verbose, colour', () => {
     ]);
     expect(linesOf(r.stdout)).toEqual([
       '  fail b: go_no_go == "go": found "no_go"',
-      '    ✗ go_no_go == "go": found "no_go"',
       '    output: reports/g_closeout/checks/b.stdout.txt',
       expect.stringMatching(/^gate g: NO-GO: 1 pass, 1 fail in /),
       '  report: reports/g_closeout/closeout.md',

@@ -168,7 +168,7 @@ const blockedRow = row('M28-5', {
   outcome: 'inconclusive',
   status: 'blocked',
   reasonCode: 'blocked',
-  reason: 'blocked: dependency did not pass: M28-4 -> M28-1 (fail)',
+  reason: 'dependency did not pass: M28-4 -> M28-1 (fail)',
 });
 
 describe('the drill line', () => {

@@ -236,6 +236,7 @@ describe('summary', () => {
       assertions: [
         { expr: 'ok == true', ok: true, message: 'ok == true: found true' },
         { expr: 'go_no_go == "go"', ok: false, message: 'go_no_go == "go": found "no_go"' },
+        { expr: 'required_fail_total == 0', ok: false, message: 'required_fail_total == 0: found 2' },
       ],
       stdout: { file: 'checks/b.stdout.txt', bytes: 10, sha256: 'x', originalBytes: 10, truncated: false },
       stderr: { file: 'checks/b.stderr.txt', bytes: 0, sha256: 'y', originalBytes: 0, truncated: false },
@@ -246,6 +247,7 @@ describe('summary', () => {
       [
         '  fail b: go_no_go == "go": found "no_go"',
         '    ✗ go_no_go == "go": found "no_go"',
+        '    ✗ required_fail_total == 0: found 2',
         '    output: reports/m28_closeout/checks/b.stdout.txt',
         '  error c (advisory): invalid JSON in stdout: Unexpected end',
         'gate m28: NO-GO: 1 pass, 1 fail, 1 error in 2.0 s',

@@ -71,7 +71,7 @@ describe('scheduler', () => {
     const checks = [mkCheck('a', 0), mkCheck('b', 1, ['a']), mkCheck('c', 2, ['b']), mkCheck('d', 3)];
     const { results } = await schedule(mkPlan(checks), { a: 'fail' });
     expect(results.get('b')).toMatchObject({ status: 'blocked', blockedBy: ['a'] });
-    expect(results.get('c')).toMatchObject({ status: 'blocked', blockedBy: ['b', 'a'], reason: 'blocked: dependency did not pass: b -> a (fail)' });
+    expect(results.get('c')).toMatchObject({ status: 'blocked', blockedBy: ['b', 'a'], reason: 'dependency did not pass: b -> a (fail)' });
     expect(results.get('d')?.status).toBe('pass');
   });
 
