@@ -45,11 +45,11 @@ export function describeReason(detail: ReasonDetail): string {
     case 'blocked':
       return `dependency did not pass: ${detail.chain.join(' -> ')} (${detail.rootStatus})`;
     case 'filtered':
-      return 'skipped: filtered out by --only/--skip';
+      return 'filtered out by --only/--skip';
     case 'fail-fast':
       return 'fail-fast';
     case 'interrupted':
-      return detail.started ? 'interrupted while running' : 'not run: the run was interrupted';
+      return detail.started ? 'interrupted while running' : 'the run was interrupted before it started';
     case 'waived':
       return `waived (${detail.was}) until ${detail.expires}: ${detail.reason}`;
     case 'internal-error':

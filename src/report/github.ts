@@ -106,7 +106,7 @@ export function renderGithub(runs: GithubRun[]): string {
   const notices: Annotation[] = [];
   for (const { report, reportDirShown } of runs) {
     const verdict = `${report.decision}${report.verdict === 'aborted' ? ' (aborted)' : ''}`;
-    const counts = `${report.summary.total} checks, ${report.summary.requiredFailTotal} required not passing; report: ${reportDirShown}/closeout.md`;
+    const counts = `${report.summary.total} check${report.summary.total === 1 ? "" : "s"}, ${report.summary.requiredFailTotal} required not passing; report: ${reportDirShown}/closeout.md`;
     (report.decision === 'GO' ? notices : errors).push({ title: `gate ${report.gate.id}: ${verdict}`, message: `${report.gate.title ?? report.gate.id}: ${verdict}: ${counts}` });
     for (const check of report.checks) {
       const title = `${report.gate.id}: ${check.id}`;

@@ -48,6 +48,16 @@ export function junitSeconds(ms: number): string {
   return (Number.isFinite(ms) && ms > 0 ? ms / 1000 : 0).toFixed(3);
 }
 
+/**
+ * How a check shows in a test view. An advisory check that did not pass is
+ * `<skipped>` with the reason: it does not block the release, and a test view
+ * that counts it as a failure would turn a GO red.
+ */
+function caseKind(check: CheckResult): CaseKind {
+  const kind = CASE_KIND[check.status];
+  return !check.required && (kind === 'failure' || kind === 'error') ? 'skipped' : kind;
+}
+
 function caseName(check: CheckResult): string {
   return check.title ? `${check.id}: ${check.title}` : check.id;
 }
@@ -85,14 +95,17 @@ function addTestcase(suite: XMLBuilder, gateId: string, check: CheckResult, outp
     name: xmlSafeLine(caseName(check)),
     time: junitSeconds(check.durationMs),
   });
-  const kind = CASE_KIND[check.status];
+  const kind = caseKind(check);
   const problem = { message: xmlSafeLine(check.reason), type: check.reasonCode };
   if (kind === 'failure' || kind === 'error') {
     const details = problemDetails(check);
     const el = tc.ele(kind, problem);
     if (details) el.txt(xmlSafeText(details));
   } else if (kind === 'skipped') {
-    tc.ele('skipped', { message: xmlSafeLine(check.reason) });
+    const advisory = CASE_KIND[check.status] !== 'skipped' ? `advisory, does not block the release: ${check.status}: ` : '';
+    const el = tc.ele('skipped', { message: xmlSafeLine(advisory + check.reason) });
+    const details = advisory ? problemDetails(check) : '';
+    if (details) el.txt(xmlSafeText(details));
   }
 
   const out = outputs?.get(check.id);
@@ -110,7 +123,7 @@ function addTestcase(suite: XMLBuilder, gateId: string, check: CheckResult, outp
 export function renderJunit(report: Report, outputs?: CheckOutputs): string {
   const counts = { tests: report.checks.length, failures: 0, errors: 0, skipped: 0 };
   for (const check of report.checks) {
-    const kind = CASE_KIND[check.status];
+    const kind = caseKind(check);
     if (kind === 'failure') counts.failures += 1;
     else if (kind === 'error') counts.errors += 1;
     else if (kind === 'skipped') counts.skipped += 1;

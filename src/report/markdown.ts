@@ -151,7 +151,7 @@ function failureBlock(check: CheckResult, outputs?: CheckOutputs): string[] {
   const title = check.title ? ` — ${headingText(check.title)}` : '';
   const lines = [`### ${STATUS_ICON[check.status]} ${codeSpan(check.id)}${title}`, ''];
   const was = check.waivedStatus ? ` (was ${check.waivedStatus})` : '';
-  const ended: string[] = [`**${check.status}**${was}${check.required ? '' : ' (optional)'}`];
+  const ended: string[] = [`**${check.status}**${was}${check.required ? '' : ' (advisory)'}`];
   if (check.exitCode !== null) ended.push(`exit code ${check.exitCode}`);
   if (check.signal !== null) ended.push(`signal ${escapeText(check.signal)}`);
   if (check.attempts > 1) ended.push(`${check.attempts} attempts`);

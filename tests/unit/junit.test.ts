@@ -101,6 +101,14 @@ describe('renderJunit', () => {
     expect(testcase(xml, 'not-run:')).toContain('<skipped message="reason for not-run"/>');
   });
 
+  it('shows an advisory check that did not pass as <skipped>, so a GO never reads as a failed test run', async () => {
+    const advisory = makeCheck('adv', 'fail', { required: false, reasonCode: 'exit-code', reason: 'exit code 1, expected 0', exitCode: 1 });
+    const xml = renderJunit(makeReport([makeCheck('a', 'pass'), advisory]));
+    await expectValid(xml);
+    expect(testcase(xml, 'adv')).toContain('<skipped message="advisory, does not block the release: fail: exit code 1, expected 0">exit code: 1</skipped>');
+    expect(xml).toMatch(/<testsuite [^>]*failures="0" errors="0" skipped="1"/);
+  });
+
   it('notes flaky and waived passes in system-out', () => {
     const xml = renderJunit(makeReport(allStatuses()));
     expect(testcase(xml, 'flaky:')).toContain('<system-out>flaky: passed after 2 attempts (passed on attempt 2)</system-out>');
