@@ -21,8 +21,8 @@ import { planGate, type Plan } from '../plan/plan.js';
 import { renderDrillJson, renderDrillMarkdown, renderDrillTable, roundEndLine, roundStartLine, timeoutNote } from '../report/drill.js';
 import { lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
 import { redactDeep, redactorFor, type Redactor } from '../report/redact.js';
-import { DEFAULT_HISTORY, prepareReportDir } from '../report/write.js';
-import { newRunId, prepareWorkDir, runGate } from '../run/run-gate.js';
+import { DEFAULT_HISTORY, prepareReportDir, reportDirChanged } from '../report/write.js';
+import { lockWorkDirOf, newRunId, prepareWorkDir, runGate } from '../run/run-gate.js';
 import { ensureDir } from '../util/ensure-dir.js';
 import { EXIT, type Io } from './io.js';
 
@@ -67,7 +67,7 @@ export async function drillCommand(gateArg: string | undefined, opts: DrillOptio
       return usage(io, `gate: drill takes one gate, and gates/ holds ${ids.length}: ${ids.join(', ')}\n  hint: name one, e.g. gate drill ${ids[0]}`);
     }
   }
-  const loaded = await loadGates(gateArg === undefined ? [] : [gateArg], { cwd: io.cwd });
+  const loaded = await loadGates(gateArg === undefined ? [] : [gateArg], { cwd: io.cwd, env: io.env });
   if (!loaded.ok) {
     io.stderr.write(formatDiagnostics(loaded.diagnostics));
     return EXIT.usage;
@@ -78,9 +78,11 @@ export async function drillCommand(gateArg: string | undefined, opts: DrillOptio
 
   // Everything that can be refused is refused before the first round starts.
   let release: Release | undefined;
+  let releaseWork: Release | undefined;
   try {
+    const waiting = (message: string) => io.stderr.write(`gate: ${drill.redact(message)}\n`);
     const ready = await prepareReportDir(drill.reportDir);
-    const locked = ready.ok ? await lockReportDir(drill.reportDir, lockWaitMs(io.env)) : ready;
+    const locked = ready.ok ? await lockReportDir(drill.reportDir, lockWaitMs(io.env), waiting) : ready;
     if (locked.ok) release = locked.release;
     let problem = locked.ok ? undefined : locked.message;
     for (const round of drill.rounds) {
@@ -88,13 +90,16 @@ export async function drillCommand(gateArg: string | undefined, opts: DrillOptio
       const prepared = await prepareReportDir(round.reportDir);
       if (!prepared.ok) problem = prepared.message;
     }
-    problem ??= await prepareWorkDir(drill.workDir, gate.envFile);
+    const claimed = problem ? undefined : await lockWorkDirOf(drill.workDir, lockWaitMs(io.env), waiting);
+    if (claimed?.ok) releaseWork = claimed.release;
+    problem ??= claimed?.ok === false ? claimed.message : await prepareWorkDir(drill.workDir, gate.envFile);
     if (problem) {
       io.stderr.write(`gate: ${drill.redact(problem)}\nnothing ran.\n`);
       return EXIT.internal;
     }
     return await runRounds(drill, opts, io);
   } finally {
+    await releaseWork?.();
     await release?.();
   }
 }
@@ -217,6 +222,8 @@ const DRILL_FILES = ['drill.md', 'drill.json'] as const;
  */
 async function writeDrillFiles(dir: string, report: DrillReport, redact: Redactor): Promise<string | undefined> {
   try {
+    const changed = await reportDirChanged(dir);
+    if (changed) return `could not write the drill report: ${changed}`;
     await keepPreviousDrill(dir);
     const content = { 'drill.md': renderDrillMarkdown(report), 'drill.json': renderDrillJson(report) };
     for (const name of DRILL_FILES) await writeFileAtomic(path.join(dir, name), redact(content[name]), { fsync: true });

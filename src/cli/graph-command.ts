@@ -18,7 +18,7 @@ export async function graphCommand(arg: string | undefined, opts: { format: Grap
       return EXIT.usage;
     }
   }
-  const loaded = await loadGates(arg === undefined ? [] : [arg], { cwd: io.cwd });
+  const loaded = await loadGates(arg === undefined ? [] : [arg], { cwd: io.cwd, env: io.env });
   if (!loaded.ok) {
     io.stderr.write(formatDiagnostics(loaded.diagnostics));
     return EXIT.usage;

@@ -5,7 +5,7 @@ import { listChecks, renderCheckTable } from '../report/check-table.js';
 import { EXIT, type Io } from './io.js';
 
 export async function listCommand(args: string[], opts: { json: boolean }, io: Io): Promise<number> {
-  const loaded = await loadGates(args, { cwd: io.cwd });
+  const loaded = await loadGates(args, { cwd: io.cwd, env: io.env });
   if (opts.json) {
     // The same envelope as `gate validate --json`, so a script reads one shape either way.
     const body = loaded.ok ? { ok: true, gates: loaded.gates.map(listChecks), diagnostics: [] } : { ok: false, gates: [], diagnostics: loaded.diagnostics };

@@ -19,7 +19,7 @@ import { renderMarkdown } from '../report/markdown.js';
 import { redactorFor } from '../report/redact.js';
 import { lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
 import { prepareReportDir } from '../report/write.js';
-import { prepareWorkDir, runGate, type GateRun } from '../run/run-gate.js';
+import { lockWorkDirOf, prepareWorkDir, runGate, type GateRun } from '../run/run-gate.js';
 import { exitCodeForSignal } from '../model/exit-codes.js';
 import { EXIT, type Io, type Output } from './io.js';
 import type { RunOptions } from './main.js';
@@ -62,6 +62,31 @@ function dirsFor(gate: Gate, opts: RunOptions, cwd: string, several: boolean) {
   };
 }
 
+/** Whether `dir` is `folder` or somewhere below it (both absolute). */
+function within(dir: string, folder: string): boolean {
+  const rel = path.relative(folder, dir);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+/**
+ * A work dir that is a report dir, or is inside one (or the other way round):
+ * a usage error before anything is made, since gate empties check folders in
+ * the one and moves and prunes files in the other.
+ */
+function sharedDirs(planned: Planned[], cwd: string): string | undefined {
+  for (const { workDir } of planned) {
+    for (const { reportDir } of planned) {
+      if (!within(workDir, reportDir) && !within(reportDir, workDir)) continue;
+      const how =
+        workDir === reportDir
+          ? `are the same folder (${displayPath(workDir, cwd)})`
+          : `overlap (${displayPath(workDir, cwd)} and ${displayPath(reportDir, cwd)})`;
+      return `the work dir and the report dir ${how}: gate empties check folders in the one and moves files in the other; give --work-dir and --report-dir folders apart`;
+    }
+  }
+  return undefined;
+}
+
 /** Options that contradict each other: a usage error before anything is loaded. */
 function contradiction(opts: RunOptions): string | undefined {
   const others = opts.reporter.filter((r) => r !== 'json');
@@ -79,7 +104,7 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
     io.stderr.write(`gate: ${refused}\n`);
     return EXIT.usage;
   }
-  const loaded = await loadGates(args, { cwd: io.cwd });
+  const loaded = await loadGates(args, { cwd: io.cwd, env: io.env });
   if (!loaded.ok) {
     io.stderr.write(formatDiagnostics(loaded.diagnostics));
     return EXIT.usage;
@@ -95,6 +120,8 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
     }
     planned.push({ gate, plan: result.plan, ...dirsFor(gate, opts, io.cwd, several), redact: redactorFor(gate, io.env) });
   }
+  const shared = sharedDirs(planned, io.cwd);
+  if (shared) problems.push(`gate: ${shared}`);
   if (problems.length > 0) {
     io.stderr.write(`${problems.join('\n')}\nnothing ran.\n`);
     return EXIT.usage;
@@ -102,18 +129,23 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
   const releases: Release[] = [];
   try {
     for (const p of planned) {
+      const waiting = (message: string) => io.stderr.write(`gate: ${p.redact(message)}\n`);
       const ready = await prepareReportDir(p.reportDir);
-      const locked = ready.ok ? await lockReportDir(p.reportDir, lockWaitMs(io.env)) : ready;
+      const locked = ready.ok ? await lockReportDir(p.reportDir, lockWaitMs(io.env), waiting) : ready;
       if (locked.ok) releases.push(locked.release);
-      const problem = locked.ok ? await prepareWorkDir(p.workDir, p.gate.envFile) : locked.message;
+      // Locked before anything in it is written or emptied: another run may use it with another report dir.
+      const claimed = locked.ok ? await lockWorkDirOf(p.workDir, lockWaitMs(io.env), waiting) : locked;
+      if (claimed.ok) releases.push(claimed.release);
+      const problem = claimed.ok ? await prepareWorkDir(p.workDir, p.gate.envFile) : claimed.message;
       if (problem) {
-        io.stderr.write(`gate: ${problem}\nnothing ran.\n`);
+        io.stderr.write(`gate: ${p.redact(problem)}\nnothing ran.\n`);
         return EXIT.internal;
       }
     }
     return await runPlanned(planned, opts, io);
   } finally {
-    for (const release of releases) await release();
+    // Last taken, first released: a run waiting on a report dir then finds its work dir free.
+    for (const release of releases.reverse()) await release();
   }
 }
 
@@ -145,6 +177,7 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
   const mode = progressMode(opts, json, io);
   const redactAll = (text: string) => planned.reduce((t, p) => p.redact(t), text);
   const abort = io.interrupt ?? new AbortController().signal;
+  const several = planned.length > 1;
   const reports: Report[] = [];
   const githubRuns: GithubRun[] = [];
   let failedToWrite = false;
@@ -178,15 +211,19 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
           redact,
         });
       } finally {
-        progress.finish?.(run?.report);
+        // A report that was not written is not the run's to show: the view ends without a verdict.
+        progress.finish?.(run?.written ? run.report : undefined);
       }
-      const { report, writeError } = run;
+      const { report, writeError, written } = run;
+      if (writeError) failedToWrite = true;
+      if (!written) {
+        // Nothing on stdout for this gate (no summary, no JSON, no annotation): whatever its checks did, it is not a GO.
+        stderr.write(`gate ${p.gate.id}: report could not be written: ${redact(writeError ?? 'no reason given')}; not a GO (exit 1)\n`);
+        continue;
+      }
+      if (writeError) stderr.write(`gate: ${redact(writeError)}\n`);
       reports.push(report);
       githubRuns.push({ report, reportDirShown: shown });
-      if (writeError) {
-        stderr.write(`gate: ${writeError}\n`);
-        failedToWrite = true;
-      }
       const summaryFile = io.env.GITHUB_STEP_SUMMARY;
       if (summaryFile) {
         const warning = await appendStepSummary(path.resolve(io.cwd, summaryFile), p, report, shown, writeError === undefined);
@@ -204,7 +241,7 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
       else if (github) stderr.raw(redactAll(renderGithub(githubRuns)));
     }
 
-    // A report that could not be written is gate failing at its job: never a GO.
+    // A report that could not be written, or failed its secret scan, is gate failing at its job: never a GO.
     const code = abort.aborted
       ? exitCodeForSignal(io.interruptedBy?.())
       : failedToWrite
@@ -212,8 +249,9 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
         : reports.every((r) => r.decision === 'GO')
           ? EXIT.go
           : EXIT.noGo;
-    if (json) {
-      const text = redactAll(reports.length === 1 ? renderJson(reports[0]!) : `${JSON.stringify(reports, null, 2)}\n`);
+    // With several gates, an array of the reports written; with one whose report was not written, nothing.
+    if (json && (several || reports.length > 0)) {
+      const text = redactAll(!several ? renderJson(reports[0]!) : `${JSON.stringify(reports, null, 2)}\n`);
       stdout.write(github ? neutralizeJson(text) : text);
     }
     return code;

@@ -4,7 +4,7 @@ import { loadGates } from '../load/load-gate.js';
 import { EXIT, type Io } from './io.js';
 
 export async function validateCommand(args: string[], opts: { json: boolean }, io: Io): Promise<number> {
-  const loaded = await loadGates(args, { cwd: io.cwd });
+  const loaded = await loadGates(args, { cwd: io.cwd, env: io.env });
   if (opts.json) {
     const body = loaded.ok
       ? { ok: true, gates: loaded.gates.map((g) => ({ id: g.id, file: g.displayFile, checks: g.checks.length })), diagnostics: [] }

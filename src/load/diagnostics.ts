@@ -1,8 +1,10 @@
 /**
  * Definition errors as people read them: `file:line:col: json.path: message`, a hint,
  * and the source line with a caret under the offending text. Never a stack trace.
+ * Never a secret either: see `definitionSecrets`.
  */
 import type { Diagnostic } from '../model/types.js';
+import { createRedactor, SECRET_NAME, secretValues, type Redactor } from '../report/redact.js';
 
 /** Line starts of a text, to turn offsets into 1-based line:column (columns count UTF-16 units). */
 export class LineIndex {
@@ -118,4 +120,68 @@ export function formatDiagnostics(diags: Diagnostic[]): string {
 /** Orders one file's diagnostics by position (stable: equal positions keep their order). */
 export function byPosition(diags: Diagnostic[]): Diagnostic[] {
   return [...diags].sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/**
+ * JSON string literals in order: the body, and the closing quote unless the
+ * string is left open (it then ends at its line's end). Outside strings JSON
+ * has no quotes, so the scan keeps in step even in a file that does not parse.
+ */
+const STRING_TOKEN = /"((?:[^"\\\r\n]|\\.)*)("?)/g;
+
+/** A literal's value, or its body as written when that does not parse (a bad escape). */
+function literalValue(body: string): string {
+  try {
+    return JSON.parse(`"${body}"`) as string;
+  } catch {
+    return body;
+  }
+}
+
+/** The names listed under `redact`, when the file parses. */
+function listedNames(text: string): string[] {
+  try {
+    const value = JSON.parse(text) as { redact?: unknown } | null;
+    return Array.isArray(value?.redact) ? value.redact.filter((n): n is string => typeof n === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * What a definition error must not show: the values of gate's own environment
+ * variables whose names look secret or are listed under `redact`, and, in the
+ * gate file's text, every string value of a key with such a name
+ * (`"API_TOKEN": "…"`), found by a lexical scan that also works on a file that
+ * is not valid JSON. The thresholds are those of the report's masking.
+ */
+export function definitionSecrets(text: string, env: Record<string, string | undefined>): Redactor {
+  const listed = listedNames(text);
+  const values = secretValues([env], listed);
+  const names = new Set(listed);
+  const tokens = [...text.matchAll(STRING_TOKEN)];
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    const key = tokens[i]!;
+    const value = tokens[i + 1]!;
+    if (key[2] !== '"' || !/^\s*:\s*$/.test(text.slice(key.index + key[0].length, value.index))) continue;
+    const name = literalValue(key[1] ?? '');
+    if (!SECRET_NAME.test(name) && !names.has(name)) continue;
+    // The body as written too: it may spell the value with escapes its JSON form would not use (`\u0041`, `\/`).
+    const body = value[1] ?? '';
+    for (const v of new Set([literalValue(body), body])) values.push(...secretValues([{ [name]: v }], listed));
+  }
+  return createRedactor([...new Set(values)]);
+}
+
+/**
+ * A diagnostic with its secrets masked: `[REDACTED]` in the message and hint;
+ * in the quoted source line a run of `*` as long as what it hides, so that the
+ * column (true to the file) still puts the caret under the right text.
+ */
+export function maskDiagnostic(d: Diagnostic, secrets: Redactor): Diagnostic {
+  if (secrets.reach === 0) return d;
+  const masked: Diagnostic = { ...d, jsonPath: secrets(d.jsonPath), message: secrets(d.message) };
+  if (d.hint !== undefined) masked.hint = secrets(d.hint);
+  if (d.sourceLine !== undefined) masked.sourceLine = secrets.blank(d.sourceLine);
+  return masked;
 }

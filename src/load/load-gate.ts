@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic, Gate, LoadResult } from '../model/types.js';
 import { buildGate } from './build-gate.js';
-import { byPosition } from './diagnostics.js';
+import { byPosition, definitionSecrets, maskDiagnostic } from './diagnostics.js';
 import { parseJsonBytes, readFileLimited, type JsonSource } from './json-source.js';
 import { nearest } from '../util/suggest.js';
 import { checkPaths } from './paths.js';
@@ -89,7 +89,29 @@ export async function resolveGateFiles(args: string[], opts: { cwd: string }): P
 
 const isExpectItem = (p: PropertyKey[]): boolean => p.length >= 4 && p[0] === 'checks' && p[2] === 'expect';
 
-async function loadOne(fileArg: string, cwd: string): Promise<{ result: LoadResult; source?: JsonSource }> {
+interface LoadOptions {
+  cwd: string;
+  /** The environment whose secrets a definition error must not show: gate's own (`process.env`) unless handed in. */
+  env?: Record<string, string | undefined>;
+}
+const envOf = (opts: LoadOptions) => opts.env ?? process.env;
+
+type Loaded = { result: LoadResult; source?: JsonSource; bytes?: Uint8Array };
+
+/** What a diagnostic about a file read as `bytes` must not show, masked (decoded leniently: a file that is not valid UTF-8 has secrets too). */
+const masker = (bytes: Uint8Array | undefined, env: Record<string, string | undefined>): ((d: Diagnostic) => Diagnostic) => {
+  const secrets = definitionSecrets(bytes === undefined ? '' : new TextDecoder('utf-8').decode(bytes), env);
+  return (d) => maskDiagnostic(d, secrets);
+};
+
+/** Loads one file; its diagnostics come with the secrets they could show masked. */
+async function loadOne(fileArg: string, cwd: string, env: Record<string, string | undefined>): Promise<Loaded> {
+  const loaded = await checkOne(fileArg, cwd);
+  if (loaded.result.ok) return loaded;
+  return { ...loaded, result: { ok: false, diagnostics: loaded.result.diagnostics.map(masker(loaded.bytes, env)) } };
+}
+
+async function checkOne(fileArg: string, cwd: string): Promise<Loaded> {
   const abs = path.resolve(cwd, fileArg);
   const display = displayPath(abs, cwd);
   const read = await readFileLimited(abs);
@@ -98,7 +120,7 @@ async function loadOne(fileArg: string, cwd: string): Promise<{ result: LoadResu
     return { result: { ok: false, diagnostics: [unplaced(display, read.code, `cannot read gate file: ${read.message}`, hint)] } };
   }
   const parsed = parseJsonBytes(read.bytes, display);
-  if (!parsed.ok) return { result: { ok: false, diagnostics: parsed.diagnostics } };
+  if (!parsed.ok) return { result: { ok: false, diagnostics: parsed.diagnostics }, bytes: read.bytes };
   const source = parsed.source;
   const diagnostics = [...parsed.diagnostics];
 
@@ -117,26 +139,26 @@ async function loadOne(fileArg: string, cwd: string): Promise<{ result: LoadResu
   if (explicitId === undefined && !ID_PATTERN.test(id)) {
     diagnostics.push(unplaced(display, 'invalid-id', `the gate id defaults to the file name, and ${JSON.stringify(id)} is not a valid id`, 'add an "id" field (letters, digits, ".", "_", "-"), or rename the file', 'id'));
   }
-  if (!checked.success || diagnostics.length > 0) return { result: { ok: false, diagnostics: byPosition(diagnostics) }, source };
+  if (!checked.success || diagnostics.length > 0) return { result: { ok: false, diagnostics: byPosition(diagnostics) }, source, bytes: read.bytes };
 
   const sha256 = createHash('sha256').update(read.bytes).digest('hex');
   const gate = buildGate(checked.data, { id, file: abs, displayFile: display, projectRoot, sha256, schemas: paths.schemas });
-  return { result: { ok: true, gate }, source };
+  return { result: { ok: true, gate }, source, bytes: read.bytes };
 }
 
-export async function loadGate(fileArg: string, opts: { cwd: string }): Promise<LoadResult> {
-  return (await loadOne(fileArg, opts.cwd)).result;
+export async function loadGate(fileArg: string, opts: LoadOptions): Promise<LoadResult> {
+  return (await loadOne(fileArg, opts.cwd, envOf(opts))).result;
 }
 
 /** Resolves and loads every gate, reporting every problem of every file, and gate ids used twice. */
-export async function loadGates(args: string[], opts: { cwd: string }): Promise<{ ok: true; gates: Gate[] } | { ok: false; diagnostics: Diagnostic[] }> {
+export async function loadGates(args: string[], opts: LoadOptions): Promise<{ ok: true; gates: Gate[] } | { ok: false; diagnostics: Diagnostic[] }> {
   const resolved = await resolveGateFiles(args, opts);
   if (!resolved.ok) return resolved;
-  const loaded = await Promise.all(resolved.files.map((f) => loadOne(f, opts.cwd)));
+  const loaded = await Promise.all(resolved.files.map((f) => loadOne(f, opts.cwd, envOf(opts))));
   const diagnostics: Diagnostic[] = [];
   const gates: Gate[] = [];
   const byId = new Map<string, Gate>();
-  for (const { result, source } of loaded) {
+  for (const { result, source, bytes } of loaded) {
     if (!result.ok) {
       diagnostics.push(...result.diagnostics);
       continue;
@@ -145,7 +167,8 @@ export async function loadGates(args: string[], opts: { cwd: string }): Promise<
     if (first) {
       const message = `gate id "${result.gate.id}" is also the id of ${first.displayFile}`;
       const hint = 'give each gate its own id: it names the gate’s work and report dirs';
-      diagnostics.push(source?.has(['id']) ? source.diag(['id'], 'duplicate-gate-id', message, hint) : unplaced(result.gate.displayFile, 'duplicate-gate-id', message, hint, 'id'));
+      const d = source?.has(['id']) ? source.diag(['id'], 'duplicate-gate-id', message, hint) : unplaced(result.gate.displayFile, 'duplicate-gate-id', message, hint, 'id');
+      diagnostics.push(masker(bytes, envOf(opts))(d));
       continue;
     }
     byId.set(result.gate.id, result.gate);

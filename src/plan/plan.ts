@@ -34,7 +34,7 @@ export interface Plan {
 
 /** A usage error: the run is refused before anything starts (exit 2). */
 export interface PlanProblem {
-  code: 'unknown-check' | 'nothing-selected' | 'unknown-inject-mode';
+  code: 'unknown-check' | 'nothing-selected' | 'unknown-inject-mode' | 'conflicting-injection';
   message: string;
   hint?: string;
 }
@@ -56,14 +56,28 @@ export function planGate(gate: Gate, options: PlanOptions): PlanResult {
   for (const id of options.skip ?? []) if (!known.has(id)) unknown('--skip', id);
 
   const injections = new Map<string, InjectMode>();
+  /** As typed, for naming both sides of a conflict. */
+  const typed = new Map<string, string>();
   for (const spec of options.injectFail ?? []) {
     const parsed = parseInjection(spec);
     if (!parsed.ok) {
       problems.push(parsed.problem);
       continue;
     }
-    if (!known.has(parsed.injection.checkId)) unknown('--inject-fail', parsed.injection.checkId);
-    else injections.set(parsed.injection.checkId, parsed.injection.mode);
+    const { checkId, mode } = parsed.injection;
+    const earlier = injections.get(checkId);
+    if (!known.has(checkId)) unknown('--inject-fail', checkId);
+    // One injection a check: the same one twice is one request, two different ones are a contradiction, not "the last wins".
+    else if (earlier !== undefined && earlier !== mode) {
+      problems.push({
+        code: 'conflicting-injection',
+        message: `--inject-fail ${spec}: check "${checkId}" is already injected by --inject-fail ${typed.get(checkId)}; a check takes one injection`,
+        hint: 'keep one of them; to try another mode, run again with that one',
+      });
+    } else if (earlier === undefined) {
+      injections.set(checkId, mode);
+      typed.set(checkId, spec);
+    }
   }
 
   const only = options.only?.length ? new Set(options.only) : undefined;
@@ -117,11 +131,17 @@ export function parseInjection(spec: string): { ok: true; injection: Injection }
       problem: {
         code: 'unknown-inject-mode',
         message: `--inject-fail ${spec}: unknown mode "${mode}"`,
-        hint: `modes are: ${INJECT_MODES.join(', ')}`,
+        hint: modeHint(mode),
       },
     };
   }
   return { ok: true, injection: { checkId, mode: mode as InjectMode } };
+}
+
+/** "did you mean" for a mistyped mode, then every mode. */
+function modeHint(mode: string): string {
+  const near = nearest(mode, INJECT_MODES);
+  return `${near ? `did you mean "${near}"? ` : ''}modes are: ${INJECT_MODES.join(', ')}`;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * One run at a time per report dir. The lock is a folder beside the report
- * (proper-lockfile: atomic mkdir, refreshed while held, taken over when stale
- * after a crash). A second run waits up to a bound, then gives up (exit 1).
+ * One run at a time per report dir and per work dir. The lock is a folder
+ * inside the dir (proper-lockfile: atomic mkdir, refreshed while held, taken
+ * over when stale after a crash). A second run says it is waiting, waits up to
+ * a bound, then gives up (exit 1).
  */
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -13,6 +14,11 @@ const STALE_MS = 10_000;
 
 export type Release = () => Promise<void>;
 
+export type LockResult = { ok: true; release: Release } | { ok: false; message: string };
+
+/** The name of the lock folder inside a locked dir. */
+export const LOCK_NAME = '.gate.lock';
+
 export function lockWaitMs(env: Record<string, string | undefined>): number {
   const raw = Number(env.GATE_LOCK_TIMEOUT_MS);
   return Number.isInteger(raw) && raw >= 0 ? raw : DEFAULT_LOCK_WAIT_MS;
@@ -23,9 +29,20 @@ export function formatWait(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;
 }
 
-export async function lockReportDir(dir: string, waitMs: number): Promise<{ ok: true; release: Release } | { ok: false; message: string }> {
-  const lockPath = path.join(dir, '.gate.lock');
+/** Locks a report dir (which exists); `onWait` is told once, with a line to show, if the wait begins. */
+export function lockReportDir(dir: string, waitMs: number, onWait?: (message: string) => void): Promise<LockResult> {
+  return lockDir(dir, 'report dir', waitMs, onWait);
+}
+
+/** Locks a work dir (which exists), so that two runs never empty each other's check folders. */
+export function lockWorkDir(dir: string, waitMs: number, onWait?: (message: string) => void): Promise<LockResult> {
+  return lockDir(dir, 'work dir', waitMs, onWait);
+}
+
+async function lockDir(dir: string, what: string, waitMs: number, onWait: ((message: string) => void) | undefined): Promise<LockResult> {
+  const lockPath = path.join(dir, LOCK_NAME);
   const deadline = Date.now() + waitMs;
+  let waiting = false;
   for (;;) {
     try {
       const release = await lockfile.lock(dir, {
@@ -38,13 +55,16 @@ export async function lockReportDir(dir: string, waitMs: number): Promise<{ ok: 
       return { ok: true, release: () => release().catch(() => undefined) };
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      if (e.code !== 'ELOCKED') return { ok: false, message: `cannot lock report dir ${dir}: ${e.code ?? e.message}` };
+      if (e.code !== 'ELOCKED') return { ok: false, message: `cannot lock ${what} ${dir}: ${e.code ?? e.message}` };
       if (Date.now() >= deadline) {
         return {
           ok: false,
-          message: `report dir ${dir} is in use by another gate run (lock ${lockPath}); gave up after ${formatWait(waitMs)}`,
+          message: `${what} ${dir} is in use by another gate run (lock ${lockPath}); gave up after ${formatWait(waitMs)}`,
         };
       }
+      // Said once: a run that waits in silence looks hung.
+      if (!waiting) onWait?.(`${what} ${dir} is in use by another gate run; waiting up to ${formatWait(waitMs)}`);
+      waiting = true;
       await new Promise((r) => setTimeout(r, Math.min(250, Math.max(10, deadline - Date.now()))));
     }
   }

@@ -2,7 +2,9 @@
  * Secrets never reach a log or a report. The values of environment variables
  * whose names look secret, and of those the gate lists under `redact`, are
  * replaced with `[REDACTED]` in every file gate writes and every line it
- * prints: in their plain, JSON-escaped, base64 and URL-encoded forms.
+ * prints: in their plain, JSON-escaped, base64 and URL-encoded forms. Base64
+ * is also found inside a longer blob (`user:secret` in a Basic auth header),
+ * at whichever of the three byte offsets the secret starts: see `base64Cores`.
  *
  * Masking works on text (strings gate builds) and on raw output bytes. Raw
  * output is masked before it is cut: a window of output is widened by the
@@ -13,11 +15,18 @@
 export const REDACTED = '[REDACTED]';
 
 /** Names that look secret. */
-const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIAL/i;
+export const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIAL/i;
 /** Shorter values are too likely to be ordinary words to mask everywhere. */
 const MIN_PATTERN_LENGTH = 6;
 /** A value the gate names explicitly is masked from this length on. */
 const MIN_LISTED_LENGTH = 3;
+/**
+ * A base64 core this long is masked: 7 characters carry 42 bits of the secret,
+ * and every secret masked by its name (6 bytes or more) has cores at least this
+ * long at every offset. Shorter cores (values of 3 to 5 bytes listed under
+ * `redact`) are masked only in the base64 of the value alone.
+ */
+const MIN_CORE_LENGTH = 7;
 /** A secret cut short and marked with an ellipsis (as assertion messages cut long values) is masked from this many characters on. */
 const MIN_CUT_PREFIX = MIN_LISTED_LENGTH;
 /** Longer pieces are not looked for: the messages that cut values keep far less than this. */
@@ -29,7 +38,7 @@ export type SecretForm = 'plain' | 'JSON-escaped' | 'URL-encoded' | 'base64' | '
 /** Masks secrets in text; it also knows how to mask raw output and how to look for what slipped through. */
 export interface Redactor {
   (text: string): string;
-  /** The longest form of any secret, in bytes of UTF-8 (0: nothing to mask). A window of output widened by `reach - 1` sees whole every secret that touches it. */
+  /** The longest form of any secret (base64 cores included), in bytes of UTF-8 (0: nothing to mask). A window of output widened by `reach - 1` sees whole every secret that touches it. */
   readonly reach: number;
   /** Masks raw bytes and keeps what stems from `raw[from, to)`; a secret crossing either edge is masked whole. */
   maskBytes(raw: Buffer, from?: number, to?: number): Buffer;
@@ -44,6 +53,8 @@ export interface Redactor {
    * also as a reader of XML or Markdown would read it; never the values.
    */
   find(text: string): SecretForm[];
+  /** Masks with a run of `*` as long as what it hides, so that columns in `text` stay where they were (a caret under a quoted line). */
+  blank(text: string): string;
 }
 
 export function secretValues(envs: Record<string, string | undefined>[], listed: string[]): string[] {
@@ -71,11 +82,34 @@ function uriEncoded(text: string): string | undefined {
   }
 }
 
+/**
+ * The base64 characters that the secret's bytes alone decide, wherever in a
+ * longer blob the secret starts. Base64 writes 6 bits a character, so a secret
+ * starting `k` bytes into a 3-byte group (k = 0, 1, 2) is encoded by the
+ * characters from `ceil(8k/6)` up to `floor(8(k+n)/6)` (n: its length in bytes)
+ * of the base64 of `k` filler bytes and the secret, whatever the filler was;
+ * the character at either end mixes in bits of the bytes around and
+ * carries at most 4 bits of the secret, so it may stay.
+ */
+export function base64Cores(bytes: Buffer): string[] {
+  const cores: string[] = [];
+  for (let k = 0; k < 3; k++) {
+    const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
+    const core = encoded.slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + bytes.length)) / 6));
+    if (core.length >= MIN_CORE_LENGTH) cores.push(core);
+  }
+  return cores;
+}
+
+const toBase64url = (base64: string) => base64.replace(/\+/g, '-').replace(/\//g, '_');
+
 function forms(secret: string): [string, SecretForm][] {
   const out: [string, SecretForm][] = [];
   for (const s of new Set([secret, wellFormed(secret)])) {
     const json = JSON.stringify(s).slice(1, -1);
-    const base64 = Buffer.from(s, 'utf8').toString('base64');
+    const bytes = Buffer.from(s, 'utf8');
+    const base64 = bytes.toString('base64');
+    const cores = base64Cores(bytes);
     const url = uriEncoded(s);
     out.push(
       [s, 'plain'],
@@ -86,7 +120,9 @@ function forms(secret: string): [string, SecretForm][] {
       [url?.replace(/%20/g, '+') ?? '', 'URL-encoded'],
       [base64, 'base64'],
       [base64.replace(/=+$/, ''), 'base64'],
-      [Buffer.from(s, 'utf8').toString('base64url'), 'base64url'],
+      [bytes.toString('base64url'), 'base64url'],
+      ...cores.map((core): [string, SecretForm] => [core, 'base64']),
+      ...cores.map((core): [string, SecretForm] => [toBase64url(core), 'base64url']),
     );
   }
   return out;
@@ -170,6 +206,7 @@ const IDENTITY: Redactor = Object.assign((text: string) => text, {
   maskBytes: (raw: Buffer, from = 0, to = raw.length) => raw.subarray(from, to),
   maskSettled: (raw: Buffer) => ({ masked: raw, consumed: raw.length }),
   find: () => [] as SecretForm[],
+  blank: (text: string) => text,
 });
 
 export function createRedactor(secrets: string[]): Redactor {
@@ -241,6 +278,15 @@ export function createRedactor(secrets: string[]): Redactor {
         if (textPattern.test(unescapeMarkup(text))) found.add('XML- or Markdown-escaped');
       }
       return [...found];
+    },
+    blank(text: string): string {
+      let out = '';
+      let pos = 0;
+      for (const [start, end] of spansOf(textPattern, text)) {
+        out += text.slice(pos, start) + '*'.repeat(end - start);
+        pos = end;
+      }
+      return out + text.slice(pos);
     },
   });
 }

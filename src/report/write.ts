@@ -13,12 +13,16 @@
  * pruning someone else's files. It never writes through a symbolic link: a
  * link planted among the report's files or folders (by a check, which knows
  * the report dir) is refused, before any check runs and again before writing.
+ * Nor does it write into a report dir that is no longer the folder it
+ * prepared (replaced by a link or another folder, or removed, while the
+ * checks ran): that is refused too, and never recreated.
  */
 import { constants } from 'node:fs';
 import { access, link, lstat, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { ensureDir } from '../util/ensure-dir.js';
+import { preparedDirChanged, rememberPreparedDir } from '../util/prepared-dir.js';
 
 /** The files at the top of a report dir that make up one run; `closeout.json` goes last. */
 const RUN_FILES = ['run.log', 'junit.xml', 'closeout.md', 'closeout.json'];
@@ -79,10 +83,21 @@ export async function prepareReportDir(dir: string): Promise<WriteResult> {
     if (!entries.includes(MARKER)) {
       await writeFile(path.join(dir, MARKER), 'This folder holds gate closeout reports; gate moves and prunes what is in it.\n', { flag: 'wx' });
     }
-    return { ok: true };
+    // What the folder is now: before writing, gate makes sure it still is.
+    const changed = await rememberPreparedDir(dir, 'report dir');
+    return changed ? { ok: false, message: changed.message } : { ok: true };
   } catch (error) {
     return { ok: false, message: `report dir ${dir} is not writable: ${errno(error)}` };
   }
+}
+
+/**
+ * Why the report dir is no longer the folder gate prepared (undefined while it
+ * is): a check may have removed it or put a link or another folder in its place.
+ */
+export async function reportDirChanged(dir: string): Promise<string | undefined> {
+  const changed = await preparedDirChanged(dir, 'report dir', MARKER);
+  return changed && `${changed.message}; gate writes only into the folder it prepared (it never makes a new one), so it wrote nothing there`;
 }
 
 async function previousRunId(dir: string): Promise<string> {
@@ -125,6 +140,8 @@ async function keepPrevious(dir: string, keep: number): Promise<void> {
  */
 export async function replaceReportFiles(dir: string, files: ReportFile[], remove: string[] = []): Promise<WriteResult> {
   try {
+    const changed = await reportDirChanged(dir);
+    if (changed) return { ok: false, message: `could not rewrite the report: ${changed}` };
     const link = await plantedLink(dir);
     if (link) return { ok: false, message: `could not rewrite the report: ${linkRefused(link)}` };
     for (const file of files) {
@@ -165,10 +182,13 @@ export async function writeReportFiles(
   redact: (text: string) => string,
   keepHistory = DEFAULT_HISTORY,
 ): Promise<WriteResult> {
+  // Checked before anything is made in it: a removed report dir is not recreated.
+  const changed = await reportDirChanged(dir);
+  if (changed) return { ok: false, message: changed };
   const staging = path.join(dir, `.staging-${process.pid}-${Date.now()}`);
   try {
     const link = await plantedLink(dir);
-    if (link) return { ok: false, message: `could not write the report: ${linkRefused(link)}` };
+    if (link) return { ok: false, message: linkRefused(link) };
     // Staging left by a run that was killed midway (the lock is held, so none is in use).
     for (const name of await readdir(dir)) if (name.startsWith('.staging-')) await rm(path.join(dir, name), { recursive: true, force: true });
     for (const file of files) {
@@ -176,6 +196,9 @@ export async function writeReportFiles(
       await ensureDir(path.dirname(target));
       await writeFileAtomic(target, redact(file.content), { fsync: true });
     }
+    // Again before the previous run's files move: staging big outputs takes time.
+    const stillChanged = await reportDirChanged(dir);
+    if (stillChanged) return { ok: false, message: stillChanged };
     await keepPrevious(dir, keepHistory);
     await ensureDir(path.join(dir, CHECKS_DIR));
     const staged = new Set(files.map((f) => f.name));
@@ -189,7 +212,7 @@ export async function writeReportFiles(
     await fsyncDir(dir);
     return { ok: true };
   } catch (error) {
-    return { ok: false, message: `could not write the report in ${dir}: ${errno(error)}` };
+    return { ok: false, message: `writing in ${dir} failed: ${errno(error)}` };
   } finally {
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
   }

@@ -8,7 +8,8 @@ import { ensureDir } from '../util/ensure-dir.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { judgeAttempt, type Judgement } from '../judge/judge.js';
 import { describeReason } from '../judge/reasons.js';
-import type { AttemptOutcome, Check, CheckResult, InjectMode } from '../model/types.js';
+import type { AttemptOutcome, Check, CheckResult, InjectMode, ReasonDetail } from '../model/types.js';
+import type { DirChange } from '../util/prepared-dir.js';
 import { runProcess } from './process.js';
 import { decideRetry } from './retry.js';
 
@@ -24,6 +25,8 @@ export interface RunContext {
   baseEnv: Record<string, string | undefined>;
   gateEnv: Record<string, string>;
   abort: AbortSignal;
+  /** Why the work dir is no longer the folder gate prepared (a check may have replaced it), if it is not. */
+  workDirChanged: () => Promise<DirChange | undefined>;
   /** Told where an attempt's output goes, just before it starts (`--verbose` streams it from there). */
   onAttempt?: (checkId: string, attempt: number, files: { stdout: string; stderr: string }) => void;
 }
@@ -83,6 +86,12 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
   const startedAt = new Date();
   const started = performance.now();
   const checkWorkDir = path.join(ctx.workDir, check.id);
+  // Never emptied or made through a work dir that is no longer gate's (a link to someone else's folder).
+  const changed = await ctx.workDirChanged();
+  if (changed) {
+    const message = `${changed.message}; gate makes a check's folder only in the work dir it prepared`;
+    return { result: notStarted(check, mode, startedAt, { code: 'not-startable', errno: changed.errno, command: commandLine(check), message }) };
+  }
   // Its own empty folder, kept across its attempts (a retry may need what the last one left).
   await rm(checkWorkDir, { recursive: true, force: true });
   await ensureDir(checkWorkDir);
@@ -174,5 +183,32 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       ...(outcome.cleanupSignals.length > 0 ? { cleanupSignals: outcome.cleanupSignals } : {}),
       notes,
     },
+  };
+}
+
+/** The result of a check that gate refused to start: `error`, no attempt made. */
+function notStarted(check: Check, mode: InjectMode | undefined, startedAt: Date, detail: ReasonDetail): CheckResult {
+  return {
+    id: check.id,
+    title: check.title,
+    priority: check.priority,
+    owner: check.owner,
+    required: check.required,
+    status: 'error',
+    reasonCode: detail.code,
+    reason: describeReason(detail),
+    attempts: 0,
+    durationMs: 0,
+    exitCode: null,
+    signal: null,
+    assertions: [],
+    injected: mode !== undefined,
+    injectMode: mode,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    evidence: [],
+    signalsSent: [],
+    leakedProcesses: false,
+    notes: [],
   };
 }

@@ -3,10 +3,11 @@
  * report. Returns the report; the caller turns it into an exit code.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureDir } from '../util/ensure-dir.js';
+import { preparedDirChanged, rememberPreparedDir } from '../util/prepared-dir.js';
 import { exitCodeFor, type StopSignal } from '../model/exit-codes.js';
 import { GATE_VERSION } from '../model/version.js';
 import { applyWaiver, decideVerdict, reportWaivers, summarize } from '../judge/decide.js';
@@ -15,6 +16,7 @@ import type { Progress } from '../log/progress.js';
 import type { AttemptOutcome, CheckResult, EnvFileSpec, Gate, Report } from '../model/types.js';
 import type { Plan } from '../plan/plan.js';
 import { keepOutput } from '../report/capture.js';
+import { LOCK_NAME, lockWorkDir, type LockResult } from '../report/lock.js';
 import { redactDeep, redactorFor } from '../report/redact.js';
 import { sealReport } from '../report/seal.js';
 import { renderJson } from '../report/json.js';
@@ -49,6 +51,35 @@ export function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
+/** Why gate will not take `dir` as a work dir (a link, a file, someone else's folder), if it will not. */
+async function workDirRefused(dir: string): Promise<string | undefined> {
+  const info = await lstat(dir).catch(() => undefined);
+  if (info?.isSymbolicLink()) return `work dir ${dir} is a symbolic link; gate does not write through links (choose another --work-dir)`;
+  if (info && !info.isDirectory()) return `work dir ${dir} exists and is not a directory`;
+  // A lone lock is a run of gate's that got no further.
+  const entries = (await readdir(dir).catch(() => [] as string[])).filter((n) => n !== LOCK_NAME);
+  if (entries.length > 0 && !entries.includes(WORK_DIR_MARKER)) {
+    return `work dir ${dir} exists, is not empty and was not made by gate; gate only empties folders it made (choose another --work-dir)`;
+  }
+  return undefined;
+}
+
+/**
+ * Makes the work dir if need be and locks it, before anything in it is written
+ * or emptied: two runs of one gate with different report dirs would otherwise
+ * empty each other's check folders. A second run waits, as for the report dir.
+ */
+export async function lockWorkDirOf(dir: string, waitMs: number, onWait?: (message: string) => void): Promise<LockResult> {
+  const refused = await workDirRefused(dir);
+  if (refused) return { ok: false, message: refused };
+  try {
+    await ensureDir(dir);
+  } catch (error) {
+    return { ok: false, message: `work dir ${dir} is not writable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+  }
+  return lockWorkDir(dir, waitMs, onWait);
+}
+
 /**
  * Claims the work dir before any check runs, and writes the gate's env file
  * into it. gate empties only folders it made: a work dir it did not make must be
@@ -56,12 +87,16 @@ export function newRunId(now: Date): string {
  */
 export async function prepareWorkDir(dir: string, envFile: EnvFileSpec | undefined): Promise<string | undefined> {
   try {
-    const entries = await readdir(dir).catch(() => undefined);
-    if (entries && entries.length > 0 && !entries.includes(WORK_DIR_MARKER)) {
-      return `work dir ${dir} exists, is not empty and was not made by gate; gate only empties folders it made (choose another --work-dir)`;
-    }
+    const refused = await workDirRefused(dir);
+    if (refused) return refused;
     await ensureDir(dir);
-    await writeFile(path.join(dir, WORK_DIR_MARKER), "This folder is gate's scratch space; gate empties each check's folder in it before the check runs.\n");
+    // What the folder is now: before making each check's folder in it, gate makes sure it still is.
+    const changed = await rememberPreparedDir(dir, 'work dir');
+    if (changed) return changed.message;
+    // A check may have put a link at the mark's name: remove it and create anew, never write through it.
+    const mark = path.join(dir, WORK_DIR_MARKER);
+    await rm(mark, { force: true });
+    await writeFile(mark, "This folder is gate's scratch space; gate empties each check's folder in it before the check runs.\n", { flag: 'wx' });
     if (envFile) {
       const file = path.join(dir, envFile.path);
       await ensureDir(path.dirname(file));
@@ -89,7 +124,10 @@ export function renderEnvFile(values: Record<string, string>): string {
 /** The report, and why it could not be written, if it could not. */
 export interface GateRun {
   report: Report;
+  /** Why the report could not be written, or why the one written failed its secret scan. */
   writeError?: string;
+  /** False when no whole report was written (`writeError` says why): nothing may then show this report as the run's. */
+  written: boolean;
 }
 
 export async function runGate(gate: Gate, options: RunGateOptions): Promise<GateRun> {
@@ -119,6 +157,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       baseEnv: options.env,
       gateEnv: gate.env,
       abort: options.abort,
+      workDirChanged: () => preparedDirChanged(options.workDir, 'work dir', WORK_DIR_MARKER),
       onAttempt: (id, attempt, files) => options.progress.attemptStarted?.(id, attempt, files),
     };
     const outcomes = new Map<string, AttemptOutcome>();
@@ -223,14 +262,14 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       { name: 'closeout.json', content: renderJson(report) },
     );
     const written = await writeReportFiles(options.reportDir, files, redact);
-    if (!written.ok) return { report, writeError: written.message };
+    if (!written.ok) return { report, writeError: written.message, written: false };
     // Masking is checked, not trusted: every file is read back and searched for every secret.
     const leak = await sealReport(options.reportDir, files, report, secrets, (amended) => [
       { name: 'junit.xml', content: renderJunit(amended, outputs) },
       { name: 'closeout.md', content: renderMarkdown(amended, outputs) },
       { name: 'closeout.json', content: renderJson(amended) },
     ]);
-    return leak ? { report, writeError: leak } : { report };
+    return leak ? { report, writeError: leak, written: true } : { report, written: true };
   } finally {
     await rm(scratchDir, { recursive: true, force: true });
   }

@@ -404,3 +404,157 @@ describe('faults: secrets', () => {
     expect(sha256(readFileSync(path.join(reportDir(p), a.stdout!.file)))).toBe(a.stdout!.sha256);
   });
 });
+
+describe('faults: a report or work dir replaced, removed or shared while a run holds it', () => {
+  const workDir = (p: Project, id = 'g') => path.join(p.root, 'data/state', `${id}_closeout`);
+  /** A check that waits until `file` exists, then passes: a run held open for as long as a test needs. */
+  const holdUntil = (file: string) =>
+    check('hold', ['node', '-e', `const fs = require('fs'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(file)})) { clearInterval(t); console.log('{"ok":true}'); } }, 20);`], {
+      expect: ['ok == true'],
+      // Bounded, so that a test that goes wrong still ends its processes within the test's own time.
+      timeoutMs: 20_000,
+    });
+  /** Resolves once the running gate has written `text` on stderr. */
+  const stderrSays = (child: ReturnType<typeof spawn>, text: string) =>
+    new Promise<void>((resolve) => {
+      let seen = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (seen.includes(text)) resolve();
+      });
+    });
+
+  it.each([
+    ['replaced by a link to another folder', (victim: string) => `fs.renameSync(r, r + '.moved'); fs.symlinkSync(${JSON.stringify(victim)}, r);`, 'is now a symbolic link (to VICTIM), not the folder gate prepared'],
+    ['replaced by a new folder with a copied mark', () => `fs.renameSync(r, r + '.moved'); fs.mkdirSync(r); fs.writeFileSync(path.join(r, '.gate-report-dir'), '');`, 'was replaced after gate prepared it: it is no longer the same folder'],
+  ])('a report dir %s by a check: exit 1, nothing written there, nothing on stdout, never a GO', async (_how, tamper, said) => {
+    const p = makeProject();
+    const victim = path.join(p.root, 'victim');
+    mkdirSync(path.join(victim, 'checks'), { recursive: true });
+    writeFileSync(path.join(victim, 'closeout.json'), '{"runId":"not-gates"}\n');
+    writeFileSync(path.join(victim, 'checks', 'keep.txt'), 'mine\n');
+    const script = `const fs = require('fs'), path = require('path'); const r = process.env.GATE_REPORT_DIR; ${tamper(victim)} console.log('{}');`;
+    p.gate('g', { checks: [check('a', ['node', '-e', script])] });
+    for (const args of [[], ['--json'], ['--quiet']]) {
+      rmSync(`${reportDir(p)}.moved`, { recursive: true, force: true });
+      rmSync(reportDir(p), { recursive: true, force: true });
+      const r = await gate(['run', 'g', ...args], { cwd: p.root });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`gate g: report could not be written: report dir ${reportDir(p)} ${said.replace('VICTIM', victim)}`);
+      expect(r.stderr).toMatch(/so it wrote nothing there; not a GO \(exit 1\)\n/);
+      expect(r.stderr).not.toMatch(/: GO:/);
+      // The folder it was pointed at, or put in its place, holds only what it held.
+      expect(filesUnder(victim).sort()).toEqual([path.join(victim, 'checks', 'keep.txt'), path.join(victim, 'closeout.json')]);
+      expect(readFileSync(path.join(victim, 'closeout.json'), 'utf8')).toBe('{"runId":"not-gates"}\n');
+      if (!lstatSync(reportDir(p)).isSymbolicLink()) expect(readdirSync(reportDir(p))).toEqual(['.gate-report-dir']);
+    }
+  });
+
+  it('a report dir a check removes (through a shell) is not recreated: exit 1, the reason on stderr, no GO on stdout, no JSON', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', 'rm -rf "$GATE_REPORT_DIR"; echo {}', { shell: true })] });
+    for (const args of [[], ['--json'], ['--quiet'], ['--reporter', 'markdown']]) {
+      const r = await gate(['run', 'g', ...args], { cwd: p.root });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`gate g: report could not be written: report dir ${reportDir(p)} is gone: it was removed after gate prepared it`);
+      expect(r.stderr).toContain('not a GO (exit 1)');
+      expect(existsSync(reportDir(p))).toBe(false);
+    }
+  });
+
+  it('a work dir a check turns into a link: the next check is an error, nothing is emptied or made through the link', async () => {
+    const p = makeProject();
+    const victim = path.join(p.root, 'victim');
+    mkdirSync(path.join(victim, 'b'), { recursive: true });
+    writeFileSync(path.join(victim, 'b', 'keep.txt'), 'mine\n');
+    const swap = `const fs = require('fs'), path = require('path'); const w = path.dirname(process.env.GATE_WORK_DIR);
+      fs.renameSync(w, w + '.moved'); fs.symlinkSync(${JSON.stringify(victim)}, w);`;
+    p.gate('g', { checks: [check('a', ['node', '-e', swap], { output: 'text' }), check('b', ['node', '-e', 'console.log("{}")'], { dependsOn: ['a'] })] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(3);
+    const b = byId(p.report('g'), 'b');
+    expect(b).toMatchObject({ status: 'error', reasonCode: 'not-startable', attempts: 0 });
+    expect(b.reason).toContain(`ELOOP (work dir ${workDir(p)} is now a symbolic link (to ${victim}), not the folder gate prepared; gate makes a check's folder only in the work dir it prepared)`);
+    expect(filesUnder(victim)).toEqual([path.join(victim, 'b', 'keep.txt')]);
+    // The next run refuses the link before any check runs.
+    const next = await gate(['run', 'g'], { cwd: p.root });
+    expect(next.code).toBe(1);
+    expect(next.stderr).toContain(`work dir ${workDir(p)} is a symbolic link`);
+    expect(filesUnder(victim)).toEqual([path.join(victim, 'b', 'keep.txt')]);
+  });
+
+  it('two runs with different report dirs share no work dir: the second waits (saying so), gives up naming the work dir; the first is untouched', async () => {
+    const p = makeProject();
+    const go = path.join(p.root, 'go');
+    p.gate('g', { checks: [holdUntil(go)] });
+    const first = gate(['run', 'g', '--report-dir', 'r1'], { cwd: p.root });
+    let firstEnded = false;
+    void first.then(() => (firstEnded = true));
+    const workLock = path.join(workDir(p), '.gate.lock');
+    while (!existsSync(workLock) && !firstEnded) await new Promise((r) => setTimeout(r, 20));
+    expect(firstEnded).toBe(false);
+    const second = await gate(['run', 'g', '--report-dir', 'r2'], { cwd: p.root, env: { GATE_LOCK_TIMEOUT_MS: '300' } });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toBe(
+      `gate: work dir ${workDir(p)} is in use by another gate run; waiting up to 300 ms\n` +
+        `gate: work dir ${workDir(p)} is in use by another gate run (lock ${workLock}); gave up after 300 ms\nnothing ran.\n`,
+    );
+    // gate drill locks a work dir too.
+    const drill = await gate(['drill', 'g', '--work-dir', workDir(p)], { cwd: p.root, env: { GATE_LOCK_TIMEOUT_MS: '0' } });
+    expect(drill.code).toBe(1);
+    expect(drill.stderr).toContain(`work dir ${workDir(p)} is in use by another gate run`);
+    // A run on the same report dir says it waits (the default bound), then goes on once the first is done.
+    const third = await gate(['run', 'g', '--report-dir', 'r1'], {
+      cwd: p.root,
+      onSpawn: (c) => void stderrSays(c, 'waiting up to').then(() => writeFileSync(go, '')),
+    });
+    expect(third.stderr.split('\n')[0]).toBe(`gate: report dir ${path.join(p.root, 'r1')} is in use by another gate run; waiting up to 30 s`);
+    expect(third.stderr.match(/waiting up to/g)).toHaveLength(1);
+    expect(third.code, third.stderr).toBe(0);
+    expect((await first).code).toBe(0);
+    // Both runs' reports are whole: the first's in history, the third's on top.
+    const top = JSON.parse(readFileSync(path.join(p.root, 'r1', 'closeout.json'), 'utf8')) as Report;
+    const [before] = readdirSync(path.join(p.root, 'r1', 'history'));
+    const earlier = JSON.parse(readFileSync(path.join(p.root, 'r1', 'history', before!, 'closeout.json'), 'utf8')) as Report;
+    expect([top.decision, earlier.decision]).toEqual(['GO', 'GO']);
+    expect(earlier.runId).not.toBe(top.runId);
+    expect(readdirSync(path.join(p.root, 'r2'))).toEqual(['.gate-report-dir']);
+    expect(survivors(p.root)).toEqual([]);
+  });
+});
+
+describe('faults: contradictory command lines are refused before anything is made', () => {
+  it.each([
+    [['--report-dir', 'out', '--work-dir', 'out'], 'are the same folder (out)'],
+    [['--report-dir', 'out', '--work-dir', 'out/work'], 'overlap (out/work and out)'],
+    [['--work-dir', 'out', '--report-dir', 'out/report'], 'overlap (out and out/report)'],
+  ])('%j is a usage error (exit 2) that leaves no folder behind', async (args, said) => {
+    const p = makeProject();
+    const ran = path.join(p.root, 'ran');
+    p.gate('g', { checks: [check('a', ['touch', ran], { output: 'text' })] });
+    const r = await gate(['run', 'g', ...args], { cwd: p.root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`gate: the work dir and the report dir ${said}: gate empties check folders in the one and moves files in the other; give --work-dir and --report-dir folders apart\nnothing ran.\n`);
+    expect(existsSync(path.join(p.root, 'out'))).toBe(false);
+    expect(existsSync(ran)).toBe(false);
+  });
+
+  it('two different injections of one check are a usage error; a mistyped mode gets the nearest one', async () => {
+    const p = makeProject();
+    const ran = path.join(p.root, 'ran');
+    p.gate('g', { checks: [check('a', ['touch', ran], { output: 'text' })] });
+    const twice = await gate(['run', 'g', '--inject-fail', 'a', '--inject-fail', 'a:crash'], { cwd: p.root });
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toBe(
+      'gate: gates/g.json: --inject-fail a:crash: check "a" is already injected by --inject-fail a; a check takes one injection\n' +
+        '  hint: keep one of them; to try another mode, run again with that one\nnothing ran.\n',
+    );
+    const typo = await gate(['run', 'g', '--inject-fail', 'a:crsh'], { cwd: p.root });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('--inject-fail a:crsh: unknown mode "crsh"\n  hint: did you mean "crash"? modes are: declared, exit, timeout, bad-json, crash');
+    expect(existsSync(ran)).toBe(false);
+    expect(existsSync(path.join(p.root, 'reports'))).toBe(false);
+  });
+});

@@ -1,6 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatDiagnostics, lineColAt } from '../../src/load/diagnostics.js';
-import { loadGate } from '../../src/load/load-gate.js';
+import { definitionSecrets, formatDiagnostics, lineColAt, maskDiagnostic } from '../../src/load/diagnostics.js';
+import { loadGate, loadGates } from '../../src/load/load-gate.js';
+import { REDACTED } from '../../src/report/redact.js';
 import type { Diagnostic } from '../../src/model/types.js';
 import { codes, find, minimalCheck, tempProject, where, writeGate } from './load-fixture.js';
 
@@ -186,5 +189,108 @@ describe('formatDiagnostics', () => {
     const out = formatDiagnostics(diags);
     expect(out).not.toMatch(/\n\s+at .+:\d+:\d+\)?/);
     expect(out).not.toMatch(/Error:|node_modules|\.ts:\d+/);
+  });
+});
+
+describe('secrets in definition errors', () => {
+  const SECRET = 'literalsecret123';
+  const stars = (n: number) => '*'.repeat(n);
+
+  /** The diagnostics of a gate file written as `text`, loaded with `env` as gate's environment. */
+  async function refused(text: string, env: Record<string, string | undefined> = {}): Promise<Diagnostic[]> {
+    const root = tempProject();
+    writeGate(root, 'sec', text);
+    const r = await loadGate('gates/sec.json', { cwd: root, env });
+    if (r.ok) throw new Error('expected the gate to be refused');
+    return r.diagnostics;
+  }
+
+  it('masks a value under a secret-looking key in the quoted line, keeping the caret under the right text', async () => {
+    const text = `{"env":{"API_TOKEN":"${SECRET}"},"timoutMs":5,"checks":[{"id":"a","run":["node","x.mjs"]}]}\n`;
+    const diags = await refused(text);
+    const d = find(diags, 'unknown-field');
+    expect(d).toMatchObject({ jsonPath: 'timoutMs', ...where(text, '"timoutMs"') });
+    expect(d.sourceLine).toBe(`{"env":{"API_TOKEN":"${stars(SECRET.length)}"},"timoutMs":5,"checks":[{"id":"a","run":["node","x.mjs"]}]}`);
+    const out = formatDiagnostics(diags);
+    expect(out).not.toContain(SECRET);
+    const col = where(text, '"timoutMs"').column;
+    expect(out).toContain(`    1 | ${d.sourceLine}\n      | ${' '.repeat(col - 1)}${'^'.repeat('"timoutMs"'.length)}\n`);
+    expect(JSON.stringify(diags)).not.toContain(SECRET);
+  });
+
+  it("masks values of gate's own secret-looking variables, in the line and in messages", async () => {
+    const value = 'env-secret-456';
+    const text = `{"checks":[{"id":"a","run":["curl","-u","${value}"],"priority":"${value}"}]}`;
+    const diags = await refused(text, { DEPLOY_PASSWORD: value });
+    const d = find(diags, 'invalid-value');
+    expect(d.jsonPath).toBe('checks[0].priority');
+    expect(d.message).toBe(`priority must be one of "P0", "P1", "P2", "P3", found "${REDACTED}"`);
+    expect(d.sourceLine).toBe(text.replaceAll(value, stars(value.length)));
+    expect(d).toMatchObject(where(text, `"${value}"`, 1));
+  });
+
+  it('masks values of names listed under redact, and the body of a value as written with escapes', async () => {
+    const text = [
+      '{',
+      '  "redact": ["DB_URL"],',
+      '  "env": {"DB_URL": "pg://u:pw@h", "SERVICE_TOKEN": "lit\\u0065ralsecret123"},',
+      '  "checks": [{"id": "a", "run": ["node", "x.mjs"], "env": {"DB_URL": "pg://u:pw@h"}, "timout": 1}]',
+      '}',
+    ].join('\n');
+    const diags = await refused(text);
+    const lines = diags.map((d) => d.sourceLine ?? '').join('\n');
+    expect(find(diags, 'unknown-field').sourceLine).toBe(`  "checks": [{"id": "a", "run": ["node", "x.mjs"], "env": {"DB_URL": "${stars(11)}"}, "timout": 1}]`);
+    expect(lines).not.toContain('pg://');
+    const secrets = definitionSecrets(text, {});
+    expect(secrets.blank(text)).not.toMatch(/pg:\/\/|lit\\u0065ral|literalsecret/);
+    expect(secrets(`found "${SECRET}"`)).toBe(`found "${REDACTED}"`);
+  });
+
+  it('masks secrets in a file that is not valid JSON, or not valid UTF-8', async () => {
+    const trailing = await refused(`{"env":{"API_TOKEN":"${SECRET}",},"checks":[]}`);
+    expect(trailing[0]).toMatchObject({ code: 'invalid-json', sourceLine: `{"env":{"API_TOKEN":"${stars(SECRET.length)}",},"checks":[]}` });
+    const open = await refused(`{"env":{"API_TOKEN":"${SECRET}\n}`);
+    expect(open[0]?.code).toBe('invalid-json');
+    expect(JSON.stringify(open)).not.toContain(SECRET);
+    const root = tempProject();
+    writeFileSync(path.join(root, 'gates', 'bad.json'), Buffer.concat([Buffer.from(`{"env":{"API_TOKEN":"${SECRET}"},"x":"`), Buffer.from([0xff]), Buffer.from('"}')]));
+    const r = await loadGate('gates/bad.json', { cwd: root, env: {} });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.diagnostics[0]?.code).toBe('invalid-utf8');
+      expect(r.diagnostics[0]?.sourceLine).toContain(stars(SECRET.length));
+      expect(JSON.stringify(r.diagnostics)).not.toContain(SECRET);
+    }
+  });
+
+  it('masks the line of a gate id used twice', async () => {
+    const root = tempProject();
+    for (const name of ['a', 'b']) writeGate(root, name, `{"id":"same","env":{"API_TOKEN":"${SECRET}"},"checks":[{"id":"x","run":["node","x.mjs"]}]}`);
+    const r = await loadGates(['a', 'b'], { cwd: root, env: {} });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.diagnostics[0]?.code).toBe('duplicate-gate-id');
+      expect(JSON.stringify(r.diagnostics)).not.toContain(SECRET);
+    }
+  });
+
+  it("reads gate's own environment when none is handed in", async () => {
+    const value = 'proc-env-secret-789';
+    process.env.GATE_UNIT_TEST_TOKEN = value;
+    try {
+      const root = tempProject();
+      writeGate(root, 'sec', `{"checks":[{"id":"a","run":["x","${value}"],"timout":1}]}`);
+      const r = await loadGate('gates/sec.json', { cwd: root });
+      expect(JSON.stringify(r)).not.toContain(value);
+    } finally {
+      delete process.env.GATE_UNIT_TEST_TOKEN;
+    }
+  });
+
+  it('leaves diagnostics alone when there is nothing secret, and short values of secret-looking keys', async () => {
+    const d: Diagnostic = { file: 'f', line: 1, column: 2, jsonPath: 'x', code: 'c', message: 'm "abc"', hint: 'h', sourceLine: '{"PASSWORD":"abc"}', length: 1 };
+    const secrets = definitionSecrets(d.sourceLine ?? '', {});
+    expect(secrets.reach).toBe(0);
+    expect(maskDiagnostic(d, secrets)).toBe(d);
   });
 });

@@ -1,6 +1,23 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRedactor, REDACTED, redactorFor, secretValues } from '../../src/report/redact.js';
+import { base64Cores, createRedactor, REDACTED, redactorFor, secretValues } from '../../src/report/redact.js';
+
+
+/** Masks `raw` the way the capture does: chunk by chunk (sizes cycling), carrying what is not settled yet. */
+function maskInChunks(r: ReturnType<typeof createRedactor>, raw: Buffer, sizes: number[]): string {
+  let carry = Buffer.alloc(0);
+  const out: Buffer[] = [];
+  for (let at = 0, i = 0; at < raw.length; i++) {
+    const size = sizes[i % sizes.length]!;
+    const data = Buffer.concat([carry, raw.subarray(at, at + size)]);
+    at += size;
+    const { masked, consumed } = r.maskSettled(data, data.length - (r.reach - 1));
+    out.push(masked);
+    carry = data.subarray(consumed);
+  }
+  out.push(r.maskBytes(carry));
+  return Buffer.concat(out).toString();
+}
 
 describe('redaction', () => {
   it('finds values of secret-looking names (6 characters or more) and of listed names', () => {
@@ -66,18 +83,7 @@ describe('redaction of raw output, before it is cut', () => {
         fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 10 }),
         (parts, sizes) => {
           const raw = Buffer.from(parts.join(''));
-          let carry = Buffer.alloc(0);
-          const out: Buffer[] = [];
-          for (let at = 0, i = 0; at < raw.length; i++) {
-            const size = sizes[i % sizes.length]!;
-            const data = Buffer.concat([carry, raw.subarray(at, at + size)]);
-            at += size;
-            const { masked, consumed } = r.maskSettled(data, data.length - (r.reach - 1));
-            out.push(masked);
-            carry = data.subarray(consumed);
-          }
-          out.push(r.maskBytes(carry));
-          expect(Buffer.concat(out).toString()).toBe(r.maskBytes(raw).toString());
+          expect(maskInChunks(r, raw, sizes)).toBe(r.maskBytes(raw).toString());
         },
       ),
     );
@@ -144,5 +150,133 @@ describe('finding secrets that got through', () => {
     const secret = 'pässwörd-99';
     const ascii = JSON.stringify(secret).slice(1, -1).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     expect(createRedactor([secret])(`{"p": "${ascii}"}`)).toBe(`{"p": "${REDACTED}"}`);
+  });
+});
+
+describe('base64 inside a longer blob', () => {
+  /** Every core of `secret`, at each of the three offsets, whatever its length. */
+  const allCores = (secret: Buffer) =>
+    [0, 1, 2].map((k) => Buffer.concat([Buffer.alloc(k), secret]).toString('base64').slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + secret.length)) / 6)));
+  const url = (b64: string) => b64.replace(/\+/g, '-').replace(/\//g, '_');
+
+  /** No piece of the masked text decodes to anything holding the secret, however its characters are grouped. */
+  function expectNoSecret(masked: string, secret: Buffer, encoding: 'base64' | 'base64url') {
+    for (const piece of masked.split(REDACTED)) {
+      for (let drop = 0; drop < 4; drop++) expect(Buffer.from(piece.slice(drop), encoding).includes(secret)).toBe(false);
+    }
+  }
+
+  /** The base64 (and base64url) of `prefix + secret + suffix`, masked: no core, nothing that decodes to the secret. */
+  function expectMasked(redact: ReturnType<typeof createRedactor>, secret: Buffer, prefix: Buffer, suffix: Buffer) {
+    const blob = Buffer.concat([prefix, secret, suffix]);
+    const cores = allCores(secret);
+    for (const [encoding, encoded] of [
+      ['base64', blob.toString('base64')],
+      ['base64', blob.toString('base64').replace(/=+$/, '')],
+      ['base64url', blob.toString('base64url')],
+    ] as const) {
+      const masked = redact(`Basic ${encoded}\n`);
+      expect(masked).toContain(REDACTED);
+      for (const core of cores) expect(masked).not.toContain(encoding === 'base64' ? core : url(core));
+      expectNoSecret(masked, secret, encoding);
+      expect(redact.find(masked)).toEqual([]);
+      // The bytes of raw output are masked the same way.
+      expect(redact.maskBytes(Buffer.from(`Basic ${encoded}\n`)).toString()).toBe(masked);
+    }
+  }
+
+  it('masks a secret at every offset: lengths 6 to 20, 0 to 5 bytes before and after', () => {
+    const letters = 'q7~Zx?9L>k2V<b8N?w4Rt~';
+    const filler = Buffer.from([0xfb, 0xff, 0x3e, 0x00, 0x75, 0x3a]);
+    for (let n = 6; n <= 20; n++) {
+      const value = letters.slice(0, n);
+      const secret = Buffer.from(value);
+      const redact = createRedactor([value]);
+      for (let before = 0; before <= 5; before++) {
+        for (let after = 0; after <= 5; after++) expectMasked(redact, secret, filler.subarray(0, before), filler.subarray(6 - after));
+      }
+    }
+  });
+
+  it('masks any secret in any blob (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', minLength: 6, maxLength: 20 }),
+        fc.uint8Array({ maxLength: 8 }),
+        fc.uint8Array({ maxLength: 8 }),
+        (value, prefix, suffix) => {
+          const secret = Buffer.from(value);
+          fc.pre(!Buffer.concat([prefix, suffix]).includes(secret) && secret.toString() === value);
+          expectMasked(createRedactor([value]), secret, Buffer.from(prefix), Buffer.from(suffix));
+        },
+      ),
+    );
+  });
+
+  it('masks the Basic auth header of user:secret, and the scan finds it when it is not masked', () => {
+    const secret = 'supersecret123';
+    const blob = Buffer.from(`user:${secret}`).toString('base64');
+    expect(blob).toBe('dXNlcjpzdXBlcnNlY3JldDEyMw==');
+    const redact = createRedactor([secret]);
+    expect(redact(`Authorization: Basic ${blob}`)).toBe(`Authorization: Basic dXNlcjp${REDACTED}w==`);
+    expect(redact.find(`Basic ${blob}`)).toEqual(['base64']);
+    expect(redact.find(Buffer.from(`user:${secret}?>`).toString('base64url'))).not.toEqual([]);
+  });
+
+  it('keeps a core only where it is long enough: 7 characters, which every 6-byte secret has at every offset', () => {
+    expect(base64Cores(Buffer.from('abcdef')).map((c) => c.length)).toEqual([8, 7, 7]);
+    expect(base64Cores(Buffer.from('abcde'))).toEqual([]);
+    // A listed value of 3 bytes is still masked in the base64 of the value alone.
+    expect(createRedactor(['abc'])(`v=${Buffer.from('abc').toString('base64')}`)).toBe(`v=${REDACTED}`);
+  });
+
+  it('still masks every other form, next to a blob', () => {
+    const secret = 's3cr3t "v>lue"/+';
+    const redact = createRedactor([secret]);
+    const bytes = Buffer.from(secret);
+    const text = [
+      secret,
+      JSON.stringify({ v: secret }),
+      encodeURIComponent(secret),
+      bytes.toString('base64'),
+      bytes.toString('base64url'),
+      Buffer.concat([Buffer.from('u:'), bytes]).toString('base64'),
+      Buffer.concat([Buffer.from('u:'), bytes]).toString('base64url'),
+    ].join('\n');
+    const out = redact(text);
+    expect(out.split('\n')).toHaveLength(7);
+    expect(out.split('\n').every((line) => line.includes(REDACTED))).toBe(true);
+    expect(JSON.parse(out.split('\n')[1] ?? '')).toEqual({ v: REDACTED });
+    expect(out).not.toContain('s3cr3t');
+    expect(redact.find(out)).toEqual([]);
+  });
+
+  it('reaches at least as far as every core, and chunk by chunk masks blobs as the whole', () => {
+    const secret = 'q7Zx9Lk2Vb8Nw4Rt';
+    const r = createRedactor([secret]);
+    for (const core of base64Cores(Buffer.from(secret))) expect(r.reach).toBeGreaterThanOrEqual(core.length);
+    const blobs = ['', 'u', 'us', 'usr:'].map((p) => Buffer.from(`${p}${secret}!`).toString('base64'));
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(...blobs), fc.string({ maxLength: 12 })), { maxLength: 20 }),
+        fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 8 }),
+        (parts, sizes) => {
+          const raw = Buffer.from(parts.join(''));
+          expect(maskInChunks(r, raw, sizes)).toBe(r.maskBytes(raw).toString());
+        },
+      ),
+    );
+  });
+});
+
+describe('masking that keeps columns', () => {
+  it('blanks every form with as many stars as it hides', () => {
+    const secret = 'literalsecret123';
+    const r = createRedactor([secret]);
+    const line = `{"env":{"API_TOKEN":"${secret}"},"timoutMs":5}`;
+    const blanked = r.blank(line);
+    expect(blanked).toBe(`{"env":{"API_TOKEN":"${'*'.repeat(secret.length)}"},"timoutMs":5}`);
+    expect(blanked.indexOf('"timoutMs"')).toBe(line.indexOf('"timoutMs"'));
+    expect(createRedactor([]).blank(line)).toBe(line);
   });
 });

@@ -125,6 +125,28 @@ describe('planning', () => {
     expect(r.ok && r.plan.partial).toBe(true);
     expect(r.ok && r.plan.requiredNotRun).toEqual(['a']);
   });
+
+  it('refuses two different injections of one check; the same one twice is one injection', () => {
+    const r = planGate(mkGate(checks), { injectFail: ['a', 'a:crash', 'b:exit', 'b:timeout'] });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.map((p) => [p.code, p.message])).toEqual([
+      ['conflicting-injection', '--inject-fail a:crash: check "a" is already injected by --inject-fail a; a check takes one injection'],
+      ['conflicting-injection', '--inject-fail b:timeout: check "b" is already injected by --inject-fail b:exit; a check takes one injection'],
+    ]);
+    const same = planGate(mkGate(checks), { injectFail: ['a', 'a:declared', 'b:crash', 'b:crash'] });
+    expect(same.ok && [...same.plan.injections]).toEqual([['a', 'declared'], ['b', 'crash']]);
+  });
+
+  it('suggests the nearest mode for a mistyped one, and lists them all', () => {
+    const hint = (spec: string) => {
+      const r = planGate(mkGate(checks), { injectFail: [spec] });
+      return r.ok ? undefined : r.problems[0]?.hint;
+    };
+    expect(hint('a:crsh')).toBe('did you mean "crash"? modes are: declared, exit, timeout, bad-json, crash');
+    expect(hint('a:badjson')).toBe('did you mean "bad-json"? modes are: declared, exit, timeout, bad-json, crash');
+    expect(hint('a:explode')).toBe('modes are: declared, exit, timeout, bad-json, crash');
+  });
 });
 
 describe('scheduler: interruption', () => {

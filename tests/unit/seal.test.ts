@@ -6,16 +6,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { renderJson } from '../../src/report/json.js';
 import { createRedactor, REDACTED } from '../../src/report/redact.js';
 import { findLeaks, maskUntilClean, sealReport } from '../../src/report/seal.js';
-import type { ReportFile } from '../../src/report/write.js';
+import { prepareReportDir, type ReportFile } from '../../src/report/write.js';
 import { makeCheck, makeReport } from './report-fixture.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'gate-seal-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 
-/** A report dir holding `files` as written. */
-function reportDir(files: ReportFile[]): string {
+/** A report dir that gate prepared, holding `files` as written. */
+async function reportDir(files: ReportFile[]): Promise<string> {
   const dir = path.join(root, String((n += 1)));
+  expect(await prepareReportDir(dir)).toEqual({ ok: true });
   mkdirSync(path.join(dir, 'checks'), { recursive: true });
   for (const f of files) writeFileSync(path.join(dir, f.name), f.content);
   return dir;
@@ -28,17 +29,35 @@ const secrets = createRedactor([INNER, OUTER]);
 
 describe('the scan of written files', () => {
   it('finds nothing where masking did its job', async () => {
-    const dir = reportDir([{ name: 'run.log', content: secrets(`a ${INNER} b`) }]);
+    const dir = await reportDir([{ name: 'run.log', content: secrets(`a ${INNER} b`) }]);
     expect(await findLeaks(dir, ['run.log'], secrets)).toEqual([]);
     expect(await findLeaks(dir, ['run.log'], createRedactor([]))).toEqual([]);
   });
 
   it('names the files and forms where a secret shows', async () => {
-    const dir = reportDir([
+    const dir = await reportDir([
       { name: 'run.log', content: 'clean' },
       { name: 'checks/a.stdout.txt', content: secrets('outer-inner-secret-1') },
     ]);
     expect(await findLeaks(dir, ['run.log', 'checks/a.stdout.txt'], secrets)).toEqual([{ file: 'checks/a.stdout.txt', forms: ['plain'] }]);
+  });
+
+  it('finds a secret inside a base64 blob, at any offset, and masking clears it', async () => {
+    const secret = 'supersecret123';
+    const basic = createRedactor([secret]);
+    const blobs = ['', 'u', 'us'].map((p) => `Basic ${Buffer.from(`${p}user:${secret}`).toString('base64')}\n`);
+    const urlBlob = `${Buffer.from(`>>${secret}??`).toString('base64url')}\n`;
+    const dir = await reportDir([
+      { name: 'checks/a.stdout.txt', content: blobs.join('') },
+      { name: 'junit.xml', content: `<system-out>${urlBlob}</system-out>` },
+      { name: 'run.log', content: basic(blobs.join('') + urlBlob) },
+    ]);
+    expect(await findLeaks(dir, ['checks/a.stdout.txt', 'junit.xml', 'run.log'], basic)).toEqual([
+      { file: 'checks/a.stdout.txt', forms: ['base64'] },
+      // Where no character differs between the two alphabets, the form is named base64.
+      { file: 'junit.xml', forms: [expect.stringMatching(/^base64/)] },
+    ]);
+    expect(basic.find(maskUntilClean(blobs.join('') + urlBlob, basic) ?? secret)).toEqual([]);
   });
 
   it('masks again until clean, or gives up', () => {
@@ -60,7 +79,7 @@ describe('the scan of written files', () => {
       { name: 'run.log', content: '{"msg":"clean"}\n' },
       { name: 'closeout.json', content: renderJson(report) },
     ];
-    const dir = reportDir(files);
+    const dir = await reportDir(files);
     const message = await sealReport(dir, files, report, secrets, (r) => [{ name: 'closeout.json', content: renderJson(r) }]);
     expect(message).toContain('checks/a.stdout.txt (plain)');
     expect(message).not.toContain(INNER);
@@ -78,7 +97,7 @@ describe('the scan of written files', () => {
     const endless = createRedactor([`x${REDACTED}`]);
     const content = `${'x'.repeat(20)}${REDACTED}`;
     const files: ReportFile[] = [{ name: 'run.log', content }];
-    const dir = reportDir(files);
+    const dir = await reportDir(files);
     const report = makeReport([makeCheck('a', 'pass')], { verdict: 'pass', decision: 'GO', exitCode: 0 });
     const message = await sealReport(dir, files, report, endless, () => []);
     expect(message).toContain('run.log, which gate removed');

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { filesUnder, gate, makeProject, survivors } from './harness.js';
+
+const check = (id: string, run: string[] | string, extra: object = {}) => ({ id, run, ...extra });
+
+/** Every file gate wrote in the project (reports, run logs, work dirs): all but the gate files. */
+const written = (root: string) => filesUnder(root).filter((f) => !f.startsWith(path.join(root, 'gates') + path.sep));
+
+/** The base64 characters only the secret decides, at each of the three offsets (what masking must leave nowhere). */
+const cores = (secret: string) =>
+  [0, 1, 2].map((k) => {
+    const encoded = Buffer.concat([Buffer.alloc(k), Buffer.from(secret)]).toString('base64');
+    return encoded.slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + secret.length)) / 6));
+  });
+
+describe('secrets inside base64 blobs', () => {
+  const SECRET = 'supersecret123';
+  const BLOB = Buffer.from(`user:${SECRET}`).toString('base64');
+
+  it('masks the Basic auth header of user:secret in every file, the run log and the --verbose terminal', async () => {
+    const p = makeProject();
+    // The header on stdout and stderr; the same secret at the other two offsets, in both alphabets.
+    const print = `const t = process.env.API_TOKEN, b = (s, e) => Buffer.from(s).toString(e);
+      const header = "Basic " + b("user:" + t, "base64");
+      console.log(header); console.error(header);
+      console.error("more " + b("u:" + t + "?>", "base64url") + " " + b("us:" + t + "??", "base64"));`;
+    const json = `const h = "Basic " + Buffer.from("user:" + process.env.API_TOKEN).toString("base64");
+      console.log(JSON.stringify({ auth: h, ok: true }));`;
+    p.gate('g', {
+      checks: [
+        check('a', ['node', '-e', print], { output: 'text' }),
+        check('b', ['node', '-e', `${print}; process.exitCode = 1`], { output: 'text' }),
+        check('c', ['node', '-e', json], { expect: ['auth == "Basic x"'] }),
+      ],
+    });
+    const env = { API_TOKEN: SECRET, GATE_E2E_TAG: p.root };
+    const r = await gate(['run', 'g', '--verbose'], { cwd: p.root, env });
+    expect(r.code).toBe(3);
+    // Masking did its job: the scan after writing found nothing to fix.
+    expect(r.stderr).not.toContain('got past masking');
+    expect(r.stderr).toContain(`[a] Basic dXNlcjp[REDACTED]w==`);
+    const files = written(p.root);
+    for (const name of ['closeout.md', 'closeout.json', 'junit.xml', 'run.log', 'checks/a.stdout.txt', 'checks/b.stderr.txt', 'checks/c.stdout.txt']) {
+      expect(files).toContain(path.join(p.root, 'reports/g_closeout', name));
+    }
+    expect(p.reportFile('g', 'closeout.md')).toContain('[REDACTED]');
+    expect(p.reportFile('g', 'junit.xml')).toContain('[REDACTED]');
+    for (const text of [...files.map((f) => readFileSync(f, 'utf8')), r.stdout, r.stderr]) {
+      expect(text).not.toContain(BLOB);
+      expect(text).not.toContain(SECRET);
+      for (const core of cores(SECRET)) {
+        expect(text).not.toContain(core);
+        expect(text).not.toContain(core.replace(/\+/g, '-').replace(/\//g, '_'));
+      }
+    }
+    const again = await gate(['run', 'g', '--json'], { cwd: p.root, env });
+    expect(again.stdout).toContain('[REDACTED]');
+    expect(again.stdout).not.toContain(BLOB);
+    expect(survivors(p.root)).toEqual([]);
+  });
+});
+
+describe('secrets in definition errors', () => {
+  const LITERAL = 'literalsecret123';
+  const FROM_ENV = 'env-password-987';
+  const line1 = (value: string) => `{"env":{"API_TOKEN":"${value}"},"timoutMs":5,`;
+  const line2 = (value: string) => `"checks":[{"id":"a","run":["curl","-u","user:${value}"],"retrys":1}]}`;
+  const body = `${line1(LITERAL)}\n${line2(FROM_ENV)}\n`;
+
+  it('validate, validate --json and run never show them, and the caret still points at the problem', async () => {
+    const p = makeProject();
+    p.gate('sec', body);
+    const env = { RELEASE_PASSWORD: FROM_ENV };
+    const shown = [line1('*'.repeat(LITERAL.length)), line2('*'.repeat(FROM_ENV.length))];
+
+    const text = await gate(['validate', 'sec'], { cwd: p.root, env });
+    expect(text.code).toBe(2);
+    const column = body.indexOf('"timoutMs"') + 1;
+    expect(text.stderr).toContain(`gates/sec.json:1:${column}: timoutMs: unknown field "timoutMs"`);
+    expect(text.stderr).toContain(`    1 | ${shown[0]}\n      | ${' '.repeat(column - 1)}^^^^^^^^^^\n`);
+    const column2 = line2(FROM_ENV).indexOf('"retrys"') + 1;
+    expect(text.stderr).toContain(`gates/sec.json:2:${column2}: checks[0].retrys: unknown field "retrys"`);
+    expect(text.stderr).toContain(`    2 | ${shown[1]}\n      | ${' '.repeat(column2 - 1)}^^^^^^^^\n`);
+
+    const json = await gate(['validate', 'sec', '--json'], { cwd: p.root, env });
+    expect(json.code).toBe(2);
+    const diags = (JSON.parse(json.stdout) as { diagnostics: { code: string; sourceLine?: string; column: number }[] }).diagnostics;
+    expect(diags).toEqual([
+      expect.objectContaining({ code: 'unknown-field', sourceLine: shown[0], column }),
+      expect.objectContaining({ code: 'unknown-field', sourceLine: shown[1], column: column2 }),
+    ]);
+
+    const run = await gate(['run', 'sec'], { cwd: p.root, env });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unknown field "timoutMs"');
+
+    for (const out of [text, json, run]) {
+      expect(out.stdout + out.stderr).not.toContain(LITERAL);
+      expect(out.stdout + out.stderr).not.toContain(FROM_ENV);
+    }
+    expect(written(p.root)).toEqual([]);
+  });
+});
