@@ -1,4 +1,45 @@
 #!/usr/bin/env node
 // The installed entry point: runs the compiled CLI (built by `npm ci` through the
 // `prepare` script), never TypeScript sources, so that start-up stays fast.
-import '../dist/cli.js';
+// CommonJS (see bin/package.json): Node starts it without its ES module loader.
+//
+// The build leaves beside each dist/*.cjs a `.cache` file: V8's compiled code
+// for it, saved after a real run. Loading a file with its cache skips most of
+// the parsing and compiling that every start would otherwise pay for. A cache
+// is used only when it was made for that very file (same size and modification
+// time, recorded in its first 16 bytes); V8 itself refuses one made by another
+// Node or with other flags, and the file is then simply compiled.
+'use strict';
+const Module = require('node:module');
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+
+const dist = path.join(__dirname, '..', 'dist');
+const compile = Module.prototype._compile;
+
+function cachedCode(filename) {
+  let cache;
+  try {
+    cache = fs.readFileSync(`${filename}.cache`);
+  } catch {
+    return undefined;
+  }
+  const info = fs.statSync(filename);
+  if (cache.length <= 16 || cache.readDoubleLE(0) !== info.size || cache.readDoubleLE(8) !== info.mtimeMs) return undefined;
+  return cache.subarray(16);
+}
+
+Module.prototype._compile = function (content, filename) {
+  const cachedData = path.dirname(filename) === dist ? cachedCode(filename) : undefined;
+  if (!cachedData) return compile.call(this, content, filename);
+  const script = new vm.Script(Module.wrap(content), { filename, cachedData });
+  const mod = this;
+  const require = (id) => mod.require(id);
+  require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
+  require.main = process.mainModule;
+  require.cache = Module._cache;
+  return script.runInThisContext().call(mod.exports, mod.exports, require, mod, filename, path.dirname(filename));
+};
+
+require('../dist/cli.cjs');

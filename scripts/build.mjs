@@ -1,33 +1,128 @@
-// Bundles the CLI into dist/ with esbuild. The entry loads only the argument
-// parser; each command pulls its engine in with import(), so `--version` and
-// `--help` stay cheap. CommonJS dependencies need `require` inside ESM, hence
-// the banner
-// (createRequire, __filename, __dirname).
+// Bundles the CLI into dist/ with esbuild, as CommonJS: Node starts a
+// CommonJS file faster than an ES module (no module loader to set up, no
+// asynchronous linking, no decoding pass over the source), and every short
+// run feels it. esbuild splits only ES modules, so the files are cut by hand:
+//
+// - dist/cli.cjs: the entry: the argument parser and `main`. Each command's
+//   engine is its own file, required only when that command runs, so
+//   `--version` and `--help` stay cheap.
+// - dist/<name>-command.cjs: the engines, one a command (run, validate, ...).
+// - dist/groups.cjs: the live process groups, one instance shared by the entry
+//   (signals) and the engine that starts checks.
+// - dist/vendor-*.cjs: packages loaded only when a gate needs them: ajv for
+//   `outputSchema`, tinyglobby for `evidence` globs.
+//
+// re2js is required from node_modules the first time a pattern is compiled
+// (src/assert/operators.ts); it ships as one CommonJS file.
+// bin/package.json marks bin/ as CommonJS, so bin/gate.js needs no ES module loader either.
+//
+// Last, the build runs the CLI once on a small gate (run, then validate) with
+// scripts/code-cache-writer.cjs preloaded, which saves V8's compiled code of each
+// dist file as `<file>.cache`; bin/gate.js loads the files with it (see there).
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
-await build({
-  entryPoints: { cli: 'src/cli/bin.ts' },
-  outdir: 'dist',
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const dist = path.join(root, 'dist');
+
+/** Source modules that become their own file: entry → output. Every `src/cli/*-command.ts` is one. */
+const ENTRIES = {
+  'src/cli/bin.ts': 'cli.cjs',
+  'src/run/groups.ts': 'groups.cjs',
+  ...Object.fromEntries(
+    readdirSync(path.join(root, 'src', 'cli'))
+      .filter((name) => name.endsWith('-command.ts'))
+      .map((name) => [`src/cli/${name}`, name.replace(/\.ts$/, '.cjs')]),
+  ),
+};
+/** Packages imported with import() that get a file of their own. */
+const VENDOR = {
+  ajv: 'vendor-ajv.cjs',
+  'ajv/dist/2019.js': 'vendor-ajv-2019.cjs',
+  'ajv/dist/2020.js': 'vendor-ajv-2020.cjs',
+  tinyglobby: 'vendor-tinyglobby.cjs',
+};
+
+const bySource = new Map(Object.entries(ENTRIES).map(([src, out]) => [path.join(root, src), out]));
+
+/** Imports of another output file stay imports (require at run time) instead of being bundled twice. */
+const splitPlugin = (self) => ({
+  name: 'gate-split',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      const vendor = VENDOR[args.path];
+      if (vendor) return { path: `./${vendor}`, external: true };
+      if (!args.path.startsWith('.')) return undefined;
+      const target = bySource.get(path.resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts'));
+      return target && target !== self ? { path: `./${target}`, external: true } : undefined;
+    });
+  },
+});
+
+/**
+ * commander requires node:child_process at load, for executable subcommands, which gate
+ * does not have; loading it (and net, stream, ...) costs every start, `--version` included.
+ * This makes the require happen on first use instead.
+ */
+const lazyChildProcess = {
+  name: 'gate-lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!source.includes(eager)) throw new Error(`${args.path}: expected \`${eager}\` (commander changed; update scripts/build.mjs)`);
+      const lazy = "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+      return { contents: source.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
+  // import() of another output file becomes a plain require: no ES module loader at run time.
+  supported: { 'dynamic-import': false },
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
-  define: { __GATE_VERSION__: JSON.stringify(pkg.version) },
-  banner: {
-    js: [
-      "import { createRequire as __gateCreateRequire } from 'node:module';",
-      "import { fileURLToPath as __gateFileURLToPath } from 'node:url';",
-      'const require = __gateCreateRequire(import.meta.url);',
-      'const __filename = __gateFileURLToPath(import.meta.url);',
-      "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
-    ].join(' '),
-  },
-});
+  define: { __GATE_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__gateImportMetaUrl' },
+  banner: { js: "const __gateImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+
+rmSync(dist, { recursive: true, force: true });
+await Promise.all([
+  ...Object.entries(ENTRIES).map(([src, out]) =>
+    build({ ...common, entryPoints: [path.join(root, src)], outfile: path.join(dist, out), plugins: [splitPlugin(out), lazyChildProcess] }),
+  ),
+  ...Object.entries(VENDOR).map(([name, out]) =>
+    build({
+      ...common,
+      stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' },
+      outfile: path.join(dist, out),
+    }),
+  ),
+]);
+
+// V8 code caches, from real runs: `run` first (the entry and the engine it loads), then `validate`.
+const warm = mkdtempSync(path.join(os.tmpdir(), 'gate-build-'));
+try {
+  mkdirSync(path.join(warm, 'gates'));
+  const check = (id, extra) => ({ id, run: [process.execPath, '-e', 'process.stdout.write(JSON.stringify({ ok: true, items: [1, 2] }))'], ...extra });
+  const gate = { id: 'warm', checks: [check('a', { expect: ['ok == true', 'count(items[*]) >= 1'] }), check('b', { dependsOn: ['a'], output: 'text' })] };
+  writeFileSync(path.join(warm, 'gates', 'warm.json'), JSON.stringify(gate));
+  const writer = path.join(root, 'scripts', 'code-cache-writer.cjs');
+  for (const args of [['run', 'warm', '--quiet'], ['validate', 'warm']]) {
+    const r = spawnSync(process.execPath, ['-r', writer, path.join(root, 'bin', 'gate.js'), ...args], { cwd: warm, stdio: 'ignore' });
+    if (r.status !== 0) console.warn(`build: warm-up \`gate ${args.join(' ')}\` exited ${r.status ?? r.signal}; code caches may be missing (gate still works, it starts slower)`);
+  }
+} finally {
+  rmSync(warm, { recursive: true, force: true });
+}

@@ -9,10 +9,13 @@ import { formatPath } from './parse.js';
 
 const RENDER_LIMIT = 120;
 
-/** A concrete location in the document, as a linked list so wide wildcards stay cheap. */
+/**
+ * A concrete location in the document, as a linked list so wide wildcards stay cheap: an
+ * element reached through `[*]` keeps its bare index or key rather than a segment object.
+ */
 interface Loc {
   parent: Loc | undefined;
-  seg: PathSegment;
+  seg: PathSegment | number | string;
 }
 
 /** One branch of path resolution, in document order. */
@@ -75,9 +78,10 @@ function judgeAbsent(branches: Branch[], wild: boolean): [boolean, string] {
 // ------------------------------------------------------------------ functions
 
 function judgeFunction(a: Assertion, doc: unknown): [boolean, string] {
+  const spec = OPERATORS[a.op];
+  if (a.fn === 'count' && a.path[a.path.length - 1]?.kind === 'wildcard') return countLastWildcard(a, doc, spec.test);
   const branches = resolve(a.path, doc);
   const wild = a.path.some((s) => s.kind === 'wildcard');
-  const spec = OPERATORS[a.op];
   let result: number;
   if (a.fn === 'count') {
     // count of nothing is 0: missing branches and empty wildcards simply add nothing.
@@ -103,7 +107,7 @@ function judgeFunction(a: Assertion, doc: unknown): [boolean, string] {
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (typeof v !== 'number') {
-        const at = spread ? { parent: b.at, seg: { kind: 'index', index: i } as PathSegment } : b.at;
+        const at = spread ? { parent: b.at, seg: i } : b.at;
         return [false, `found ${render(v)} at ${locText(at)}, not a number`];
       }
       n++;
@@ -117,6 +121,31 @@ function judgeFunction(a: Assertion, doc: unknown): [boolean, string] {
     return [false, `found nothing (an empty array at ${locText(firstEmpty?.at)})`];
   }
   return [spec.test(acc, a.value), `found ${render(acc)}`];
+}
+
+/**
+ * `count(p[*])`, the common case over large evidence: counts the elements under each match of
+ * `p` instead of resolving a branch per element. Same result and message as the general path.
+ */
+function countLastWildcard(a: Assertion, doc: unknown, test: (found: unknown, expected: unknown) => boolean): [boolean, string] {
+  const wildcard = a.path[a.path.length - 1] as PathSegment;
+  const before = a.path.slice(0, -1);
+  const expanded = before.some((s) => s.kind === 'wildcard');
+  let result = 0;
+  let why: Branch | undefined;
+  for (const b of resolve(before, doc)) {
+    if (b.kind !== 'found') {
+      why ??= b;
+      continue;
+    }
+    const v = b.value;
+    const size = Array.isArray(v) ? v.length : typeof v === 'object' && v !== null ? Object.keys(v).length : undefined;
+    if (size === undefined) why ??= { kind: 'missing', at: b.at, seg: wildcard, holder: v, expanded };
+    else if (size === 0) why ??= { kind: 'empty', at: b.at };
+    else result += size;
+  }
+  const note = result === 0 && why !== undefined ? ` (${why.kind === 'empty' ? emptyText(why) : missingText(why as Branch & { kind: 'missing' })})` : '';
+  return [test(result, a.value), `found ${result}${note}`];
 }
 
 // ------------------------------------------------------------------ resolution
@@ -136,11 +165,11 @@ function resolve(path: readonly PathSegment[], doc: unknown): Branch[] {
       if (seg.kind === 'wildcard') {
         if (Array.isArray(v)) {
           if (v.length === 0) next.push({ kind: 'empty', at: b.at });
-          for (let i = 0; i < v.length; i++) next.push({ kind: 'found', value: v[i], at: { parent: b.at, seg: { kind: 'index', index: i } } });
+          for (let i = 0; i < v.length; i++) next.push({ kind: 'found', value: v[i], at: { parent: b.at, seg: i } });
         } else if (typeof v === 'object' && v !== null) {
           const keys = Object.keys(v);
           if (keys.length === 0) next.push({ kind: 'empty', at: b.at });
-          for (const k of keys) next.push({ kind: 'found', value: (v as Record<string, unknown>)[k], at: { parent: b.at, seg: { kind: 'key', key: k } } });
+          for (const k of keys) next.push({ kind: 'found', value: (v as Record<string, unknown>)[k], at: { parent: b.at, seg: k } });
         } else {
           next.push({ kind: 'missing', at: b.at, seg, holder: v, expanded });
         }
@@ -183,7 +212,9 @@ function missingText(b: Branch & { kind: 'missing' }): string {
 function locText(at: Loc | undefined): string {
   if (at === undefined) return 'the top level';
   const segs: PathSegment[] = [];
-  for (let l: Loc | undefined = at; l !== undefined; l = l.parent) segs.push(l.seg);
+  for (let l: Loc | undefined = at; l !== undefined; l = l.parent) {
+    segs.push(typeof l.seg === 'number' ? { kind: 'index', index: l.seg } : typeof l.seg === 'string' ? { kind: 'key', key: l.seg } : l.seg);
+  }
   return formatPath(segs.reverse());
 }
 

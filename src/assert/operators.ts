@@ -2,7 +2,8 @@
  * The operator registry: for each operator, whether it takes a value, how that value is
  * checked when the gate loads, and how a found value is tested against it.
  */
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
 import type { AssertionFunction, AssertionOp } from '../model/types.js';
 
 export interface ValueProblem {
@@ -98,7 +99,19 @@ export function checkFunctionValue(fn: AssertionFunction, op: AssertionOp, value
 
 // ------------------------------------------------------------------ regular expressions
 
-const FLAG_BITS: Record<string, number> = { i: RE2JS.CASE_INSENSITIVE, m: RE2JS.MULTILINE, s: RE2JS.DOTALL };
+let re2: typeof RE2JS | undefined;
+/**
+ * The RE2 engine, loaded the first time a pattern is compiled: it is a large
+ * module, and most gates never use a pattern, so start-up does not pay for it.
+ */
+export function regexEngine(): typeof RE2JS {
+  re2 ??= (createRequire(import.meta.url)('re2js') as typeof import('re2js')).RE2JS;
+  return re2;
+}
+const flagBit = (flag: string): number => {
+  const engine = regexEngine();
+  return ({ i: engine.CASE_INSENSITIVE, m: engine.MULTILINE, s: engine.DOTALL } as Record<string, number>)[flag] ?? 0;
+};
 const regexCache = new Map<string, { ok: true; re: RE2JS } | { ok: false; message: string }>();
 
 /** `/pattern/flags` (flags among i, m, s) or a bare pattern; searched anywhere in the string (RE2: linear time). */
@@ -113,7 +126,7 @@ export function compileRegex(value: string): { ok: true; re: RE2JS } | { ok: fal
     const letters = literal[2] ?? '';
     if (/^[ims]*$/.test(letters)) {
       pattern = literal[1] ?? '';
-      for (const f of letters) flags |= FLAG_BITS[f] ?? 0;
+      for (const f of letters) flags |= flagBit(f);
     } else if (/^[gimsuyvd]+$/.test(letters)) {
       // JS-only flags: refuse rather than silently treating "/x/g" as a literal pattern.
       result = { ok: false, message: `unsupported flag(s) "${letters.replace(/[ims]/g, '')}"; only i, m and s are supported (matches already searches the whole string)` };
@@ -121,7 +134,7 @@ export function compileRegex(value: string): { ok: true; re: RE2JS } | { ok: fal
   }
   if (result === undefined) {
     try {
-      result = { ok: true, re: RE2JS.compile(pattern, flags) };
+      result = { ok: true, re: regexEngine().compile(pattern, flags) };
     } catch (e) {
       result = { ok: false, message: e instanceof Error ? e.message.replace(/^error parsing regexp: /, '') : String(e) };
     }

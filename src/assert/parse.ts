@@ -52,8 +52,19 @@ export function parsePath(text: string): ParsePathResult {
   return { ok: true, path: r.path };
 }
 
+/** Parsed strings: loading a gate parses each assertion more than once, and gates repeat the same ones. Results are shared: never mutate one. */
+const parsed = new Map<string, ParseAssertionResult>();
+
 export function parseAssertion(input: unknown): ParseAssertionResult {
-  if (typeof input === 'string') return parseString(input);
+  if (typeof input === 'string') {
+    let result = parsed.get(input);
+    if (result === undefined) {
+      result = parseString(input);
+      if (parsed.size >= 10_000) parsed.clear();
+      parsed.set(input, result);
+    }
+    return result;
+  }
   if (typeof input === 'object' && input !== null && !Array.isArray(input)) return parseObject(input as Record<string, unknown>);
   const kind = input === null ? 'null' : Array.isArray(input) ? 'an array' : `a ${typeof input}`;
   return fail(`an assertion must be a string or an object, found ${kind}`, EXAMPLE);

@@ -2,6 +2,7 @@
  * The process boundary: wires the real process into `main` and sets the exit
  * code. Nothing else in gate touches `process.exit` or the global console.
  */
+import { isatty } from 'node:tty';
 import { killAllGroups } from '../run/groups.js';
 import { exitCodeForSignal, type StopSignal } from '../model/exit-codes.js';
 import { main } from './main.js';
@@ -28,22 +29,30 @@ const onSignal = (signal: StopSignal) => {
   setTimeout(() => process.exit(exitCodeForSignal(interruptedBy)), FORCED_EXIT_MS).unref();
 };
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => onSignal(signal));
-// A reader that goes away (`gate run | head -1`) must not crash the run: the report still gets written.
-process.stdout.on('error', () => {});
-process.stderr.on('error', () => {});
-
-const safeWrite = (stream: NodeJS.WriteStream) => (text: string) => {
-  if (!stream.destroyed && stream.writable) stream.write(text);
+/**
+ * Writes to process.stdout or process.stderr, making the stream on first use: Node builds
+ * each one lazily, and `gate --version` never needs stderr. A reader that goes away
+ * (`gate run | head -1`) must not crash the run: the report still gets written.
+ */
+const safeWrite = (name: 'stdout' | 'stderr') => {
+  let stream: NodeJS.WriteStream | undefined;
+  return (text: string) => {
+    if (!stream) {
+      stream = process[name];
+      stream.on('error', () => {});
+    }
+    if (!stream.destroyed && stream.writable) stream.write(text);
+  };
 };
 
 main({
   argv: process.argv.slice(2),
   cwd: process.cwd(),
   env: process.env,
-  stdout: { write: safeWrite(process.stdout), isTTY: process.stdout.isTTY },
+  stdout: { write: safeWrite('stdout'), isTTY: isatty(1) },
   stderr: {
-    write: safeWrite(process.stderr),
-    isTTY: process.stderr.isTTY,
+    write: safeWrite('stderr'),
+    isTTY: isatty(2),
     get columns() {
       return process.stderr.columns;
     },

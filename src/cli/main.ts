@@ -58,6 +58,12 @@ const oneOf =
   };
 
 export async function main(io: Io): Promise<number> {
+  // `gate --version` on its own is answered before the parser is built: scripts run it often,
+  // and its output is exactly what the parser would print.
+  if (io.argv.length === 1 && (io.argv[0] === '--version' || io.argv[0] === '-V')) {
+    io.stdout.write(`${GATE_VERSION}\n`);
+    return EXIT.go;
+  }
   let exitCode: number = EXIT.go;
   const program = new Command()
     .name('gate')

@@ -3,10 +3,9 @@
  * assertions, and `evidence` globs, each hashed for the report.
  */
 import { createHash } from 'node:crypto';
-import { constants, createReadStream, type Stats } from 'node:fs';
+import { constants, createReadStream, readFileSync, type Stats } from 'node:fs';
 import { lstat, open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { glob } from 'tinyglobby';
 import type { EvidenceFile } from '../model/types.js';
 import { describeJsonProblem } from './json-error.js';
 
@@ -20,7 +19,7 @@ export type JsonRead =
 /**
  * Reads one JSON document. Only a regular file is read (a FIFO or a device a
  * check left behind could block or never end), and never more than the limit:
- * the size is checked before reading, and the read itself stops at the limit.
+ * the size is checked before reading, and again after it.
  */
 export async function readJsonFile(file: string, limit = MAX_EVIDENCE_BYTES): Promise<JsonRead> {
   let handle;
@@ -36,10 +35,15 @@ export async function readJsonFile(file: string, limit = MAX_EVIDENCE_BYTES): Pr
   try {
     const info = await handle.stat();
     if (!info.isFile()) return { ok: false, code: 'unreadable', message: notRegular(info), bytes: 0 };
-    const buffer = Buffer.alloc(Math.min(info.size, limit) + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (info.size > limit) return { ok: false, code: 'output-too-large', message: `${info.size} bytes`, bytes: info.size };
+    // Straight into a string (Node decodes UTF-8 natively): no Buffer of the whole document is ever
+    // held beside its text, which keeps peak memory to the text and the parsed value.
+    // Synchronous: the parse that follows holds the event loop far longer than the read.
+    const raw = readFileSync(handle.fd, 'utf8');
+    // A process the check left behind could still be writing: refuse a file that grew past the limit.
+    const bytesRead = (await handle.stat()).size;
     if (bytesRead > limit) return { ok: false, code: 'output-too-large', message: `over ${limit} bytes`, bytes: bytesRead };
-    const text = stripBom(buffer.subarray(0, bytesRead).toString('utf8'));
+    const text = stripBom(raw);
     if (text.trim() === '') return { ok: false, code: 'no-json-output', message: 'empty', bytes: bytesRead };
     try {
       return { ok: true, value: JSON.parse(text) as unknown, bytes: bytesRead };
@@ -128,6 +132,9 @@ export async function collectEvidence(
 ): Promise<{ files: EvidenceFile[]; missing: string[] }> {
   const files: EvidenceFile[] = [];
   const missing: string[] = [];
+  if (globs.length === 0) return { files, missing };
+  // Loaded only for checks that name evidence globs.
+  const { glob } = await import('tinyglobby');
   for (const pattern of globs) {
     const matches = (await glob(pattern, { cwd, absolute: true, onlyFiles: true, dot: true })).sort();
     let fresh = 0;

@@ -4,7 +4,7 @@
  * does not compile is a definition error) or when a check has output to check.
  * Gates without schemas never load ajv.
  */
-import { RE2JS } from 're2js';
+import { regexEngine } from '../assert/operators.js';
 
 type Validate = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
 type Compiled = { ok: true; validate: Validate } | { ok: false; error: string };
@@ -18,7 +18,7 @@ const compiled = new Map<unknown, Compiled>();
  */
 const re2Engine = Object.assign(
   (pattern: string) => {
-    const re = RE2JS.compile(pattern);
+    const re = regexEngine().compile(pattern);
     return { test: (s: string) => re.matcher(s).find() };
   },
   { code: 're2js' },

@@ -8,6 +8,10 @@ import * as z from 'zod';
 import { OPERATOR_NAMES } from '../assert/operators.js';
 import type { AssertionOp } from '../model/types.js';
 
+// A gate file is parsed once per process: generating and compiling zod's fast-path parsers
+// (`new Function`) costs more than it saves, so zod interprets the schema instead.
+z.config({ jitless: true });
+
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

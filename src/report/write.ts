@@ -20,8 +20,8 @@
 import { constants } from 'node:fs';
 import { access, link, lstat, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { ensureDir } from '../util/ensure-dir.js';
+import { forEachLimit } from '../util/pool.js';
 import { preparedDirChanged, rememberPreparedDir } from '../util/prepared-dir.js';
 
 /** The files at the top of a report dir that make up one run; `closeout.json` goes last. */
@@ -38,6 +38,9 @@ export interface ReportFile {
 }
 
 export type WriteResult = { ok: true } | { ok: false; message: string };
+
+/** File operations in flight at once. */
+const FILE_CONCURRENCY = 16;
 
 const errno = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 
@@ -110,11 +113,15 @@ async function previousRunId(dir: string): Promise<string> {
   return `unknown-${Date.now()}`;
 }
 
-async function exists(file: string): Promise<boolean> {
-  return lstat(file).then(
-    () => true,
-    () => false,
-  );
+/** A new file with its content on disk (fsynced) before the call returns. The staging folder makes the set atomic. */
+async function writeSynced(file: string, content: string): Promise<void> {
+  const handle = await open(file, 'wx');
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Hard-links the current top-level run into history/<runId>/, then keeps only the newest `keep` runs. */
@@ -124,13 +131,13 @@ async function keepPrevious(dir: string, keep: number): Promise<void> {
   if (top.length === 0 && checks.length === 0) return;
   const target = path.join(dir, HISTORY_DIR, await previousRunId(dir));
   await ensureDir(path.join(target, CHECKS_DIR));
-  for (const name of [...top, ...checks]) {
-    if (!(await exists(path.join(target, name)))) await link(path.join(dir, name), path.join(target, name));
-  }
+  await forEachLimit([...top, ...checks], FILE_CONCURRENCY, (name) =>
+    link(path.join(dir, name), path.join(target, name)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    }),
+  );
   const runs = (await readdir(path.join(dir, HISTORY_DIR))).sort();
-  for (const old of runs.slice(0, Math.max(0, runs.length - keep))) {
-    await rm(path.join(dir, HISTORY_DIR, old), { recursive: true, force: true });
-  }
+  await forEachLimit(runs.slice(0, Math.max(0, runs.length - keep)), 4, (old) => rm(path.join(dir, HISTORY_DIR, old), { recursive: true, force: true }));
 }
 
 /**
@@ -191,11 +198,8 @@ export async function writeReportFiles(
     if (link) return { ok: false, message: linkRefused(link) };
     // Staging left by a run that was killed midway (the lock is held, so none is in use).
     for (const name of await readdir(dir)) if (name.startsWith('.staging-')) await rm(path.join(dir, name), { recursive: true, force: true });
-    for (const file of files) {
-      const target = path.join(staging, file.name);
-      await ensureDir(path.dirname(target));
-      await writeFileAtomic(target, redact(file.content), { fsync: true });
-    }
+    for (const folder of [...new Set(files.map((f) => path.dirname(path.join(staging, f.name))))]) await ensureDir(folder);
+    await forEachLimit(files, FILE_CONCURRENCY, (file) => writeSynced(path.join(staging, file.name), redact(file.content)));
     // Again before the previous run's files move: staging big outputs takes time.
     const stillChanged = await reportDirChanged(dir);
     if (stillChanged) return { ok: false, message: stillChanged };
@@ -203,11 +207,12 @@ export async function writeReportFiles(
     await ensureDir(path.join(dir, CHECKS_DIR));
     const staged = new Set(files.map((f) => f.name));
     // Output of checks the previous run had and this one has not: it is in history now.
-    for (const old of await readdir(path.join(dir, CHECKS_DIR))) {
-      if (!staged.has(path.join(CHECKS_DIR, old))) await rm(path.join(dir, CHECKS_DIR, old), { force: true });
-    }
-    const order = [...files.filter((f) => !RUN_FILES.includes(f.name)), ...RUN_FILES.flatMap((n) => files.filter((f) => f.name === n))];
-    for (const file of order) await rename(path.join(staging, file.name), path.join(dir, file.name));
+    const gone = (await readdir(path.join(dir, CHECKS_DIR))).filter((old) => !staged.has(path.join(CHECKS_DIR, old)));
+    await forEachLimit(gone, FILE_CONCURRENCY, (old) => rm(path.join(dir, CHECKS_DIR, old), { force: true }));
+    // The checks' files first (in any order), then the run's own files in order, closeout.json last.
+    const perCheck = files.filter((f) => !RUN_FILES.includes(f.name));
+    await forEachLimit(perCheck, FILE_CONCURRENCY, (file) => rename(path.join(staging, file.name), path.join(dir, file.name)));
+    for (const file of RUN_FILES.flatMap((n) => files.filter((f) => f.name === n))) await rename(path.join(staging, file.name), path.join(dir, file.name));
     await fsyncDir(path.join(dir, CHECKS_DIR));
     await fsyncDir(dir);
     return { ok: true };

@@ -13,11 +13,12 @@
  *   result comes from the check's own exit.
  * - Checks get no stdin (`ignore`), so a check that reads it sees EOF at once.
  */
-import { closeSync, openSync, fstatSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, open, readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import type { ProcessEnd, SignalSent } from '../model/types.js';
+import { forEachLimit } from '../util/pool.js';
 import { liveGroups, signalGroup, signalPid } from './groups.js';
 
 export interface ProcessRequest {
@@ -116,15 +117,18 @@ async function endGroup(pgid: number, graceMs: number, record: (signal: string) 
   if (groupAlive(pgid) && signalGroup(pgid, 'SIGKILL')) record('SIGKILL');
 }
 
+/** Opens a file for writing on libuv's thread pool: creating files is slow on some disks, and the event loop has checks to start. */
+const openForWrite = (file: string) =>
+  new Promise<number>((resolve, reject) => open(file, 'w', (error, fd) => (error ? reject(error) : resolve(fd))));
+
 export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
-  const outFd = openSync(req.stdoutPath, 'w');
-  let errFd: number;
-  try {
-    errFd = openSync(req.stderrPath, 'w');
-  } catch (error) {
-    closeSync(outFd);
-    throw error;
+  const [opened, openedErr] = await Promise.allSettled([openForWrite(req.stdoutPath), openForWrite(req.stderrPath)]);
+  if (opened.status === 'rejected' || openedErr.status === 'rejected') {
+    for (const r of [opened, openedErr]) if (r.status === 'fulfilled') closeSync(r.value);
+    throw opened.status === 'rejected' ? opened.reason : (openedErr as PromiseRejectedResult).reason;
   }
+  const outFd = opened.value;
+  const errFd = openedErr.value;
   const started = performance.now();
   const signalsSent: SignalSent[] = [];
   const cleanupSignals: SignalSent[] = [];
@@ -235,11 +239,14 @@ function notStarted(error: unknown, started: number, sizes: { stdoutBytes: numbe
 export async function endEscapedProcesses(runId: string, graceMs = 500): Promise<Map<string, number[]>> {
   const found = new Map<string, number[]>();
   const tag = `GATE_RUN_ID=${runId}`;
-  const entries = await readdir('/proc').catch(() => [] as string[]);
+  const entries = (await readdir('/proc').catch(() => [] as string[])).filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid);
+  // Many small reads: a few at once, in pid order, so the result does not depend on timing.
+  const environs = new Map<string, string>();
+  await forEachLimit(entries, 16, async (entry) => {
+    environs.set(entry, await readFile(`/proc/${entry}/environ`, 'latin1').catch(() => ''));
+  });
   for (const entry of entries) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const environ = await readFile(`/proc/${entry}/environ`, 'latin1').catch(() => '');
-    const vars = environ.split('\0');
+    const vars = (environs.get(entry) ?? '').split('\0');
     if (!vars.includes(tag)) continue;
     const checkId = vars.find((v) => v.startsWith('GATE_CHECK_ID='))?.slice('GATE_CHECK_ID='.length) ?? '';
     found.set(checkId, [...(found.get(checkId) ?? []), Number(entry)]);

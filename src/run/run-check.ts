@@ -2,7 +2,7 @@
  * One check from first attempt to last: its environment, its injection, its
  * attempts with retries, and the judged result (before any waiver).
  */
-import { lstat, rm } from 'node:fs/promises';
+import { lstat, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureDir } from '../util/ensure-dir.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -65,9 +65,20 @@ function processSpec(check: Check, mode: InjectMode | undefined): { run: string[
 
 const shellQuote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
+/** The base environment as a plain object, copied once a run: `process.env` is slow to read key by key. */
+const plainEnvs = new WeakMap<object, Record<string, string>>();
+function plainEnv(base: Record<string, string | undefined>): Record<string, string> {
+  let plain = plainEnvs.get(base);
+  if (!plain) {
+    plain = {};
+    for (const [k, v] of Object.entries(base)) if (v !== undefined) plain[k] = v;
+    plainEnvs.set(base, plain);
+  }
+  return plain;
+}
+
 function childEnv(check: Check, ctx: RunContext, mode: InjectMode | undefined, checkWorkDir: string, evidenceFile: string) {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ctx.baseEnv)) if (v !== undefined) env[k] = v;
+  const env: Record<string, string> = { ...plainEnv(ctx.baseEnv) };
   Object.assign(env, ctx.gateEnv, check.env);
   if (mode === 'declared') Object.assign(env, check.injectFail?.env ?? {});
   // gate's own variables come last: a gate file cannot override them.
@@ -94,7 +105,8 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
   }
   // Its own empty folder, kept across its attempts (a retry may need what the last one left).
   await rm(checkWorkDir, { recursive: true, force: true });
-  await ensureDir(checkWorkDir);
+  // The work dir itself was made before the run: one mkdir is enough, unless a check removed it.
+  await mkdir(checkWorkDir).catch(() => ensureDir(checkWorkDir));
   const spec = processSpec(check, mode);
 
   let attempt = 0;

@@ -94,9 +94,12 @@ export async function runSchedule(plan: Plan, options: ScheduleOptions): Promise
     (plan.rank.get(b) ?? 0) - (plan.rank.get(a) ?? 0) || byId.get(a)!.index - byId.get(b)!.index;
 
   await new Promise<void>((resolve) => {
+    // How many ready checks were in order after the last pump: checks are only ever appended since.
+    let sorted = 0;
     const pump = () => {
       if (options.abort.aborted && !stopStarting) stopStarting = 'interrupted';
-      ready.sort(order);
+      // Sorted again only when checks became ready since the last time.
+      if (ready.length !== sorted) ready.sort(order);
       while (!stopStarting && running < options.jobs && ready.length > 0) {
         const id = ready.shift()!;
         running += 1;
@@ -111,6 +114,7 @@ export async function runSchedule(plan: Plan, options: ScheduleOptions): Promise
             pump();
           });
       }
+      sorted = ready.length;
       if (running === 0 && (stopStarting || ready.length === 0)) {
         const detail: ReasonDetail = stopStarting === 'interrupted' ? { code: 'interrupted', started: false } : { code: 'fail-fast' };
         for (const id of [...ready, ...waiting.keys()]) if (!results.has(id)) unstarted(id, detail, 'not-run');
