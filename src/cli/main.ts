@@ -41,12 +41,6 @@ const positiveInt = (value: string) => {
 };
 
 export const REPORTERS = ['pretty', 'json', 'junit', 'markdown', 'github'] as const;
-const collectReporter = (value: string, previous: string[]) => {
-  if (!(REPORTERS as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError(`expected one of ${REPORTERS.join(', ')}.`);
-  }
-  return [...previous, value];
-};
 
 /** A parser for an argument or option with a few allowed values; a near miss gets a suggestion. */
 const oneOf =
@@ -56,6 +50,7 @@ const oneOf =
     const guess = nearest(value, choices);
     throw new InvalidArgumentError(`expected ${choices.join(' or ')}${guess === undefined ? '.' : `; did you mean "${guess}"?`}`);
   };
+const collectReporter = (value: string, previous: string[]) => [...previous, oneOf(REPORTERS)(value)];
 
 export async function main(io: Io): Promise<number> {
   // `gate --version` on its own is answered before the parser is built: scripts run it often,
