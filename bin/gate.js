@@ -10,13 +10,10 @@
 // time, recorded in its first 16 bytes); V8 itself refuses one made by another
 // Node or with other flags, and the file is then simply compiled.
 'use strict';
-const Module = require('node:module');
 const fs = require('node:fs');
 const path = require('node:path');
-const vm = require('node:vm');
 
 const dist = path.join(__dirname, '..', 'dist');
-const compile = Module.prototype._compile;
 
 function cachedCode(filename) {
   let cache;
@@ -30,16 +27,31 @@ function cachedCode(filename) {
   return cache.subarray(16);
 }
 
-Module.prototype._compile = function (content, filename) {
-  const cachedData = path.dirname(filename) === dist ? cachedCode(filename) : undefined;
-  if (!cachedData) return compile.call(this, content, filename);
-  const script = new vm.Script(Module.wrap(content), { filename, cachedData });
-  const mod = this;
-  const require = (id) => mod.require(id);
-  require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
-  require.main = process.mainModule;
-  require.cache = Module._cache;
-  return script.runInThisContext().call(mod.exports, mod.exports, require, mod, filename, path.dirname(filename));
-};
+/** Makes Node compile the files in dist/ with their code caches. */
+function useCodeCaches() {
+  const Module = require('node:module');
+  const vm = require('node:vm');
+  const compile = Module.prototype._compile;
+  Module.prototype._compile = function (content, filename) {
+    const cachedData = path.dirname(filename) === dist ? cachedCode(filename) : undefined;
+    if (!cachedData) return compile.call(this, content, filename);
+    const script = new vm.Script(Module.wrap(content), { filename, cachedData });
+    const mod = this;
+    const require = (id) => mod.require(id);
+    require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
+    require.main = process.mainModule;
+    require.cache = Module._cache;
+    return script.runInThisContext().call(mod.exports, mod.exports, require, mod, filename, path.dirname(filename));
+  };
+}
 
-require('../dist/cli.cjs');
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  // Answered before anything else loads: scripts and CI steps run it often. The same line the
+  // CLI prints (the build takes its version from this package.json).
+  process.stdout.on('error', () => {});
+  process.stdout.write(`${JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version}\n`);
+} else {
+  useCodeCaches();
+  require('../dist/cli.cjs');
+}

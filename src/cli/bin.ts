@@ -2,7 +2,8 @@
  * The process boundary: wires the real process into `main` and sets the exit
  * code. Nothing else in gate touches `process.exit` or the global console.
  */
-import { isatty } from 'node:tty';
+import { fstatSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { killAllGroups } from '../run/groups.js';
 import { exitCodeForSignal, type StopSignal } from '../model/exit-codes.js';
 import { main } from './main.js';
@@ -45,14 +46,28 @@ const safeWrite = (name: 'stdout' | 'stderr') => {
   };
 };
 
+/**
+ * Whether a descriptor is a terminal. Only a character device can be one, and fstat says so
+ * without loading node:tty (and node:net with it), which a run into a file or a pipe (CI, scripts,
+ * `gate --version` in a build) never needs.
+ */
+function isTerminal(fd: number): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd);
+}
+
 main({
   argv: process.argv.slice(2),
   cwd: process.cwd(),
   env: process.env,
-  stdout: { write: safeWrite('stdout'), isTTY: isatty(1) },
+  stdout: { write: safeWrite('stdout'), isTTY: isTerminal(1) },
   stderr: {
     write: safeWrite('stderr'),
-    isTTY: isatty(2),
+    isTTY: isTerminal(2),
     get columns() {
       return process.stderr.columns;
     },

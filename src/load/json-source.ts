@@ -37,26 +37,37 @@ interface Entry {
 type Problem = Omit<Diagnostic, 'file'>;
 
 export class JsonSource {
-  readonly lines: LineIndex;
+  private lineIndex?: LineIndex;
+  private located?: Map<string, Entry>;
 
+  /**
+   * `entries` may come later: a file that parsed cleanly needs no places until something
+   * in it is reported, so they are found on first use (see parseJsonBytes).
+   */
   constructor(
     readonly file: string,
     readonly text: string,
     readonly value: unknown,
-    private readonly entries: Map<string, Entry>,
-  ) {
-    this.lines = new LineIndex(text);
+    private readonly entries: Map<string, Entry> | (() => Map<string, Entry>),
+  ) {}
+
+  get lines(): LineIndex {
+    return (this.lineIndex ??= new LineIndex(this.text));
+  }
+
+  private get places(): Map<string, Entry> {
+    return (this.located ??= typeof this.entries === 'function' ? this.entries() : this.entries);
   }
 
   has(path: JsonPath): boolean {
-    return this.entries.has(formatJsonPath(path));
+    return this.places.has(formatJsonPath(path));
   }
 
   /** A diagnostic at the value of `path` (or its key, with `key: true`); a path not in the file points at its nearest ancestor. */
   diag(path: JsonPath, code: string, message: string, hint?: string, opts: { key?: boolean } = {}): Diagnostic {
     const jsonPath = formatJsonPath(path);
     let entry: Entry | undefined;
-    for (let n = path.length; n >= 0 && entry === undefined; n--) entry = this.entries.get(formatJsonPath(path.slice(0, n)));
+    for (let n = path.length; n >= 0 && entry === undefined; n--) entry = this.places.get(formatJsonPath(path.slice(0, n)));
     const node = opts.key === true && entry?.name !== undefined ? entry.name : entry?.value;
     const start = node?.loc.start.offset ?? 0;
     const isContainer = node !== undefined && (node.type === 'Object' || node.type === 'Array');
@@ -131,21 +142,51 @@ function utf8Problem(bytes: Uint8Array, file: string): Diagnostic {
   };
 }
 
-/** Offset of the bracket that opens nesting level MAX_DEPTH + 1, or -1. Scans lexically, so deep input never reaches a recursive parser. */
-function tooDeepAt(text: string): number {
+/**
+ * One lexical pass, so deep input never reaches a recursive parser: the offset of the bracket
+ * that opens nesting level MAX_DEPTH + 1 (or -1), and how many object members the text holds
+ * (a string followed by `:`), which tells whether JSON.parse dropped a duplicate key.
+ */
+function scanText(text: string): { deepAt: number; members: number } {
   let depth = 0;
-  let inString = false;
+  let members = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{' || c === '[') {
-      if (++depth > MAX_DEPTH) return i;
-    } else if (c === '}' || c === ']') depth--;
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let j = i + 1;
+      while (j < text.length && text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c /* \ */ ? 2 : 1;
+      i = j;
+      let k = j + 1;
+      while (k < text.length && isJsonSpace(text.charCodeAt(k))) k++;
+      if (text.charCodeAt(k) === 0x3a /* : */) members++;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > MAX_DEPTH) return { deepAt: i, members };
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
   }
-  return -1;
+  return { deepAt: -1, members };
+}
+
+const isJsonSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/**
+ * The object members of a JSON.parse value, or -1 when it holds something the located parse
+ * must report: a refused key, or a number too large for a double (JSON.parse makes it Infinity).
+ */
+function countMembers(value: unknown): number {
+  if (typeof value === 'number') return Number.isFinite(value) ? 0 : -1;
+  if (value === null || typeof value !== 'object') return 0;
+  let total = 0;
+  const items = Array.isArray(value) ? value : Object.values(value);
+  if (!Array.isArray(value)) {
+    for (const key of Object.keys(value)) if (FORBIDDEN_KEYS.has(key)) return -1;
+    total += items.length;
+  }
+  for (const item of items) {
+    const n = countMembers(item);
+    if (n < 0) return -1;
+    total += n;
+  }
+  return total;
 }
 
 function endOfContent(text: string): number {
@@ -245,23 +286,41 @@ export function parseJsonBytes(bytes: Uint8Array, file: string): SourceResult {
     return { ok: false, diagnostics: [utf8Problem(bytes, file)] };
   }
   const empty = new JsonSource(file, text, undefined, new Map());
-  const deep = tooDeepAt(text);
-  if (deep >= 0) {
+  const scanned = scanText(text);
+  if (scanned.deepAt >= 0) {
     const msg = `JSON is nested deeper than ${MAX_DEPTH} levels`;
-    return { ok: false, diagnostics: [empty.diagAtOffset(deep, 1, '', 'too-deep', msg, 'flatten the structure')] };
+    return { ok: false, diagnostics: [empty.diagAtOffset(scanned.deepAt, 1, '', 'too-deep', msg, 'flatten the structure')] };
   }
-  let doc;
+  let value: unknown;
   try {
-    JSON.parse(text);
-    doc = parse(text, { mode: 'json', ranges: true });
+    value = JSON.parse(text);
   } catch {
     return { ok: false, diagnostics: [syntaxProblem(text, empty)] };
   }
+  // Nothing JSON.parse let through silently (every member kept, no refused key, every number
+  // finite): the value stands, and momoa finds the places only if something is reported.
+  if (countMembers(value) === scanned.members) {
+    const places = (): Map<string, Entry> => {
+      try {
+        return locate(text, empty.lines).entries;
+      } catch {
+        return new Map(); // momoa refusing what JSON.parse took: places fall back to the file's start
+      }
+    };
+    return { ok: true, source: new JsonSource(file, text, value, places), diagnostics: [] };
+  }
+  const { entries, problems, value: built } = locate(text, empty.lines);
+  const source = new JsonSource(file, text, built, entries);
+  return { ok: true, source, diagnostics: problems.map((p) => ({ file, ...p })) };
+}
+
+/** Parses text that JSON.parse accepted with momoa: the place of every value and key, and the problems found on the way. */
+function locate(text: string, lines: LineIndex): { entries: Map<string, Entry>; problems: Problem[]; value: unknown } {
+  const doc = parse(text, { mode: 'json', ranges: true });
   const entries = new Map<string, Entry>([['', { value: doc.body }]]);
   const problems: Problem[] = [];
-  const value = build(doc.body, '', entries, problems, empty.lines);
-  const source = new JsonSource(file, text, value, entries);
-  return { ok: true, source, diagnostics: problems.map((p) => ({ file, ...p })) };
+  const value = build(doc.body, '', entries, problems, lines);
+  return { entries, problems, value };
 }
 
 export type ReadResult = { ok: true; bytes: Buffer } | { ok: false; code: string; message: string; hint?: string };

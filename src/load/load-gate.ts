@@ -2,7 +2,7 @@
  * Gate files in, validated `Gate`s or every problem out (SPEC sections 1 and 2).
  * Expected failures are values: nothing here throws for anything a user can write or type.
  */
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic, Gate, LoadResult } from '../model/types.js';
@@ -94,6 +94,7 @@ interface LoadOptions {
   /** The environment whose secrets a definition error must not show: gate's own (`process.env`) unless handed in. */
   env?: Record<string, string | undefined>;
 }
+const lazyRequire = createRequire(import.meta.url);
 const envOf = (opts: LoadOptions) => opts.env ?? process.env;
 
 type Loaded = { result: LoadResult; source?: JsonSource; bytes?: Uint8Array };
@@ -141,8 +142,15 @@ async function checkOne(fileArg: string, cwd: string): Promise<Loaded> {
   }
   if (!checked.success || diagnostics.length > 0) return { result: { ok: false, diagnostics: byPosition(diagnostics) }, source, bytes: read.bytes };
 
-  const sha256 = createHash('sha256').update(read.bytes).digest('hex');
-  const gate = buildGate(checked.data, { id, file: abs, displayFile: display, projectRoot, sha256, schemas: paths.schemas });
+  const gate = buildGate(checked.data, { id, file: abs, displayFile: display, projectRoot, sha256: '', schemas: paths.schemas });
+  // Hashed when first read (a run's report): node:crypto costs `validate`, `list` and `graph` a few ms to load for nothing.
+  const bytes = read.bytes;
+  let sha256: string | undefined;
+  Object.defineProperty(gate, 'sha256', {
+    enumerable: true,
+    configurable: true,
+    get: () => (sha256 ??= (lazyRequire('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(bytes).digest('hex')),
+  });
   return { result: { ok: true, gate }, source, bytes: read.bytes };
 }
 

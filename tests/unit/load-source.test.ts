@@ -108,4 +108,23 @@ describe('json-source', () => {
     // A path that is not in the file points at its nearest ancestor.
     expect(r.source.diag(['a', 'missing'], 'x', 'm')).toMatchObject({ ...where(text, '{', 1), jsonPath: 'a.missing' });
   });
+
+  it('finds duplicate keys that hide behind escaped quotes and colons inside strings', async () => {
+    // The clean path counts members lexically; strings full of `":` must not throw the count off.
+    const text = '{"checks": [{"id": "a", "run": ["x", "\\":", "\\\\"], "env": {"K": "v\\": ", "K": "w"}}]}';
+    const diags = await refused(text);
+    expect(diags).toEqual([expect.objectContaining({ code: 'duplicate-key', jsonPath: 'checks[0].env.K', ...where(text, '"K"', 1) })]);
+  });
+
+  it('gives the same value and places for a clean file as momoa does, found only when asked', () => {
+    const text = '{\n  "s": "a\\"b: \\u00e9",\n  "n": [1.5e3, -0, {"k": null, "e": {}}],\n  "t": true\n}';
+    const r = parseJsonBytes(Buffer.from(text), 'f.json');
+    if (!r.ok) throw new Error('parse failed');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.source.value).toEqual(JSON.parse(text));
+    expect(r.source.has(['n', 2, 'k'])).toBe(true);
+    expect(r.source.has(['n', 3])).toBe(false);
+    expect(r.source.diag(['n', 2, 'k'], 'x', 'm')).toMatchObject({ ...where(text, 'null'), length: 4 });
+    expect(r.source.diag(['t'], 'x', 'm', undefined, { key: true })).toMatchObject({ ...where(text, '"t"'), length: 3 });
+  });
 });
