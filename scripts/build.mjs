@@ -9,6 +9,7 @@
 // - dist/<name>-command.cjs: the engines, one a command (run, validate, ...).
 // - dist/groups.cjs: the live process groups, one instance shared by the entry
 //   (signals) and the engine that starts checks.
+// - dist/gate-file-check.cjs: the gate-file schema compiled by ajv (scripts/gate-file-check.mjs).
 // - dist/vendor-*.cjs: packages loaded only when a gate needs them: ajv for
 //   `outputSchema`, tinyglobby for `evidence` globs.
 //
@@ -25,6 +26,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gateFileCheckCode } from './gate-file-check.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -99,6 +101,8 @@ const common = {
 
 rmSync(dist, { recursive: true, force: true });
 await Promise.all([
+  // The gate-file schema as ajv standalone code: a valid gate file is accepted without zod (see the script).
+  build({ ...common, minify: true, stdin: { contents: gateFileCheckCode(), resolveDir: root, loader: 'js' }, outfile: path.join(dist, 'gate-file-check.cjs') }),
   ...Object.entries(ENTRIES).map(([src, out]) =>
     build({ ...common, entryPoints: [path.join(root, src)], outfile: path.join(dist, out), plugins: [splitPlugin(out), lazyChildProcess] }),
   ),

@@ -19,7 +19,7 @@ const TITLES: Record<SchemaKind, string> = {
 
 /** The JSON Schema (draft 2020-12) of a gate file (as written: `io: 'input'`) or of a report. */
 export function jsonSchemaOf(kind: SchemaKind): Record<string, unknown> {
-  const generated = kind === 'gate' ? z.toJSONSchema(gateFileSchema, { io: 'input' }) : z.toJSONSchema(reportSchema, { io: 'output' });
+  const generated = kind === 'gate' ? z.toJSONSchema(gateFileSchema(), { io: 'input' }) : z.toJSONSchema(reportSchema, { io: 'output' });
   const { $schema, ...rest } = generated as Record<string, unknown>;
   return { $schema, title: TITLES[kind], ...rest };
 }

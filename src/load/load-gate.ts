@@ -11,7 +11,8 @@ import { byPosition, definitionSecrets, maskDiagnostic } from './diagnostics.js'
 import { parseJsonBytes, readFileLimited, type JsonSource } from './json-source.js';
 import { nearest } from '../util/suggest.js';
 import { checkPaths } from './paths.js';
-import { gateFileSchema, ID_PATTERN } from './schema.js';
+import { gateFileSchema, ID_PATTERN, type GateFile } from './schema.js';
+import type * as z from 'zod';
 import { issuesToDiagnostics } from './schema-issues.js';
 import { checkSemantics } from './semantic.js';
 
@@ -95,6 +96,26 @@ interface LoadOptions {
   env?: Record<string, string | undefined>;
 }
 const lazyRequire = createRequire(import.meta.url);
+
+/**
+ * The gate-file schema compiled by ajv at build time (dist/gate-file-check.cjs, beside the bundle
+ * that loads this), or null when running from sources. It only says yes or no, in a fraction of
+ * zod's time: a file it accepts is taken as it is (the zod model has no transforms or defaults,
+ * so zod would return the same value), and zod checks the rest for its precise messages.
+ * tests/unit/gate-file-check.test.ts proves the two agree.
+ */
+let quickCheck: ((value: unknown) => boolean) | null | undefined;
+function schemaCheck(value: unknown): { success: true; data: GateFile } | { success: false; error: { issues: z.core.$ZodIssue[] } } {
+  if (quickCheck === undefined) {
+    try {
+      quickCheck = lazyRequire('./gate-file-check.cjs') as (value: unknown) => boolean;
+    } catch {
+      quickCheck = null;
+    }
+  }
+  if (quickCheck?.(value) === true) return { success: true, data: value as GateFile };
+  return gateFileSchema().safeParse(value);
+}
 const envOf = (opts: LoadOptions) => opts.env ?? process.env;
 
 type Loaded = { result: LoadResult; source?: JsonSource; bytes?: Uint8Array };
@@ -125,12 +146,12 @@ async function checkOne(fileArg: string, cwd: string): Promise<Loaded> {
   const source = parsed.source;
   const diagnostics = [...parsed.diagnostics];
 
-  const checked = gateFileSchema.safeParse(source.value);
+  const checked = schemaCheck(source.value);
   // Assertions get their own, more precise messages from the assertion parser (in checkSemantics).
-  if (!checked.success) diagnostics.push(...issuesToDiagnostics(checked.error.issues, source, gateFileSchema, isExpectItem));
+  if (!checked.success) diagnostics.push(...issuesToDiagnostics(checked.error.issues, source, gateFileSchema(), isExpectItem));
   diagnostics.push(...checkSemantics(source));
   // Should the assertion parser ever accept what the schema refuses, the schema's word must still be heard.
-  if (!checked.success && diagnostics.length === 0) diagnostics.push(...issuesToDiagnostics(checked.error.issues, source, gateFileSchema, () => false));
+  if (!checked.success && diagnostics.length === 0) diagnostics.push(...issuesToDiagnostics(checked.error.issues, source, gateFileSchema(), () => false));
   const projectRoot = projectRootOf(abs);
   const paths = await checkPaths(source, projectRoot);
   diagnostics.push(...paths.diagnostics);

@@ -43,86 +43,93 @@ const timing = () => ({
   killGraceMs: intIn(LIMITS.killGraceMs, 'Grace between SIGTERM and SIGKILL when a check is ended, in milliseconds.').optional(),
 });
 
-export const assertionObjectSchema = z
-  .strictObject({
-    path: z.string().describe('Path into the JSON document, e.g. `roles[*].ready` or `count(items)`.'),
-    op: z.enum(OPERATOR_NAMES as [AssertionOp, ...AssertionOp[]]).describe('Comparison operator.'),
-    value: z.unknown().optional().describe('Expected JSON value; not used by `exists` / `absent`.'),
-    file: z.string().optional().describe('Read the JSON document from this file (relative to the check’s cwd) instead of the evidence.'),
-  })
-  .describe('An assertion in object form.');
+/** The model, built on first use: a valid gate file never needs it (see load-gate.ts), and building it costs every start. */
+function buildGateFileSchema() {
+  const assertionObjectSchema = z
+    .strictObject({
+      path: z.string().describe('Path into the JSON document, e.g. `roles[*].ready` or `count(items)`.'),
+      op: z.enum(OPERATOR_NAMES as [AssertionOp, ...AssertionOp[]]).describe('Comparison operator.'),
+      value: z.unknown().optional().describe('Expected JSON value; not used by `exists` / `absent`.'),
+      file: z.string().optional().describe('Read the JSON document from this file (relative to the check’s cwd) instead of the evidence.'),
+    })
+    .describe('An assertion in object form.');
 
-export const checkSchema = z
-  .strictObject({
-    id: id('Unique id of the check within the gate.'),
-    title: z.string().optional().describe('Shown in reports.'),
-    owner: z.string().optional().describe('Who answers for this check.'),
-    priority: z.enum(['P0', 'P1', 'P2', 'P3']).optional().describe('Priority, shown in reports and trackers.'),
-    run: z
-      .union([z.array(z.string()).min(1), z.string().min(1)])
-      .describe('The command: an argv array run without a shell, or one command line when `shell` is true.'),
-    shell: z.boolean().optional().describe('Run `run` (a single string) through the shell. Default false.'),
-    cwd: z.string().optional().describe('Working directory, relative to the project root; must stay inside it. Default ".".'),
-    env: envMap('Environment variables added to the inherited environment.').optional(),
-    output: z.enum(['json', 'text']).optional().describe('`json`: the evidence is one JSON document; `text`: stdout is kept, not parsed. Default json.'),
-    expect: z
-      .array(z.union([z.string(), assertionObjectSchema]))
-      .optional()
-      .describe('Evidence assertions, e.g. `go_no_go == "go"`; every one must hold.'),
-    outputSchema: z
-      .union([z.record(z.string(), z.unknown()), z.boolean(), z.string().min(1)])
-      .optional()
-      .describe('JSON Schema the JSON output must meet: inline, or a path to a schema file relative to the project root.'),
-    expectExitCode: z
-      .union([intIn(LIMITS.exitCode, 'Exit code.'), z.array(intIn(LIMITS.exitCode, 'Exit code.')).min(1)])
-      .optional()
-      .describe('Exit code(s) that count as success. Default 0.'),
-    dependsOn: z.array(id('Id of a check in this gate.')).optional().describe('Checks that must pass before this one runs.'),
-    required: z.boolean().optional().describe('false makes the check advisory: its failure warns but never blocks. Default true.'),
-    ...timing(),
-    evidence: z.array(z.string().min(1)).optional().describe('File globs, relative to cwd, the check must leave behind; each file is hashed into the report.'),
-    injectFail: z
-      .strictObject({
-        args: z.array(z.string()).optional().describe('Arguments appended to `run`.'),
-        env: envMap('Environment variables added.').optional(),
-      })
-      .optional()
-      .describe('How to run this check along its own fail path under `--inject-fail`.'),
-  })
-  .describe('One check: a program whose exit code and JSON evidence decide whether it passes.');
+  const checkSchema = z
+    .strictObject({
+      id: id('Unique id of the check within the gate.'),
+      title: z.string().optional().describe('Shown in reports.'),
+      owner: z.string().optional().describe('Who answers for this check.'),
+      priority: z.enum(['P0', 'P1', 'P2', 'P3']).optional().describe('Priority, shown in reports and trackers.'),
+      run: z
+        .union([z.array(z.string()).min(1), z.string().min(1)])
+        .describe('The command: an argv array run without a shell, or one command line when `shell` is true.'),
+      shell: z.boolean().optional().describe('Run `run` (a single string) through the shell. Default false.'),
+      cwd: z.string().optional().describe('Working directory, relative to the project root; must stay inside it. Default ".".'),
+      env: envMap('Environment variables added to the inherited environment.').optional(),
+      output: z.enum(['json', 'text']).optional().describe('`json`: the evidence is one JSON document; `text`: stdout is kept, not parsed. Default json.'),
+      expect: z
+        .array(z.union([z.string(), assertionObjectSchema]))
+        .optional()
+        .describe('Evidence assertions, e.g. `go_no_go == "go"`; every one must hold.'),
+      outputSchema: z
+        .union([z.record(z.string(), z.unknown()), z.boolean(), z.string().min(1)])
+        .optional()
+        .describe('JSON Schema the JSON output must meet: inline, or a path to a schema file relative to the project root.'),
+      expectExitCode: z
+        .union([intIn(LIMITS.exitCode, 'Exit code.'), z.array(intIn(LIMITS.exitCode, 'Exit code.')).min(1)])
+        .optional()
+        .describe('Exit code(s) that count as success. Default 0.'),
+      dependsOn: z.array(id('Id of a check in this gate.')).optional().describe('Checks that must pass before this one runs.'),
+      required: z.boolean().optional().describe('false makes the check advisory: its failure warns but never blocks. Default true.'),
+      ...timing(),
+      evidence: z.array(z.string().min(1)).optional().describe('File globs, relative to cwd, the check must leave behind; each file is hashed into the report.'),
+      injectFail: z
+        .strictObject({
+          args: z.array(z.string()).optional().describe('Arguments appended to `run`.'),
+          env: envMap('Environment variables added.').optional(),
+        })
+        .optional()
+        .describe('How to run this check along its own fail path under `--inject-fail`.'),
+    })
+    .describe('One check: a program whose exit code and JSON evidence decide whether it passes.');
 
-export const waiverSchema = z
-  .strictObject({
-    check: id('Id of the waived check.'),
-    reason: z.string().min(1).describe('Why the failure is accepted.'),
-    owner: z.string().optional().describe('Who accepted it.'),
-    expires: z.string().describe('`YYYY-MM-DD` (in force through the end of that day, UTC) or an ISO date-time with offset.'),
-  })
-  .describe('Lets a failing check count as passing until it expires.');
+  const waiverSchema = z
+    .strictObject({
+      check: id('Id of the waived check.'),
+      reason: z.string().min(1).describe('Why the failure is accepted.'),
+      owner: z.string().optional().describe('Who accepted it.'),
+      expires: z.string().describe('`YYYY-MM-DD` (in force through the end of that day, UTC) or an ISO date-time with offset.'),
+    })
+    .describe('Lets a failing check count as passing until it expires.');
 
-export const gateFileSchema = z
-  .strictObject({
-    $schema: z.string().optional().describe('Path or URL of this schema, for editors; ignored by gate.'),
-    id: id('Id of the gate. Default: the file name without `.json`.').optional(),
-    title: z.string().optional().describe('Shown in reports.'),
-    defaults: z
-      .strictObject(timing())
-      .optional()
-      .describe('Defaults for every check’s timing fields.'),
-    env: envMap('Environment variables added for every check.').optional(),
-    envFile: z
-      .strictObject({
-        path: z.string().min(1).describe('Where to write the file, relative to the work dir; must stay inside it.'),
-        values: envMap('The variables written, one `NAME=value` line each, sorted.'),
-      })
-      .optional()
-      .describe('An env file written into the work dir before any check starts; its path is given to checks as GATE_ENV_FILE.'),
-    checks: z.array(checkSchema).min(1).describe('The checks, in their stable order.'),
-    waivers: z.array(waiverSchema).optional().describe('Accepted failures, each with an expiry.'),
-    redact: z.array(envName).optional().describe('Names of environment variables whose values are secrets, on top of the built-in name patterns.'),
-    handover: z.string().optional().describe('Notes for the next milestone, in Markdown.'),
-  })
-  .describe('A gate: one milestone closeout, as a set of checks.');
+  return z
+    .strictObject({
+      $schema: z.string().optional().describe('Path or URL of this schema, for editors; ignored by gate.'),
+      id: id('Id of the gate. Default: the file name without `.json`.').optional(),
+      title: z.string().optional().describe('Shown in reports.'),
+      defaults: z
+        .strictObject(timing())
+        .optional()
+        .describe('Defaults for every check’s timing fields.'),
+      env: envMap('Environment variables added for every check.').optional(),
+      envFile: z
+        .strictObject({
+          path: z.string().min(1).describe('Where to write the file, relative to the work dir; must stay inside it.'),
+          values: envMap('The variables written, one `NAME=value` line each, sorted.'),
+        })
+        .optional()
+        .describe('An env file written into the work dir before any check starts; its path is given to checks as GATE_ENV_FILE.'),
+      checks: z.array(checkSchema).min(1).describe('The checks, in their stable order.'),
+      waivers: z.array(waiverSchema).optional().describe('Accepted failures, each with an expiry.'),
+      redact: z.array(envName).optional().describe('Names of environment variables whose values are secrets, on top of the built-in name patterns.'),
+      handover: z.string().optional().describe('Notes for the next milestone, in Markdown.'),
+    })
+    .describe('A gate: one milestone closeout, as a set of checks.');
+}
 
-export type GateFile = z.infer<typeof gateFileSchema>;
-export type CheckFile = z.infer<typeof checkSchema>;
+let built: ReturnType<typeof buildGateFileSchema> | undefined;
+/** The zod model of a gate file: what validates it, and what `gate schema` turns into gate.schema.json. */
+export const gateFileSchema = () => (built ??= buildGateFileSchema());
+
+export type GateFile = z.infer<ReturnType<typeof buildGateFileSchema>>;
+export type CheckFile = GateFile['checks'][number];

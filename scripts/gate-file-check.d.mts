@@ -1,0 +1,2 @@
+/** CommonJS source whose module.exports is `(value) => boolean`: gate.schema.json compiled by ajv. */
+export function gateFileCheckCode(): string;
