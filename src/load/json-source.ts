@@ -148,43 +148,46 @@ function utf8Problem(bytes: Uint8Array, file: string): Diagnostic {
  * (a string followed by `:`), which tells whether JSON.parse dropped a duplicate key.
  */
 function scanText(text: string): { deepAt: number; members: number } {
+  // Each match is a whole string (and the `:` after it, if any) or one bracket. Between them there
+  // are only numbers, literals, commas, colons and spaces, so a match never starts inside a string.
+  // A string left open runs to the end of the text: the match never fails once it has begun, so the
+  // scan stays linear whatever the input (the text is refused as JSON afterwards).
+  const token = /"[^"\\]*(?:\\[\s\S][^"\\]*)*(?:"(\s*:)?|\\?$)|[{[]|[}\]]/g;
   let depth = 0;
   let members = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  for (let m = token.exec(text); m !== null; m = token.exec(text)) {
+    const c = m[0].charCodeAt(0);
     if (c === 0x22 /* " */) {
-      let j = i + 1;
-      while (j < text.length && text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c /* \ */ ? 2 : 1;
-      i = j;
-      let k = j + 1;
-      while (k < text.length && isJsonSpace(text.charCodeAt(k))) k++;
-      if (text.charCodeAt(k) === 0x3a /* : */) members++;
+      if (m[1] !== undefined) members++;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      if (++depth > MAX_DEPTH) return { deepAt: i, members };
-    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+      if (++depth > MAX_DEPTH) return { deepAt: m.index, members };
+    } else depth--;
   }
   return { deepAt: -1, members };
 }
 
-const isJsonSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
  * The object members of a JSON.parse value, or -1 when it holds something the located parse
  * must report: a refused key, or a number too large for a double (JSON.parse makes it Infinity).
  */
 function countMembers(value: unknown): number {
-  if (typeof value === 'number') return Number.isFinite(value) ? 0 : -1;
-  if (value === null || typeof value !== 'object') return 0;
+  if (typeof value !== 'object' || value === null) return typeof value === 'number' && !Number.isFinite(value) ? -1 : 0;
   let total = 0;
-  const items = Array.isArray(value) ? value : Object.values(value);
-  if (!Array.isArray(value)) {
-    for (const key of Object.keys(value)) if (FORBIDDEN_KEYS.has(key)) return -1;
-    total += items.length;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const n = countMembers(item);
+      if (n < 0) return -1;
+      total += n;
+    }
+    return total;
   }
-  for (const item of items) {
-    const n = countMembers(item);
+  // JSON.parse makes plain objects: for...in sees exactly their own keys, "__proto__" included.
+  for (const key in value) {
+    if (FORBIDDEN_KEYS.has(key)) return -1;
+    const n = countMembers((value as Record<string, unknown>)[key]);
     if (n < 0) return -1;
-    total += n;
+    total += n + 1;
   }
   return total;
 }

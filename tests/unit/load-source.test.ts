@@ -127,4 +127,14 @@ describe('json-source', () => {
     expect(r.source.diag(['n', 2, 'k'], 'x', 'm')).toMatchObject({ ...where(text, 'null'), length: 4 });
     expect(r.source.diag(['t'], 'x', 'm', undefined, { key: true })).toMatchObject({ ...where(text, '"t"'), length: 3 });
   });
+
+  it('scans any text in one pass: an unterminated string full of escaped quotes is a syntax error, found at once', () => {
+    const text = `{"checks": "${'\\"'.repeat(300_000)}`;
+    const r = parseJsonBytes(Buffer.from(text), 'f.json');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.diagnostics).toEqual([expect.objectContaining({ code: 'invalid-json' })]);
+    // Brackets inside strings are not nesting, a string that starts with ":" is not a key.
+    const ok = parseJsonBytes(Buffer.from(`{"a": ["${'['.repeat(100)}", ":b", "c\\\\"]}`), 'g.json');
+    expect(ok.ok && ok.diagnostics).toEqual([]);
+  });
 });
