@@ -28,14 +28,16 @@ export interface DirChange {
 
 /** What the folder at `dir` is now, or why it is not a plain folder. */
 async function identify(dir: string, what: string): Promise<Identity | DirChange> {
-  const info = await lstat(dir).catch(() => undefined);
+  // Both asked at once (this runs before every check starts); the real path counts only for a folder.
+  const [info, real] = await Promise.all([lstat(dir).catch(() => undefined), realpath(dir).catch(() => undefined)]);
   if (!info) return { errno: 'ENOENT', message: `${what} ${dir} is gone: it was removed after gate prepared it` };
   if (info.isSymbolicLink()) {
     const target = await readlink(dir).catch(() => '?');
     return { errno: 'ELOOP', message: `${what} ${dir} is now a symbolic link (to ${target}), not the folder gate prepared` };
   }
   if (!info.isDirectory()) return { errno: 'ENOTDIR', message: `${what} ${dir} is no longer a folder` };
-  return { realpath: await realpath(dir), dev: info.dev, ino: info.ino };
+  if (real === undefined) return { errno: 'ENOENT', message: `${what} ${dir} is gone: it was removed after gate prepared it` };
+  return { realpath: real, dev: info.dev, ino: info.ino };
 }
 
 const isChange = (x: Identity | DirChange): x is DirChange => 'errno' in x;
@@ -65,10 +67,9 @@ export async function preparedDirChanged(dir: string, what: string, mark: string
   const key = path.resolve(dir);
   const known = prepared.get(key);
   if (!known) return { errno: 'ENOENT', message: `${what} ${dir} was not prepared by this run` };
-  const now = await identify(key, what);
+  const [now, marked] = await Promise.all([identify(key, what), lstat(path.join(key, mark)).then((m) => m.isFile(), () => false)]);
   if (isChange(now)) return now;
   if (!same(known, now)) return { errno: 'ESTALE', message: `${what} ${dir} was replaced after gate prepared it: it is no longer the same folder` };
-  const marked = await lstat(path.join(key, mark)).then((m) => m.isFile(), () => false);
   if (!marked) return { errno: 'ENOENT', message: `${what} ${dir} lost its ${mark} mark after gate prepared it` };
   return undefined;
 }
