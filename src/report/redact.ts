@@ -111,6 +111,9 @@ function forms(secret: string): [string, SecretForm][] {
     const base64 = bytes.toString('base64');
     const cores = base64Cores(bytes);
     const url = uriEncoded(s);
+    // Percent-encoding is case-blind, and some encoders escape every byte: those forms too.
+    const lowerHex = (u: string) => u.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+    const everyByte = [...bytes].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
     out.push(
       [s, 'plain'],
       [json, 'JSON-escaped'],
@@ -118,6 +121,10 @@ function forms(secret: string): [string, SecretForm][] {
       [json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`), 'JSON-escaped'],
       [url ?? '', 'URL-encoded'],
       [url?.replace(/%20/g, '+') ?? '', 'URL-encoded'],
+      [url === undefined ? '' : lowerHex(url), 'URL-encoded'],
+      [url === undefined ? '' : lowerHex(url).replace(/%20/g, '+'), 'URL-encoded'],
+      [everyByte, 'URL-encoded'],
+      [everyByte.toLowerCase(), 'URL-encoded'],
       [base64, 'base64'],
       [base64.replace(/=+$/, ''), 'base64'],
       [bytes.toString('base64url'), 'base64url'],

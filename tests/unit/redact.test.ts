@@ -37,6 +37,18 @@ describe('redaction', () => {
     expect(JSON.parse(out.split('\n')[1] ?? '')).toEqual({ v: REDACTED });
   });
 
+  it('masks every way of percent-encoding it: upper or lower case hex, some or every byte, + for space', () => {
+    const secret = 'supersecret123/+x y';
+    const redact = createRedactor([secret]);
+    const upper = encodeURIComponent(secret);
+    const lower = upper.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+    const every = [...Buffer.from(secret)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+    for (const form of [upper, lower, lower.replace(/%20/g, '+'), every, every.toUpperCase()]) {
+      expect(redact(`token=${form}&x=1`)).toBe(`token=${REDACTED}&x=1`);
+      expect(redact.find(form)).toEqual(['URL-encoded']);
+    }
+  });
+
   it('leaves text alone when there is nothing secret', () => {
     expect(createRedactor([])('plain text')).toBe('plain text');
   });
@@ -53,7 +65,8 @@ describe('redaction of raw output, before it is cut', () => {
   const b64 = Buffer.from(secret).toString('base64');
 
   it('knows how far a secret reaches: its longest form, in bytes', () => {
-    expect(redact.reach).toBe(Math.max(secret.length, b64.length));
+    // The longest is the form with every byte percent-encoded: three characters a byte.
+    expect(redact.reach).toBe(Math.max(secret.length, b64.length, 3 * Buffer.byteLength(secret)));
     expect(createRedactor([]).reach).toBe(0);
     expect(createRedactor(['é'.repeat(6)]).reach).toBeGreaterThanOrEqual(12);
   });
