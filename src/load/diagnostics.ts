@@ -160,12 +160,17 @@ export function definitionSecrets(text: string, env: Record<string, string | und
   const values = secretValues([env], listed);
   const names = new Set(listed);
   const tokens = [...text.matchAll(STRING_TOKEN)];
-  for (let i = 0; i + 1 < tokens.length; i++) {
+  for (let i = 0; i < tokens.length; i++) {
     const key = tokens[i]!;
-    const value = tokens[i + 1]!;
-    if (key[2] !== '"' || !/^\s*:\s*$/.test(text.slice(key.index + key[0].length, value.index))) continue;
+    const after = text.slice(key.index + key[0].length);
+    if (key[2] !== '"' || !/^\s*:/.test(after)) continue;
     const name = literalValue(key[1] ?? '');
     if (!SECRET_NAME.test(name) && !names.has(name)) continue;
+    // A value that is not a string (a number, say) is refused by the schema, and its message quotes it.
+    const scalar = /^\s*:\s*(-?[0-9][0-9.eE+-]*|true|false|null)/.exec(after);
+    if (scalar) values.push(...secretValues([{ [name]: scalar[1] }], listed));
+    const value = tokens[i + 1];
+    if (value === undefined || !/^\s*:\s*$/.test(text.slice(key.index + key[0].length, value.index))) continue;
     // The body as written too: it may spell the value with escapes its JSON form would not use (`\u0041`, `\/`).
     const body = value[1] ?? '';
     for (const v of new Set([literalValue(body), body])) values.push(...secretValues([{ [name]: v }], listed));

@@ -20,6 +20,16 @@ const FIELD_HINTS: Record<string, string> = {
   outputSchema: 'give a JSON Schema object inline, or the path of a schema file relative to the project root',
   id: 'ids use letters, digits, ".", "_" and "-"',
   expires: 'write a date like "2026-12-31"',
+  timeoutMs: 'give milliseconds as a whole number, e.g. 60000 for a minute',
+  retries: 'give how many extra attempts, e.g. 2',
+  retryDelayMs: 'give milliseconds as a whole number, e.g. 1000',
+  killGraceMs: 'give milliseconds as a whole number, e.g. 2000',
+};
+
+/** Hints for values that break a pattern, wherever they sit (an id in `dependsOn` too). */
+const PATTERN_HINTS: Record<string, string> = {
+  'invalid-id': 'start with a letter or digit, then letters, digits, ".", "_" or "-", at most 64 characters in all (e.g. "M28-1")',
+  'invalid-env-name': 'use letters, digits and "_", not starting with a digit (e.g. API_URL)',
 };
 
 const defOf = (s: AnySchema): Def => s._zod.def as unknown as Def;
@@ -146,7 +156,7 @@ function toDiagnostics(leaf: Leaf, source: JsonSource, root: AnySchema): Diagnos
     const b = intBounds(root, path);
     if (!b) return undefined;
     const code = typeof value === 'number' ? 'out-of-range' : 'invalid-type';
-    return at(code, `${subject} must be an integer from ${b.min} to ${b.max}, found ${found}`, fieldHint);
+    return at(code, `${subject} must be an integer from ${b.min} to ${b.max}, found ${found}`, fieldHint ?? `give a whole number from ${b.min} to ${b.max}`);
   };
 
   switch (issue.code) {
@@ -176,7 +186,7 @@ function toDiagnostics(leaf: Leaf, source: JsonSource, root: AnySchema): Diagnos
     }
     case 'invalid_format': {
       const wording = issue.pattern !== undefined ? PATTERN_WORDING.get(issue.pattern) : undefined;
-      if (wording) return [at(wording.code, `${subject} must be ${wording.what}, found ${found}`)];
+      if (wording) return [at(wording.code, `${subject} must be ${wording.what}, found ${found}`, PATTERN_HINTS[wording.code])];
       return [at('invalid-value', `${subject} must be a valid ${issue.format}, found ${found}`)];
     }
     case 'invalid_value': {
@@ -188,7 +198,8 @@ function toDiagnostics(leaf: Leaf, source: JsonSource, root: AnySchema): Diagnos
       const inner = issue.issues.find((i) => i.code === 'invalid_format');
       const wording = inner && inner.code === 'invalid_format' && inner.pattern !== undefined ? PATTERN_WORDING.get(inner.pattern) : undefined;
       const what = wording?.what ?? 'a valid key';
-      return [at(wording?.code ?? 'invalid-key', `key ${JSON.stringify(String(last))} in ${subjectOf(path.slice(0, -1))} must be ${what}`, undefined, true)];
+      const hint = wording ? PATTERN_HINTS[wording.code] : undefined;
+      return [at(wording?.code ?? 'invalid-key', `key ${JSON.stringify(String(last))} in ${subjectOf(path.slice(0, -1))} must be ${what}`, hint, true)];
     }
     case 'unrecognized_keys': {
       const allowed = allowedKeys(root, path).filter((k) => k !== '$schema');

@@ -41,7 +41,7 @@ describe('schema diagnostics', () => {
     });
     const by = (p: string) => diags.find((d) => d.jsonPath === p);
     expect(by('defaults.retries')).toMatchObject({ code: 'out-of-range', message: 'defaults.retries must be an integer from 0 to 10, found 11', ...where(text, '11') });
-    expect(by('checks[0].timeoutMs')).toMatchObject({ code: 'out-of-range', message: 'timeoutMs must be an integer from 1 to 2147483647, found 0' });
+    expect(by('checks[0].timeoutMs')).toMatchObject({ code: 'out-of-range', message: 'timeoutMs must be an integer from 1 to 2147483647, found 0', hint: 'give milliseconds as a whole number, e.g. 60000 for a minute' });
     expect(by('checks[0].retryDelayMs')?.message).toBe('retryDelayMs must be an integer from 0 to 600000, found 1.5');
     expect(by('checks[0].killGraceMs')).toMatchObject({ code: 'invalid-type', message: 'killGraceMs must be an integer from 0 to 60000, found "100"' });
     expect(by('checks[0].expectExitCode[1]')?.message).toBe('expectExitCode[1] must be an integer from 0 to 255, found 256');
@@ -59,7 +59,7 @@ describe('schema diagnostics', () => {
     expect(diags.find((d) => d.jsonPath === 'checks[1].shell')?.message).toBe('shell must be a boolean, found "yes"');
     expect(diags.find((d) => d.jsonPath === 'checks[1].priority')?.message).toBe('priority must be one of "P0", "P1", "P2", "P3", found "P9"');
     expect(diags.find((d) => d.jsonPath === 'checks[1].output')?.hint).toBe('did you mean "json"?');
-    expect(diags.find((d) => d.jsonPath === 'id')).toMatchObject({ code: 'invalid-id', ...where(text, '"bad id"') });
+    expect(diags.find((d) => d.jsonPath === 'id')).toMatchObject({ code: 'invalid-id', ...where(text, '"bad id"'), hint: expect.stringContaining('start with a letter or digit') });
     expect(diags.find((d) => d.jsonPath === 'env["BAD-NAME"]')).toMatchObject({ code: 'invalid-env-name', ...where(text, '"BAD-NAME"') });
     expect(diags.find((d) => d.jsonPath === 'redact[0]')?.code).toBe('invalid-env-name');
   });
@@ -216,6 +216,16 @@ describe('secrets in definition errors', () => {
     const col = where(text, '"timoutMs"').column;
     expect(out).toContain(`    1 | ${d.sourceLine}\n      | ${' '.repeat(col - 1)}${'^'.repeat('"timoutMs"'.length)}\n`);
     expect(JSON.stringify(diags)).not.toContain(SECRET);
+  });
+
+  it('masks a number under a secret-looking key, in the message that quotes it and in the line', async () => {
+    const text = `{"env":{"API_TOKEN":12345678},"checks":[{"id":"a","run":["node","x.mjs"]}]}`;
+    const diags = await refused(text);
+    const d = find(diags, 'invalid-type');
+    expect(d.jsonPath).toBe('env.API_TOKEN');
+    expect(JSON.stringify(diags)).not.toContain('12345678');
+    expect(d.message).toContain(REDACTED);
+    expect(d.sourceLine).toBe(text.replace('12345678', stars(8)));
   });
 
   it("masks values of gate's own secret-looking variables, in the line and in messages", async () => {
