@@ -4,8 +4,11 @@
  * without loading the engine.
  */
 
-/** Process groups of checks that have started and not yet been ended. */
-export const liveGroups = new Set<number>();
+/**
+ * Process groups of checks that have started and not yet been ended, each with
+ * where to record a signal sent to it from here (the report lists every signal).
+ */
+export const liveGroups = new Map<number, (signal: string) => void>();
 
 export function signalPid(pid: number, signal: NodeJS.Signals | 0): boolean {
   try {
@@ -25,7 +28,7 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
  * can run in an `exit` handler: whatever way gate ends, no check outlives it.
  */
 export function killAllGroups(): void {
-  for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
+  for (const [pgid, record] of liveGroups) if (signalGroup(pgid, 'SIGKILL')) record('SIGKILL');
   liveGroups.clear();
 }
 process.on('exit', killAllGroups);

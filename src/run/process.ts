@@ -161,7 +161,9 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
     return result;
   }
   const pgid = subprocess.pid;
-  if (pgid !== undefined) liveGroups.add(pgid);
+  // A forced stop (a second interrupt) kills every group at once from outside this function: it is recorded too.
+  let recordForced = record;
+  if (pgid !== undefined) liveGroups.set(pgid, (signal) => recordForced(signal));
 
   let stopping: 'timed-out' | 'interrupted' | 'output-limit' | undefined;
   let stopDone: Promise<void> | undefined;
@@ -191,6 +193,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   // daemon it forgot). End it so no process outlives the run, and say so.
   // Recorded apart from the signals that ended the check: a timeout's reason names only those.
   let leakedProcesses = false;
+  recordForced = recordIn(cleanupSignals);
   if (pgid !== undefined && groupAlive(pgid)) {
     leakedProcesses = true;
     await endGroup(pgid, req.leakGraceMs ?? DEFAULT_LEAK_GRACE_MS, recordIn(cleanupSignals));
@@ -230,13 +233,20 @@ function notStarted(error: unknown, started: number, sizes: { stdoutBytes: numbe
   };
 }
 
+/** The processes that escaped one check, and the signals sent to end them (`at`: epoch ms). */
+export interface Escaped {
+  pids: number[];
+  signals: { signal: string; at: number }[];
+}
+
 /**
  * Processes of this run that escaped their check's process group (a daemon that
  * called setsid) still carry the run's environment. Best effort, Linux only:
- * find them by `GATE_RUN_ID` in /proc/<pid>/environ and end them.
- * Returns the escaped pids by check id.
+ * find them by `GATE_RUN_ID` in /proc/<pid>/environ and end them (TERM, then
+ * KILL after `graceMs` for those still running).
+ * Returns, by check id, the escaped pids and the signals sent to them.
  */
-export async function endEscapedProcesses(runId: string, graceMs = 500): Promise<Map<string, number[]>> {
+export async function endEscapedProcesses(runId: string, graceMs = 500): Promise<Map<string, Escaped>> {
   const found = new Map<string, number[]>();
   const tag = `GATE_RUN_ID=${runId}`;
   const entries = (await readdir('/proc').catch(() => [] as string[])).filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid);
@@ -251,10 +261,19 @@ export async function endEscapedProcesses(runId: string, graceMs = 500): Promise
     const checkId = vars.find((v) => v.startsWith('GATE_CHECK_ID='))?.slice('GATE_CHECK_ID='.length) ?? '';
     found.set(checkId, [...(found.get(checkId) ?? []), Number(entry)]);
   }
+  const escaped = new Map<string, Escaped>([...found].map(([checkId, pids]) => [checkId, { pids, signals: [] }]));
+  const send = (signal: 'SIGTERM' | 'SIGKILL', running: (pid: number) => boolean) => {
+    const at = Date.now();
+    for (const entry of escaped.values()) {
+      let sent = false;
+      for (const pid of entry.pids) if (running(pid) && signalPid(pid, signal)) sent = true;
+      if (sent) entry.signals.push({ signal, at });
+    }
+  };
   const pids = [...found.values()].flat();
-  for (const pid of pids) signalPid(pid, 'SIGTERM');
+  send('SIGTERM', () => true);
   const deadline = Date.now() + graceMs;
   while (pids.some(pidRunning) && Date.now() < deadline) await sleep(20);
-  for (const pid of pids) if (pidRunning(pid)) signalPid(pid, 'SIGKILL');
-  return found;
+  send('SIGKILL', pidRunning);
+  return escaped;
 }

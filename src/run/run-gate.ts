@@ -184,10 +184,14 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
     });
 
     const checks: CheckResult[] = gate.checks.map((c) => results.get(c.id)!);
-    for (const [checkId, pids] of await endEscapedProcesses(runId)) {
+    for (const [checkId, { pids, signals }] of await endEscapedProcesses(runId)) {
       const result = results.get(checkId);
       if (!result) continue;
       result.leakedProcesses = true;
+      // Times after the check started, as for what it left in its own group.
+      const startedAt = result.startedAt === undefined ? undefined : Date.parse(result.startedAt);
+      const cleanup = signals.map(({ signal, at }) => ({ signal, atMs: startedAt === undefined ? 0 : Math.max(0, at - startedAt) }));
+      if (cleanup.length > 0) result.cleanupSignals = [...(result.cleanupSignals ?? []), ...cleanup];
       result.notes.push(`${pids.length} process(es) escaped the check's process group (pid ${pids.join(', ')}); gate ended them`);
       log.warn({ check: checkId, pids }, 'escaped processes ended');
     }

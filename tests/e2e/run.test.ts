@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alive, byId, filesUnder, fixture, gate, makeProject, survivors } from './harness.js';
+import { alive, byId, filesUnder, fixture, gate, makeProject, survivors, type CliOptions } from './harness.js';
 
 const check = (id: string, run: string[] | string, extra: object = {}) => ({ id, run, ...extra });
 
@@ -344,6 +344,49 @@ describe('gate run: interrupted', () => {
   });
 });
 
+describe('gate run: repeated interrupts', () => {
+  /** Sends SIGINT once the check runs (its pid file is written), then again after `againMs`. */
+  const interruptTwice = (pidFile: string, againMs: number): CliOptions['onSpawn'] => (child) => {
+    const poll = setInterval(() => {
+      if (!existsSync(pidFile) || !readFileSync(pidFile, 'utf8').trim()) return;
+      clearInterval(poll);
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGINT'), againMs);
+    }, 20);
+  };
+
+  it('a second SIGINT within a second (npm passes Ctrl-C on) counts once: the check still gets its grace after TERM', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('ignore-term.mjs'), { killGraceMs: 1500 })] });
+    const pidFile = path.join(p.root, 'data/state/g_closeout/a/ignore-term.pid');
+    const r = await gate(['run', 'g'], { cwd: p.root, onSpawn: interruptTwice(pidFile, 100) });
+    expect(r.code).toBe(130);
+    const a = byId(p.report('g'), 'a');
+    expect(a.status).toBe('interrupted');
+    expect(a.signalsSent.map((s) => s.signal)).toEqual(['SIGTERM', 'SIGKILL']);
+    // KILL came from the grace running out, not from a forced stop.
+    expect(a.signalsSent[1]!.atMs - a.signalsSent[0]!.atMs).toBeGreaterThanOrEqual(1400);
+    expect(alive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+    expect(survivors(p.root)).toEqual([]);
+  });
+
+  it('a second SIGINT later kills at once, without waiting out the grace, and the report records the SIGKILL', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('ignore-term.mjs'), { killGraceMs: 60000 })] });
+    const pidFile = path.join(p.root, 'data/state/g_closeout/a/ignore-term.pid');
+    const r = await gate(['run', 'g'], { cwd: p.root, onSpawn: interruptTwice(pidFile, 1300) });
+    expect(r.code).toBe(130);
+    const report = p.report('g');
+    expect(report.verdict).toBe('aborted');
+    const a = byId(report, 'a');
+    expect(a.status).toBe('interrupted');
+    expect(a.signalsSent.map((s) => s.signal)).toEqual(['SIGTERM', 'SIGKILL']);
+    expect(a.signalsSent[1]!.atMs - a.signalsSent[0]!.atMs).toBeLessThan(60000);
+    expect(alive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+    expect(survivors(p.root)).toEqual([]);
+  });
+});
+
 describe('gate run: secrets', () => {
   it('never writes a secret value to any report file or to the terminal', async () => {
     const p = makeProject();
@@ -386,6 +429,7 @@ describe('gate run: escaped processes', () => {
     const a = byId(p.report('g'), 'a');
     expect(a.leakedProcesses).toBe(true);
     expect(a.notes.join(' ')).toContain('escaped');
+    expect(a.cleanupSignals?.[0]).toMatchObject({ signal: 'SIGTERM' });
     const pid = Number(readFileSync(path.join(p.root, 'data/state/g_closeout/a/daemon.pid'), 'utf8'));
     expect(alive(pid)).toBe(false);
     expect(survivors(p.root)).toEqual([]);
