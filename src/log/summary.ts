@@ -30,7 +30,11 @@ function outputPaths(r: CheckResult, reportDirShown: string): string[] {
 export function renderSummary(report: Report, reportDirShown: string, styles: Styles = createStyles(false)): string {
   const lines: string[] = [];
   for (const r of report.checks) {
-    if (QUIET_STATUSES.has(r.status)) continue;
+    if (QUIET_STATUSES.has(r.status)) {
+      // A passing check that left processes behind is still worth a line: gate ended them.
+      if (r.leakedProcesses) for (const note of r.notes) lines.push(`  ${styles.yellow('note')} ${styles.bold(r.id)}: ${note}`);
+      continue;
+    }
     const marks = `${r.required ? '' : ' (advisory)'}${r.injected ? ' (injected)' : ''}`;
     lines.push(`  ${styles.status(r.status)} ${styles.bold(r.id)}${marks}: ${r.reason}`);
     // The reason already is the first failed assertion when only one failed: say it once.

@@ -210,6 +210,13 @@ export function renderMarkdown(report: Report, outputs?: CheckOutputs): string {
     lines.push('## Failures', '');
     for (const check of failing) lines.push(...failureBlock(check, outputs));
   }
+  // What a check that did not need attention still has to say: processes it left behind, a note on its evidence.
+  const noted = report.checks.filter((c) => !NEEDS_ATTENTION.has(c.status) && c.notes.length > 0);
+  if (noted.length > 0) {
+    lines.push('## Notes', '');
+    for (const check of noted) for (const note of check.notes) lines.push(`- ${codeSpan(check.id)}: ${escapeText(note)}`);
+    lines.push('');
+  }
   if (report.waivers.length > 0) lines.push('## Waivers', '', ...waiversTable(report.waivers), '');
   if (report.handover) lines.push('## Handover', '', report.handover.replace(/^\s*\n|\s+$/g, ''), '');
   lines.push('---', '', footer(report), '');

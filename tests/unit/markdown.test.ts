@@ -179,4 +179,14 @@ describe('renderMarkdown', () => {
     expect(formatDuration(125_000)).toBe('2 min 5 s');
     expect(formatDuration(-5)).toBe('0 ms');
   });
+
+  it('lists the notes of checks that need no attention under Notes: processes left behind, say', () => {
+    const a = makeCheck('a', 'pass', { leakedProcesses: true, notes: ['left processes behind in its process group; gate ended them'] });
+    const b = makeCheck('b', 'fail', { notes: ['shown in its failure block'] });
+    const md = renderMarkdown(makeReport([a, b]));
+    const notes = md.slice(md.indexOf('## Notes'));
+    expect(notes.split('\n').slice(0, 3)).toEqual(['## Notes', '', '- `a`: left processes behind in its process group; gate ended them']);
+    expect(notes).not.toContain('shown in its failure block');
+    expect(renderMarkdown(makeReport([makeCheck('c', 'pass')]))).not.toContain('## Notes');
+  });
 });

@@ -257,6 +257,15 @@ describe('summary', () => {
     );
   });
 
+  it('says so when a passing check left processes behind (gate ended them)', () => {
+    const note = "2 process(es) escaped the check's process group (pid 41, 42); gate ended them";
+    const a = makeCheck('a', 'pass', { leakedProcesses: true, notes: [note] });
+    const b = makeCheck('b', 'pass', { notes: ['evidence file older than the check was read'] });
+    const text = renderSummary(makeReport([a, b], { decision: 'GO', verdict: 'pass' }), 'reports/g_closeout');
+    expect(text.split('\n')[0]).toBe(`  note a: ${note}`);
+    expect(text).not.toContain('older than');
+  });
+
   it('colours the verdict only when asked', () => {
     const report = makeReport([makeCheck('a', 'pass')], { decision: 'GO', verdict: 'pass' });
     expect(verdictLine(report)).not.toContain(ESC);
