@@ -70,7 +70,7 @@ export async function main(io: Io): Promise<number> {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(s.startsWith('error:') ? `gate ${s}` : s),
+      outputError: (s, write) => write(s.startsWith('error:') ? `gate:${s.slice('error:'.length)}` : s),
     });
 
   program
