@@ -3,8 +3,8 @@
  * assertions, and `evidence` globs, each hashed for the report.
  */
 import { createHash } from 'node:crypto';
-import { constants, createReadStream, readFileSync, type Stats } from 'node:fs';
-import { lstat, open, stat } from 'node:fs/promises';
+import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { EvidenceFile } from '../model/types.js';
 import { describeJsonProblem } from './json-error.js';
@@ -20,28 +20,36 @@ export type JsonRead =
  * Reads one JSON document. Only a regular file is read (a FIFO or a device a
  * check left behind could block or never end), and never more than the limit:
  * the size is checked before reading, and again after it.
+ *
+ * Synchronous inside: none of these calls can wait on another process (the
+ * open is non-blocking, so a FIFO swapped in after the stat does not wait for a
+ * writer), each takes microseconds, and the parse that follows holds the event
+ * loop far longer. Done on the thread pool they cost a hand-off each, which
+ * on a machine busy with checks is most of a check's bookkeeping.
  */
 export async function readJsonFile(file: string, limit = MAX_EVIDENCE_BYTES): Promise<JsonRead> {
-  let handle;
+  return readJsonFileNow(file, limit);
+}
+
+function readJsonFileNow(file: string, limit: number): JsonRead {
+  let fd: number;
   try {
-    const info = await stat(file);
+    const info = statSync(file);
     if (!info.isFile()) return { ok: false, code: 'unreadable', message: notRegular(info), bytes: 0 };
     if (info.size > limit) return { ok: false, code: 'output-too-large', message: `${info.size} bytes`, bytes: info.size };
-    // O_NONBLOCK: should the path have been swapped for a FIFO since the stat, open does not wait for a writer.
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     return { ok: false, code: 'unreadable', message: errnoMessage(error), bytes: 0 };
   }
   try {
-    const info = await handle.stat();
+    const info = fstatSync(fd);
     if (!info.isFile()) return { ok: false, code: 'unreadable', message: notRegular(info), bytes: 0 };
     if (info.size > limit) return { ok: false, code: 'output-too-large', message: `${info.size} bytes`, bytes: info.size };
     // Straight into a string (Node decodes UTF-8 natively): no Buffer of the whole document is ever
     // held beside its text, which keeps peak memory to the text and the parsed value.
-    // Synchronous: the parse that follows holds the event loop far longer than the read.
-    const raw = readFileSync(handle.fd, 'utf8');
+    const raw = readFileSync(fd, 'utf8');
     // A process the check left behind could still be writing: refuse a file that grew past the limit.
-    const bytesRead = (await handle.stat()).size;
+    const bytesRead = fstatSync(fd).size;
     if (bytesRead > limit) return { ok: false, code: 'output-too-large', message: `over ${limit} bytes`, bytes: bytesRead };
     const text = stripBom(raw);
     if (text.trim() === '') return { ok: false, code: 'no-json-output', message: 'empty', bytes: bytesRead };
@@ -54,7 +62,7 @@ export async function readJsonFile(file: string, limit = MAX_EVIDENCE_BYTES): Pr
   } catch (error) {
     return { ok: false, code: 'unreadable', message: errnoMessage(error), bytes: 0 };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -79,9 +87,13 @@ export function notRegular(info: Stats): string {
  * there, else a reason it cannot be read as evidence, or `ok`.
  */
 export async function probeEvidencePath(file: string): Promise<undefined | { ok: true } | { ok: false; message: string }> {
-  const info = await lstat(file).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : error));
-  if (info === undefined) return undefined;
-  if (info instanceof Error) return { ok: false, message: errnoMessage(info) };
+  // Synchronous, as in readJsonFile: an lstat cannot wait on anything.
+  let info: Stats;
+  try {
+    info = lstatSync(file);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : { ok: false, message: errnoMessage(error) };
+  }
   return info.isFile() ? { ok: true } : { ok: false, message: notRegular(info) };
 }
 

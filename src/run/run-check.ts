@@ -2,7 +2,8 @@
  * One check from first attempt to last: its environment, its injection, its
  * attempts with retries, and the judged result (before any waiver).
  */
-import { lstat, mkdir, rm } from 'node:fs/promises';
+import { lstatSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureDir } from '../util/ensure-dir.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -47,9 +48,38 @@ const STAND_INS: Record<Exclude<InjectMode, 'declared'>, string> = {
 };
 
 /** Only a regular file is kept as the evidence document (never a link, a FIFO or a folder put there). */
-async function regularFileSize(file: string): Promise<number | undefined> {
-  const info = await lstat(file).catch(() => undefined);
-  return info?.isFile() ? info.size : undefined;
+function regularFileSize(file: string): number | undefined {
+  try {
+    const info = lstatSync(file);
+    return info.isFile() ? info.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Gives the check its own empty folder. The usual cases (no folder yet, or the
+ * empty one the last run left) take a few quick calls made in place; a folder
+ * with something in it is emptied on the thread pool, as it may hold a lot.
+ */
+async function freshFolder(dir: string): Promise<void> {
+  try {
+    const info = lstatSync(dir);
+    if (info.isDirectory() && readdirSync(dir).length === 0) {
+      // Made anew rather than kept: a check may have changed its folder's mode or owner.
+      rmdirSync(dir);
+      mkdirSync(dir);
+      return;
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      // The work dir itself was made before the run: one mkdir is enough, unless a check removed it.
+      await mkdir(dir).catch(() => ensureDir(dir));
+      return;
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir).catch(() => ensureDir(dir));
 }
 
 export function commandLine(check: Check): string {
@@ -104,9 +134,7 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
     return { result: notStarted(check, mode, startedAt, { code: 'not-startable', errno: changed.errno, command: commandLine(check), message }) };
   }
   // Its own empty folder, kept across its attempts (a retry may need what the last one left).
-  await rm(checkWorkDir, { recursive: true, force: true });
-  // The work dir itself was made before the run: one mkdir is enough, unless a check removed it.
-  await mkdir(checkWorkDir).catch(() => ensureDir(checkWorkDir));
+  await freshFolder(checkWorkDir);
   const spec = processSpec(check, mode);
 
   let attempt = 0;
@@ -131,6 +159,7 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       stderrPath: `${base}.stderr`,
       abort: ctx.abort,
     });
+    const evidenceBytes = regularFileSize(evidenceFile);
     outcome = {
       attempt,
       startedAt: attemptStart,
@@ -138,7 +167,7 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       end: proc.end,
       stdout: { path: `${base}.stdout`, bytes: proc.stdoutBytes },
       stderr: { path: `${base}.stderr`, bytes: proc.stderrBytes },
-      evidenceFile: await regularFileSize(evidenceFile).then((bytes) => (bytes === undefined ? undefined : { path: evidenceFile, bytes })),
+      evidenceFile: evidenceBytes === undefined ? undefined : { path: evidenceFile, bytes: evidenceBytes },
       signalsSent: proc.signalsSent,
       leakedProcesses: proc.leakedProcesses,
       cleanupSignals: proc.cleanupSignals,
