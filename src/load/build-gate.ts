@@ -27,6 +27,16 @@ export interface GateFacts {
 
 const copyEnv = (env: Record<string, string> | undefined): Record<string, string> => ({ ...(env ?? {}) });
 
+/** Checks mostly share a cwd (most have none): each distinct one is resolved once a gate. */
+const resolvedCwds = new WeakMap<GateFacts, Map<string, string>>();
+function resolveCwd(facts: GateFacts, cwd: string): string {
+  let known = resolvedCwds.get(facts);
+  if (!known) resolvedCwds.set(facts, (known = new Map()));
+  let abs = known.get(cwd);
+  if (abs === undefined) known.set(cwd, (abs = path.resolve(facts.projectRoot, cwd)));
+  return abs;
+}
+
 function buildCheck(c: CheckFile, index: number, g: GateFile, facts: GateFacts): Check {
   const d = g.defaults ?? {};
   const expect = (c.expect ?? []).map((e): Assertion => {
@@ -41,7 +51,7 @@ function buildCheck(c: CheckFile, index: number, g: GateFile, facts: GateFacts):
     index,
     run: Array.isArray(c.run) ? [...c.run] : c.run,
     shell: c.shell ?? false,
-    cwd: path.resolve(facts.projectRoot, c.cwd ?? '.'),
+    cwd: resolveCwd(facts, c.cwd ?? '.'),
     env: copyEnv(c.env),
     output: c.output ?? DEFAULTS.output,
     expect,

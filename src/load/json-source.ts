@@ -148,20 +148,21 @@ function utf8Problem(bytes: Uint8Array, file: string): Diagnostic {
  * (a string followed by `:`), which tells whether JSON.parse dropped a duplicate key.
  */
 function scanText(text: string): { deepAt: number; members: number } {
-  // Each match is a whole string (and the `:` after it, if any) or one bracket. Between them there
+  // Each match is a whole string (with the `:` after it, if any) or one bracket. Between them there
   // are only numbers, literals, commas, colons and spaces, so a match never starts inside a string.
   // A string left open runs to the end of the text: the match never fails once it has begun, so the
   // scan stays linear whatever the input (the text is refused as JSON afterwards).
-  const token = /"[^"\\]*(?:\\[\s\S][^"\\]*)*(?:"(\s*:)?|\\?$)|[{[]|[}\]]/g;
+  // What matched is told by its last character, so no match object is made for each token.
+  const token = /"[^"\\]*(?:\\[\s\S][^"\\]*)*(?:"(?:\s*:)?|\\?$)|[{[\]}]/g;
   let depth = 0;
   let members = 0;
-  for (let m = token.exec(text); m !== null; m = token.exec(text)) {
-    const c = m[0].charCodeAt(0);
-    if (c === 0x22 /* " */) {
-      if (m[1] !== undefined) members++;
-    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      if (++depth > MAX_DEPTH) return { deepAt: m.index, members };
-    } else depth--;
+  while (token.test(text)) {
+    const at = token.lastIndex - 1;
+    const c = text.charCodeAt(at);
+    if (c === 0x3a /* : ends a member name */) members++;
+    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > MAX_DEPTH) return { deepAt: at, members };
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
   }
   return { deepAt: -1, members };
 }
@@ -336,9 +337,15 @@ export async function readFileLimited(abs: string, maxBytes = MAX_FILE_BYTES): P
     if (st.size > maxBytes) return tooLarge(st.size, maxBytes);
     const fh = await fs.open(abs, 'r');
     try {
-      const buf = Buffer.alloc(maxBytes + 1);
+      // Sized by the stat (one byte over, to see growth), never past the limit: no megabyte per file.
+      let buf = Buffer.allocUnsafe(Math.min(st.size, maxBytes) + 1);
       let total = 0;
       for (;;) {
+        if (total === buf.length) {
+          const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
+          buf.copy(bigger);
+          buf = bigger;
+        }
         const { bytesRead } = await fh.read(buf, total, buf.length - total, total);
         if (bytesRead === 0) break;
         total += bytesRead;
