@@ -43,7 +43,10 @@ export interface ProcessRequest {
 
 export interface ProcessResult {
   end: ProcessEnd;
+  /** From the start to the check's own exit. */
   durationMs: number;
+  /** Spent after the exit, ending what the check left in its process group. */
+  cleanupMs: number;
   /** Signals that ended the check itself (timeout, interruption, output flood). */
   signalsSent: SignalSent[];
   leakedProcesses: boolean;
@@ -188,6 +191,9 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   clearInterval(flood);
   req.abort?.removeEventListener('abort', onAbort);
   await stopDone;
+  // The check's own time: what it takes to end its leftovers is not the check's.
+  const exitedAt = performance.now();
+  const durationMs = Math.round(exitedAt - started);
 
   // The check has exited; anything left in its group leaked (a grandchild, a
   // daemon it forgot). End it so no process outlives the run, and say so.
@@ -199,7 +205,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
     await endGroup(pgid, req.leakGraceMs ?? DEFAULT_LEAK_GRACE_MS, recordIn(cleanupSignals));
   }
   if (pgid !== undefined) liveGroups.delete(pgid);
-  const durationMs = Math.round(performance.now() - started);
+  const cleanupMs = performance.now() - exitedAt;
   const out = sizes();
   // Over the bound is over the bound, whether or not the poll saw it before the exit.
   if (!stopping && out.stdoutBytes + out.stderrBytes > maxOutput) stopping = 'output-limit';
@@ -216,7 +222,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   else if (stopping === 'timed-out') end = { kind: 'timed-out', signal: result.signal, exitCode: result.exitCode };
   else if (result.signal) end = { kind: 'signaled', signal: result.signal };
   else end = { kind: 'exited', exitCode: result.exitCode! };
-  return { end, durationMs, signalsSent, leakedProcesses, cleanupSignals, ...out };
+  return { end, durationMs, cleanupMs, signalsSent, leakedProcesses, cleanupSignals, ...out };
 }
 
 function notStarted(error: unknown, started: number, sizes: { stdoutBytes: number; stderrBytes: number }): ProcessResult {
@@ -226,6 +232,7 @@ function notStarted(error: unknown, started: number, sizes: { stdoutBytes: numbe
   return {
     end: { kind: 'not-started', errno, message: raw.split('\n')[0] ?? raw },
     durationMs: Math.round(performance.now() - started),
+    cleanupMs: 0,
     signalsSent: [],
     leakedProcesses: false,
     cleanupSignals: [],

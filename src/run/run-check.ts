@@ -138,6 +138,8 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
   const spec = processSpec(check, mode);
 
   let attempt = 0;
+  /** Time spent ending what attempts left behind: not part of the check's duration. */
+  let cleanupMs = 0;
   let judgement: Judgement;
   let outcome: AttemptOutcome;
   const failures: string[] = [];
@@ -159,6 +161,7 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       stderrPath: `${base}.stderr`,
       abort: ctx.abort,
     });
+    cleanupMs += proc.cleanupMs;
     const evidenceBytes = regularFileSize(evidenceFile);
     outcome = {
       attempt,
@@ -210,7 +213,7 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       reasonCode: detail.code,
       reason: describeReason(detail),
       attempts: attempt,
-      durationMs: Math.round(performance.now() - started),
+      durationMs: Math.round(performance.now() - started - cleanupMs),
       exitCode: end.kind === 'exited' ? end.exitCode : end.kind === 'timed-out' ? (end.exitCode ?? null) : null,
       signal: end.kind === 'signaled' ? end.signal : end.kind === 'timed-out' ? (end.signal ?? null) : null,
       assertions: judgement.assertions,
