@@ -167,7 +167,6 @@ function scanText(text: string): { deepAt: number; members: number } {
   return { deepAt: -1, members };
 }
 
-
 /**
  * The object members of a JSON.parse value, or -1 when it holds something the located parse
  * must report: a refused key, or a number too large for a double (JSON.parse makes it Infinity).

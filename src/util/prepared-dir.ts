@@ -30,13 +30,14 @@ export interface DirChange {
 async function identify(dir: string, what: string): Promise<Identity | DirChange> {
   // Both asked at once (this runs before every check starts); the real path counts only for a folder.
   const [info, real] = await Promise.all([lstat(dir).catch(() => undefined), realpath(dir).catch(() => undefined)]);
-  if (!info) return { errno: 'ENOENT', message: `${what} ${dir} is gone: it was removed after gate prepared it` };
+  const gone: DirChange = { errno: 'ENOENT', message: `${what} ${dir} is gone: it was removed after gate prepared it` };
+  if (!info) return gone;
   if (info.isSymbolicLink()) {
     const target = await readlink(dir).catch(() => '?');
     return { errno: 'ELOOP', message: `${what} ${dir} is now a symbolic link (to ${target}), not the folder gate prepared` };
   }
   if (!info.isDirectory()) return { errno: 'ENOTDIR', message: `${what} ${dir} is no longer a folder` };
-  if (real === undefined) return { errno: 'ENOENT', message: `${what} ${dir} is gone: it was removed after gate prepared it` };
+  if (real === undefined) return gone;
   return { realpath: real, dev: info.dev, ino: info.ino };
 }
 
