@@ -31,17 +31,12 @@ function cachedCode(filename) {
 function useCodeCaches() {
   const Module = require('node:module');
   const vm = require('node:vm');
+  const runScript = require('./run-script.cjs');
   const compile = Module.prototype._compile;
   Module.prototype._compile = function (content, filename) {
     const cachedData = path.dirname(filename) === dist ? cachedCode(filename) : undefined;
     if (!cachedData) return compile.call(this, content, filename);
-    const script = new vm.Script(Module.wrap(content), { filename, cachedData });
-    const mod = this;
-    const require = (id) => mod.require(id);
-    require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
-    require.main = process.mainModule;
-    require.cache = Module._cache;
-    return script.runInThisContext().call(mod.exports, mod.exports, require, mod, filename, path.dirname(filename));
+    return runScript(new vm.Script(Module.wrap(content), { filename, cachedData }), this, filename);
   };
 }
 

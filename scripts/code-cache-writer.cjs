@@ -7,6 +7,7 @@ const Module = require('node:module');
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
+const runScript = require('../bin/run-script.cjs');
 
 const dist = path.resolve(__dirname, '..', 'dist');
 const compile = Module.prototype._compile;
@@ -16,12 +17,7 @@ Module.prototype._compile = function (content, filename) {
   if (path.dirname(filename) !== dist) return compile.call(this, content, filename);
   const script = new vm.Script(Module.wrap(content), { filename });
   scripts.set(filename, script);
-  const mod = this;
-  const require = (id) => mod.require(id);
-  require.resolve = (request, options) => Module._resolveFilename(request, mod, false, options);
-  require.main = process.mainModule;
-  require.cache = Module._cache;
-  return script.runInThisContext().call(mod.exports, mod.exports, require, mod, filename, path.dirname(filename));
+  return runScript(script, this, filename);
 };
 
 process.on('exit', () => {
