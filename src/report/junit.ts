@@ -2,14 +2,38 @@
  * JUnit XML for CI test reporters: one <testsuite> for the gate, one <testcase> a check.
  * Conforms to the Jenkins xUnit JUnit schema (tests/junit-10.xsd).
  */
-import { create } from 'xmlbuilder2';
+import XMLBuilder from 'fast-xml-builder';
 import type { CheckResult, CheckStatus, Report } from '../model/types.js';
 import { plainText, tailText } from './text.js';
 
 /** Captured output the caller may hand to a reporter, keyed by check id (already redacted). */
 export type CheckOutputs = Map<string, { stdoutTail?: string; stderrTail?: string }>;
 
-type XMLBuilder = ReturnType<typeof create>;
+/** An element for the builder: `@name` keys are attributes, `#text` is the text, other keys child elements. */
+type Element = { [key: string]: string | Element | Element[] };
+
+/** `&`, `<` and `>` as entities: every `&`, entity-shaped text (`&nbsp;`, `&#0;`) included, so a reader gets back exactly the text the check wrote. */
+const escapeMarkup = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * Text escapes `&`, `<` and `>` only (quotes need no escaping there, and the
+ * evidence JSON in <system-out> stays readable); the builder escapes quotes in
+ * attribute values itself.
+ */
+const builder = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  textNodeName: '#text',
+  format: true,
+  suppressEmptyNode: true,
+  suppressBooleanAttributes: false,
+  processEntities: false,
+  tagValueProcessor: (_name, value) => escapeMarkup(String(value)),
+  attributeValueProcessor: (_name, value) => escapeMarkup(String(value)),
+});
+
+/** Attributes from a plain object: `{ name: 'x' }` → `{ '@name': 'x' }`. */
+const attrs = (values: Record<string, string>): Element => Object.fromEntries(Object.entries(values).map(([k, v]) => [`@${k}`, v]));
 
 type CaseKind = 'passed' | 'failure' | 'error' | 'skipped';
 
@@ -33,9 +57,7 @@ const INVALID_XML_CHARS =
 
 /** Text that XML 1.0 can carry: ANSI colour codes dropped, other invalid characters → U+FFFD. */
 export function xmlSafeText(text: string): string {
-  // xmlbuilder2 leaves anything shaped like an entity reference (`&nbsp;`, `&#0;`) as it is, so the
-  // ampersand of those is escaped here: the reader gets back exactly the text the check wrote.
-  return plainText(text).replace(INVALID_XML_CHARS, '\uFFFD').replace(/&(?=[A-Za-z][\w.-]*;|#\d+;|#x[0-9A-Fa-f]+;)/g, '&amp;');
+  return plainText(text).replace(INVALID_XML_CHARS, '\uFFFD');
 }
 
 /** For attributes: one line, since a parser turns raw newlines and tabs in attributes into spaces anyway. */
@@ -89,8 +111,8 @@ function passNote(check: CheckResult): string | undefined {
   return undefined;
 }
 
-function addTestcase(suite: XMLBuilder, gateId: string, check: CheckResult, outputs?: CheckOutputs): void {
-  const tc = suite.ele('testcase', {
+function testcase(gateId: string, check: CheckResult, outputs?: CheckOutputs): Element {
+  const tc: Element = attrs({
     classname: xmlSafeLine(`gate.${gateId}`),
     name: xmlSafeLine(caseName(check)),
     time: junitSeconds(check.durationMs),
@@ -99,21 +121,20 @@ function addTestcase(suite: XMLBuilder, gateId: string, check: CheckResult, outp
   const problem = { message: xmlSafeLine(check.reason), type: check.reasonCode };
   if (kind === 'failure' || kind === 'error') {
     const details = problemDetails(check);
-    const el = tc.ele(kind, problem);
-    if (details) el.txt(xmlSafeText(details));
+    tc[kind] = { ...attrs(problem), ...(details ? { '#text': xmlSafeText(details) } : {}) };
   } else if (kind === 'skipped') {
     const advisory = CASE_KIND[check.status] !== 'skipped' ? `advisory, does not block the release: ${check.status}: ` : '';
-    const el = tc.ele('skipped', { message: xmlSafeLine(advisory + check.reason) });
     const details = advisory ? problemDetails(check) : '';
-    if (details) el.txt(xmlSafeText(details));
+    tc.skipped = { ...attrs({ message: xmlSafeLine(advisory + check.reason) }), ...(details ? { '#text': xmlSafeText(details) } : {}) };
   }
 
   const out = outputs?.get(check.id);
   const systemOut = [passNote(check), out?.stdoutTail ? tailText(out.stdoutTail) : undefined]
     .filter((part): part is string => part !== undefined && part !== '')
     .join('\n\n');
-  if (systemOut) tc.ele('system-out').txt(xmlSafeText(systemOut));
-  if (out?.stderrTail) tc.ele('system-err').txt(xmlSafeText(tailText(out.stderrTail)));
+  if (systemOut) tc['system-out'] = { '#text': xmlSafeText(systemOut) };
+  if (out?.stderrTail) tc['system-err'] = { '#text': xmlSafeText(tailText(out.stderrTail)) };
+  return tc;
 }
 
 /**
@@ -129,26 +150,8 @@ export function renderJunit(report: Report, outputs?: CheckOutputs): string {
     else if (kind === 'skipped') counts.skipped += 1;
   }
   const time = junitSeconds(report.durationMs);
-  // Replacement as a second line of defence: the builder would otherwise emit invalid characters silently.
-  const doc = create({ version: '1.0', encoding: 'UTF-8', invalidCharReplacement: '\uFFFD' });
   // The schema allows no `skipped` attribute on <testsuites>; it is on <testsuite> only.
-  const root = doc.ele('testsuites', {
-    name: 'gate',
-    tests: String(counts.tests),
-    failures: String(counts.failures),
-    errors: String(counts.errors),
-    time,
-  });
-  const suite = root.ele('testsuite', {
-    name: xmlSafeLine(report.gate.id),
-    tests: String(counts.tests),
-    failures: String(counts.failures),
-    errors: String(counts.errors),
-    skipped: String(counts.skipped),
-    time,
-    timestamp: xmlSafeLine(report.startedAt),
-  });
-
+  const totals = { tests: String(counts.tests), failures: String(counts.failures), errors: String(counts.errors) };
   const properties: [string, string][] = [
     ['runId', report.runId],
     ['verdict', report.verdict],
@@ -160,9 +163,14 @@ export function renderJunit(report: Report, outputs?: CheckOutputs): string {
   if (report.injected.length > 0) {
     properties.push(['injected', report.injected.map((i) => `${i.checkId}:${i.mode}`).join(',')]);
   }
-  const props = suite.ele('properties');
-  for (const [name, value] of properties) props.ele('property', { name, value: xmlSafeLine(value) });
-
-  for (const check of report.checks) addTestcase(suite, report.gate.id, check, outputs);
-  return doc.end({ prettyPrint: true }) + '\n';
+  const suite: Element = {
+    ...attrs({ name: xmlSafeLine(report.gate.id), ...totals, skipped: String(counts.skipped), time, timestamp: xmlSafeLine(report.startedAt) }),
+    properties: { property: properties.map(([name, value]) => attrs({ name, value: xmlSafeLine(value) })) },
+  };
+  if (report.checks.length > 0) suite.testcase = report.checks.map((check) => testcase(report.gate.id, check, outputs));
+  const doc: Element = {
+    '?xml': attrs({ version: '1.0', encoding: 'UTF-8' }),
+    testsuites: { ...attrs({ name: 'gate', ...totals, time }), testsuite: suite },
+  };
+  return builder.build(doc) as string;
 }
