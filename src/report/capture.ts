@@ -35,6 +35,8 @@ export interface KeptOutput {
   tail: string;
   /** sha256 of the whole output with its secrets masked (of the raw bytes when there are no secrets). */
   sha256: string;
+  /** `text` is the file itself, byte for byte: kept whole, nothing masked, valid UTF-8. The file can then be kept as it is. */
+  asIs: boolean;
 }
 
 async function readRange(handle: FileHandle, start: number, length: number): Promise<Buffer> {
@@ -101,7 +103,9 @@ export async function keepOutput(file: string, redact: Redactor): Promise<KeptOu
     if (bytes <= KEEP_WHOLE_BYTES) {
       const raw = await readRange(handle, 0, bytes);
       const tailFrom = charBoundaryBefore(raw, Math.max(0, raw.length - TAIL_BYTES));
-      return { text: maskedText(raw, 0, raw.length, redact), bytes: raw.length, truncated: false, tail: maskedText(raw, tailFrom, raw.length, redact), sha256 };
+      const text = maskedText(raw, 0, raw.length, redact);
+      const asIs = raw.length === bytes && Buffer.from(text, 'utf8').equals(raw);
+      return { text, bytes: raw.length, truncated: false, tail: maskedText(raw, tailFrom, raw.length, redact), sha256, asIs };
     }
     // 3 bytes more than masking needs, to see whether the cut falls inside a character.
     const headRaw = await readRange(handle, 0, KEEP_PART_BYTES + widen + 3);
@@ -120,6 +124,7 @@ export async function keepOutput(file: string, redact: Redactor): Promise<KeptOu
       truncated: true,
       tail: maskedText(endRaw, tailFrom, endRaw.length, redact),
       sha256,
+      asIs: false,
     };
   } finally {
     await handle.close();

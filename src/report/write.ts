@@ -1,12 +1,19 @@
 /**
  * The one writer of report files.
  *
- * A run's files are first written, fsynced, into a staging folder inside the
- * report dir. The previous run's files are then hard-linked into
- * `history/<runId>/` (so they survive being replaced), and each new file is
- * renamed over the old one, `closeout.json` last. A reader never sees half a
- * file, and a run killed at any point leaves a readable `closeout.json`: the
- * old one until the very last rename.
+ * A run's files are first written into a staging folder inside the report
+ * dir. The previous run then moves to `history/<runId>/`: its `checks/` folder
+ * in one rename, its top-level files hard-linked (they are replaced next, so
+ * they survive in history). The new `checks/` folder takes its place in one
+ * rename, and each top-level file is renamed over the old one, `closeout.json`
+ * last. A reader never sees half a file, and a run killed at any point leaves
+ * a readable `closeout.json`: the old one until the very last rename.
+ *
+ * The top-level files are fsynced before their rename, and the folders after:
+ * `closeout.json` on disk means the run's verdict is. The checks' output files
+ * are not fsynced one by one (hundreds of them cost more than the rest of the
+ * write); `closeout.json` holds each one's size and sha256, so a file cut short
+ * by a power loss right after a run shows as such.
  *
  * gate writes only into report dirs it made (or found empty): it marks them,
  * and refuses a non-empty folder without its mark rather than moving or
@@ -18,7 +25,7 @@
  * checks ran): that is refused too, and never recreated.
  */
 import { constants } from 'node:fs';
-import { access, link, lstat, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, link, lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureDir } from '../util/ensure-dir.js';
 import { forEachLimit } from '../util/pool.js';
@@ -35,6 +42,12 @@ export interface ReportFile {
   /** Relative to the report dir. */
   name: string;
   content: string;
+  /**
+   * A file that holds exactly `content`, to be hard-linked in its place: a
+   * check's output, kept without copying it (and without making a new file on
+   * the disk). Written from `content` where a link cannot be made.
+   */
+  sameAs?: string;
 }
 
 export type WriteResult = { ok: true } | { ok: false; message: string };
@@ -54,15 +67,15 @@ const entriesOf = (dir: string) => readdir(dir).catch(() => [] as string[]);
 
 /**
  * The first symbolic link among what gate reads, writes, moves or prunes in a
- * report dir: its mark, the run's files, `checks/` and what is in it,
- * `history/`, each run folder in it and its `checks/`.
+ * report dir: its mark, the run's files, `checks/`, `history/`, each run folder
+ * in it and its `checks/`. What is inside `checks/` is never written through:
+ * the folder moves to history whole and a new one takes its place.
  */
 async function plantedLink(dir: string): Promise<string | undefined> {
   const candidates = [MARKER, ...RUN_FILES, CHECKS_DIR, HISTORY_DIR].map((n) => path.join(dir, n));
   for (const file of candidates) if (await isLink(file)) return file;
-  const checks = (await entriesOf(path.join(dir, CHECKS_DIR))).map((n) => path.join(dir, CHECKS_DIR, n));
   const runs = (await entriesOf(path.join(dir, HISTORY_DIR))).map((n) => path.join(dir, HISTORY_DIR, n));
-  for (const file of [...checks, ...runs, ...runs.map((r) => path.join(r, CHECKS_DIR))]) if (await isLink(file)) return file;
+  for (const file of [...runs, ...runs.map((r) => path.join(r, CHECKS_DIR))]) if (await isLink(file)) return file;
   return undefined;
 }
 
@@ -124,19 +137,42 @@ async function writeSynced(file: string, content: string): Promise<void> {
   }
 }
 
-/** Hard-links the current top-level run into history/<runId>/, then keeps only the newest `keep` runs. */
-async function keepPrevious(dir: string, keep: number): Promise<void> {
+/**
+ * Moves the run now at the top of the report dir into history/<runId>/: its
+ * `checks/` folder in one rename, its top-level files as hard links (they stay
+ * in place until the new ones replace them).
+ */
+async function moveToHistory(dir: string): Promise<void> {
   const top = (await readdir(dir)).filter((n) => RUN_FILES.includes(n));
-  const checks = (await readdir(path.join(dir, CHECKS_DIR)).catch(() => [])).map((n) => path.join(CHECKS_DIR, n));
-  if (top.length === 0 && checks.length === 0) return;
-  const target = path.join(dir, HISTORY_DIR, await previousRunId(dir));
-  await ensureDir(path.join(target, CHECKS_DIR));
-  await forEachLimit([...top, ...checks], FILE_CONCURRENCY, (name) =>
-    link(path.join(dir, name), path.join(target, name)).catch((error: NodeJS.ErrnoException) => {
+  const checks = await lstat(path.join(dir, CHECKS_DIR)).then((info) => info.isDirectory(), () => false);
+  if (top.length === 0 && !checks) return;
+  await ensureDir(path.join(dir, HISTORY_DIR));
+  const id = await previousRunId(dir);
+  let target = path.join(dir, HISTORY_DIR, id);
+  // A run killed after it moved the checks' files keeps that folder: the rest joins it.
+  for (let n = 2; ; n += 1) {
+    const made = await mkdir(target).then(() => true, (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EEXIST') throw error;
-    }),
+      return false;
+    });
+    if (made) break;
+    const has = await lstat(path.join(target, CHECKS_DIR)).then(() => true, () => false);
+    if (!(checks && has)) break;
+    target = path.join(dir, HISTORY_DIR, `${id}.${n}`);
+  }
+  await Promise.all(
+    top.map((name) =>
+      link(path.join(dir, name), path.join(target, name)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      }),
+    ),
   );
-  const runs = (await readdir(path.join(dir, HISTORY_DIR))).sort();
+  if (checks) await rename(path.join(dir, CHECKS_DIR), path.join(target, CHECKS_DIR));
+}
+
+/** Keeps only the newest `keep` runs in history/. */
+async function pruneHistory(dir: string, keep: number): Promise<void> {
+  const runs = (await entriesOf(path.join(dir, HISTORY_DIR))).sort();
   await forEachLimit(runs.slice(0, Math.max(0, runs.length - keep)), 4, (old) => rm(path.join(dir, HISTORY_DIR, old), { recursive: true, force: true }));
 }
 
@@ -194,27 +230,31 @@ export async function writeReportFiles(
   if (changed) return { ok: false, message: changed };
   const staging = path.join(dir, `.staging-${process.pid}-${Date.now()}`);
   try {
-    const link = await plantedLink(dir);
-    if (link) return { ok: false, message: linkRefused(link) };
+    const planted = await plantedLink(dir);
+    if (planted) return { ok: false, message: linkRefused(planted) };
     // Staging left by a run that was killed midway (the lock is held, so none is in use).
     for (const name of await readdir(dir)) if (name.startsWith('.staging-')) await rm(path.join(dir, name), { recursive: true, force: true });
+    await ensureDir(path.join(staging, CHECKS_DIR));
     for (const folder of [...new Set(files.map((f) => path.dirname(path.join(staging, f.name))))]) await ensureDir(folder);
-    await forEachLimit(files, FILE_CONCURRENCY, (file) => writeSynced(path.join(staging, file.name), redact(file.content)));
+    const top = files.filter((f) => RUN_FILES.includes(f.name));
+    const perCheck = files.filter((f) => !RUN_FILES.includes(f.name));
+    await forEachLimit(perCheck, FILE_CONCURRENCY, async (file) => {
+      const target = path.join(staging, file.name);
+      const content = redact(file.content);
+      if (file.sameAs !== undefined && content === file.content && (await link(file.sameAs, target).then(() => true, () => false))) return;
+      await writeFile(target, content, { flag: 'wx' });
+    });
+    await forEachLimit(top, FILE_CONCURRENCY, (file) => writeSynced(path.join(staging, file.name), redact(file.content)));
+    await fsyncDir(path.join(staging, CHECKS_DIR));
     // Again before the previous run's files move: staging big outputs takes time.
     const stillChanged = await reportDirChanged(dir);
     if (stillChanged) return { ok: false, message: stillChanged };
-    await keepPrevious(dir, keepHistory);
-    await ensureDir(path.join(dir, CHECKS_DIR));
-    const staged = new Set(files.map((f) => f.name));
-    // Output of checks the previous run had and this one has not: it is in history now.
-    const gone = (await readdir(path.join(dir, CHECKS_DIR))).filter((old) => !staged.has(path.join(CHECKS_DIR, old)));
-    await forEachLimit(gone, FILE_CONCURRENCY, (old) => rm(path.join(dir, CHECKS_DIR, old), { force: true }));
-    // The checks' files first (in any order), then the run's own files in order, closeout.json last.
-    const perCheck = files.filter((f) => !RUN_FILES.includes(f.name));
-    await forEachLimit(perCheck, FILE_CONCURRENCY, (file) => rename(path.join(staging, file.name), path.join(dir, file.name)));
-    for (const file of RUN_FILES.flatMap((n) => files.filter((f) => f.name === n))) await rename(path.join(staging, file.name), path.join(dir, file.name));
-    await fsyncDir(path.join(dir, CHECKS_DIR));
+    await moveToHistory(dir);
+    // The checks' files in one move, then the run's own files in order, closeout.json last.
+    await rename(path.join(staging, CHECKS_DIR), path.join(dir, CHECKS_DIR));
+    for (const file of RUN_FILES.flatMap((n) => top.filter((f) => f.name === n))) await rename(path.join(staging, file.name), path.join(dir, file.name));
     await fsyncDir(dir);
+    await pruneHistory(dir, keepHistory);
     return { ok: true };
   } catch (error) {
     return { ok: false, message: `writing in ${dir} failed: ${errno(error)}` };
