@@ -2,7 +2,7 @@
  * One check from first attempt to last: its environment, its injection, its
  * attempts with retries, and the judged result (before any waiver).
  */
-import { lstatSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureDir } from '../util/ensure-dir.js';
@@ -58,6 +58,25 @@ function regularFileSize(file: string): number | undefined {
 }
 
 /**
+ * The mode and owner of a folder as gate's `mkdir` makes it here (0777 less the
+ * umask, owned by this process's user), read from /proc once; undefined where
+ * that cannot be known, and then an empty folder is always made anew.
+ */
+let madeAs: { mode: number; uid: number } | null | undefined;
+function folderAsMade(): { mode: number; uid: number } | undefined {
+  if (madeAs === undefined) {
+    madeAs = null;
+    try {
+      const umask = /^Umask:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'latin1'))?.[1];
+      if (umask !== undefined && process.getuid) madeAs = { mode: 0o777 & ~parseInt(umask, 8), uid: process.getuid() };
+    } catch {
+      // not Linux: no /proc
+    }
+  }
+  return madeAs ?? undefined;
+}
+
+/**
  * Gives the check its own empty folder. The usual cases (no folder yet, or the
  * empty one the last run left) take a few quick calls made in place; a folder
  * with something in it is emptied on the thread pool, as it may hold a lot.
@@ -66,7 +85,10 @@ async function freshFolder(dir: string): Promise<void> {
   try {
     const info = lstatSync(dir);
     if (info.isDirectory() && readdirSync(dir).length === 0) {
-      // Made anew rather than kept: a check may have changed its folder's mode or owner.
+      // Kept as it is only when its mode and owner are still those gate gave it (a check may
+      // have changed them); else made anew. Keeping it spares the disk a folder freed and made a check.
+      const made = folderAsMade();
+      if (made && (info.mode & 0o7777) === made.mode && info.uid === made.uid) return;
       rmdirSync(dir);
       mkdirSync(dir);
       return;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alive, byId, filesUnder, fixture, gate, makeProject, survivors, type CliOptions } from './harness.js';
@@ -264,6 +264,30 @@ describe('gate run: what a check gets', () => {
     expect(seen).toMatchObject({ stdinIsTTY: false, stdinEOF: true, stdinBytes: 0, workDir: [] });
     expect(seen.envFile).toBe('ALPHA="first word"\nZED=last\n');
     expect(readFileSync(path.join(p.root, 'data/state/g_closeout/cfg/app.env'), 'utf8')).toBe('ALPHA="first word"\nZED=last\n');
+  });
+
+  it('gives each run an empty folder as gate makes it, whatever the last run left or changed', async () => {
+    const p = makeProject();
+    // Each run says what its folder looked like, opens it to everyone and, when asked, leaves a file in it.
+    const probe = `const fs = require('fs'), d = process.env.GATE_WORK_DIR, s = fs.statSync(d);
+      console.log(JSON.stringify({ entries: fs.readdirSync(d), mode: s.mode & 0o7777 }));
+      if (process.env.LEAVE) fs.writeFileSync(d + '/left.txt', 'x');
+      fs.chmodSync(d, 0o777);`;
+    p.gate('g', { checks: [check('a', ['node', '-e', probe], { expect: ['count(entries) == 0'] })] });
+    const seen: { mode: number }[] = [];
+    for (const env of [{ LEAVE: '1' }, {}, {}] as Record<string, string>[]) {
+      expect((await gate(['run', 'g'], { cwd: p.root, env })).code).toBe(0);
+      seen.push(JSON.parse(p.reportFile('g', 'checks/a.stdout.txt')) as { mode: number });
+    }
+    // Emptied after run 1 left a file; made anew after run 2 left it empty but open to everyone.
+    expect(seen[0]!.mode).not.toBe(0o777);
+    expect(seen.map((s) => s.mode)).toEqual([seen[0]!.mode, seen[0]!.mode, seen[0]!.mode]);
+    // An empty folder with gate's mode is kept as it is (the same inode).
+    const folder = path.join(p.root, 'data/state/g_closeout/a');
+    chmodSync(folder, seen[0]!.mode);
+    const inode = statSync(folder).ino;
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    expect(statSync(folder).ino).toBe(inode);
   });
 
   it('reads evidence from $GATE_EVIDENCE_FILE when the check writes it', async () => {
