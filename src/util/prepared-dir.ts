@@ -8,7 +8,7 @@
  * the dir is still the very folder it prepared, and refuses otherwise: what
  * gate writes or removes must never land in a folder it did not prepare.
  */
-import { lstat, readlink, realpath } from 'node:fs/promises';
+import { lstatSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
 
 interface Identity {
@@ -26,17 +26,31 @@ export interface DirChange {
   message: string;
 }
 
-/** What the folder at `dir` is now, or why it is not a plain folder. */
-async function identify(dir: string, what: string): Promise<Identity | DirChange> {
-  // Both asked at once (this runs before every check starts); the real path counts only for a folder.
-  const [info, real] = await Promise.all([lstat(dir).catch(() => undefined), realpath(dir).catch(() => undefined)]);
+/** What `call` returns, or undefined where it throws (the path is gone, or cannot be read). */
+function attempt<T>(call: () => T): T | undefined {
+  try {
+    return call();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the folder at `dir` is now, or why it is not a plain folder. Asked
+ * before every check starts, so in place: a `lstat` and a `realpath` take
+ * microseconds, and a round trip through the thread pool would take longer
+ * on a machine whose cores are busy with checks.
+ */
+function identify(dir: string, what: string): Identity | DirChange {
+  const info: Stats | undefined = attempt(() => lstatSync(dir));
   const gone: DirChange = { errno: 'ENOENT', message: `${what} ${dir} is gone: it was removed after gate prepared it` };
   if (!info) return gone;
   if (info.isSymbolicLink()) {
-    const target = await readlink(dir).catch(() => '?');
+    const target = attempt(() => readlinkSync(dir)) ?? '?';
     return { errno: 'ELOOP', message: `${what} ${dir} is now a symbolic link (to ${target}), not the folder gate prepared` };
   }
   if (!info.isDirectory()) return { errno: 'ENOTDIR', message: `${what} ${dir} is no longer a folder` };
+  const real = attempt(() => realpathSync.native(dir));
   if (real === undefined) return gone;
   return { realpath: real, dev: info.dev, ino: info.ino };
 }
@@ -51,7 +65,7 @@ const isChange = (x: Identity | DirChange): x is DirChange => 'errno' in x;
  */
 export async function rememberPreparedDir(dir: string, what: string): Promise<DirChange | undefined> {
   const key = path.resolve(dir);
-  const now = await identify(key, what);
+  const now = identify(key, what);
   if (isChange(now)) return now;
   prepared.set(key, now);
   return undefined;
@@ -68,7 +82,8 @@ export async function preparedDirChanged(dir: string, what: string, mark: string
   const key = path.resolve(dir);
   const known = prepared.get(key);
   if (!known) return { errno: 'ENOENT', message: `${what} ${dir} was not prepared by this run` };
-  const [now, marked] = await Promise.all([identify(key, what), lstat(path.join(key, mark)).then((m) => m.isFile(), () => false)]);
+  const now = identify(key, what);
+  const marked = attempt(() => lstatSync(path.join(key, mark)).isFile()) ?? false;
   if (isChange(now)) return now;
   if (!same(known, now)) return { errno: 'ESTALE', message: `${what} ${dir} was replaced after gate prepared it: it is no longer the same folder` };
   if (!marked) return { errno: 'ENOENT', message: `${what} ${dir} lost its ${mark} mark after gate prepared it` };
