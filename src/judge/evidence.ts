@@ -88,12 +88,14 @@ export function notRegular(info: Stats): string {
  */
 export async function probeEvidencePath(file: string): Promise<undefined | { ok: true } | { ok: false; message: string }> {
   // Synchronous, as in readJsonFile: an lstat cannot wait on anything.
-  let info: Stats;
+  let info: Stats | undefined;
   try {
-    info = lstatSync(file);
+    // Nothing there (the usual case) is an answer, not an exception.
+    info = lstatSync(file, { throwIfNoEntry: false });
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : { ok: false, message: errnoMessage(error) };
+    return { ok: false, message: errnoMessage(error) };
   }
+  if (!info) return undefined;
   return info.isFile() ? { ok: true } : { ok: false, message: notRegular(info) };
 }
 

@@ -12,7 +12,7 @@
  * itself at the edge. The chunks of the hash overlap in the same way.
  */
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Redactor } from './redact.js';
 
@@ -24,6 +24,8 @@ export const KEEP_PART_BYTES = 256 * 1024;
 export const TAIL_BYTES = 4096;
 /** How much of the output the hash reads at a time. */
 const HASH_CHUNK_BYTES = 64 * 1024;
+/** Output up to this size is read in one synchronous read (most checks print a few KiB): no thread-pool round trips. */
+const READ_AT_ONCE_BYTES = 64 * 1024;
 
 export interface KeptOutput {
   /** What the report keeps, secrets masked. */
@@ -87,26 +89,56 @@ async function hashWhole(handle: FileHandle, size: number, redact: Redactor): Pr
   return hash.digest('hex');
 }
 
+/** An output kept whole: `raw` is all of it that could be read of `bytes`. */
+function keptWhole(raw: Buffer, bytes: number, sha256: string, redact: Redactor): KeptOutput {
+  const tailFrom = charBoundaryBefore(raw, Math.max(0, raw.length - TAIL_BYTES));
+  const text = maskedText(raw, 0, raw.length, redact);
+  const asIs = raw.length === bytes && Buffer.from(text, 'utf8').equals(raw);
+  return { text, bytes: raw.length, truncated: false, tail: maskedText(raw, tailFrom, raw.length, redact), sha256, asIs };
+}
+
+const notRegular = (file: string) => Object.assign(new Error(`${file} is not a regular file`), { code: 'EINVAL' });
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/** A small output kept in a few synchronous calls; undefined when the file is larger (read it the bounded way). */
+function keepSmallOutput(file: string, redact: Redactor): KeptOutput | undefined {
+  const fd = openSync(file, READ_FLAGS);
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw notRegular(file);
+    if (info.size > READ_AT_ONCE_BYTES) return undefined;
+    const raw = Buffer.allocUnsafe(info.size);
+    let filled = 0;
+    while (filled < raw.length) {
+      const read = readSync(fd, raw, filled, raw.length - filled, filled);
+      if (read === 0) break;
+      filled += read;
+    }
+    const whole = raw.subarray(0, filled);
+    // The same hash as the chunked one: the whole output with its secrets masked.
+    const sha256 = createHash('sha256').update(redact.maskBytes(whole)).digest('hex');
+    return keptWhole(whole, info.size, sha256, redact);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Keeps a captured output. Only a regular file is read (O_NONBLOCK: a FIFO put
  * in its place cannot make gate wait).
  */
 export async function keepOutput(file: string, redact: Redactor): Promise<KeptOutput> {
-  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  const small = keepSmallOutput(file, redact);
+  if (small) return small;
+  const handle = await open(file, READ_FLAGS);
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'EINVAL' });
+    if (!info.isFile()) throw notRegular(file);
     const bytes = info.size;
     const widen = Math.max(0, redact.reach - 1);
     const sha256 = await hashWhole(handle, bytes, redact);
 
-    if (bytes <= KEEP_WHOLE_BYTES) {
-      const raw = await readRange(handle, 0, bytes);
-      const tailFrom = charBoundaryBefore(raw, Math.max(0, raw.length - TAIL_BYTES));
-      const text = maskedText(raw, 0, raw.length, redact);
-      const asIs = raw.length === bytes && Buffer.from(text, 'utf8').equals(raw);
-      return { text, bytes: raw.length, truncated: false, tail: maskedText(raw, tailFrom, raw.length, redact), sha256, asIs };
-    }
+    if (bytes <= KEEP_WHOLE_BYTES) return keptWhole(await readRange(handle, 0, bytes), bytes, sha256, redact);
     // 3 bytes more than masking needs, to see whether the cut falls inside a character.
     const headRaw = await readRange(handle, 0, KEEP_PART_BYTES + widen + 3);
     const headEnd = charBoundaryBefore(headRaw, KEEP_PART_BYTES);

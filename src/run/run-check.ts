@@ -50,8 +50,9 @@ const STAND_INS: Record<Exclude<InjectMode, 'declared'>, string> = {
 /** Only a regular file is kept as the evidence document (never a link, a FIFO or a folder put there). */
 function regularFileSize(file: string): number | undefined {
   try {
-    const info = lstatSync(file);
-    return info.isFile() ? info.size : undefined;
+    // Most checks write no evidence file: no exception to build for that.
+    const info = lstatSync(file, { throwIfNoEntry: false });
+    return info?.isFile() ? info.size : undefined;
   } catch {
     return undefined;
   }
