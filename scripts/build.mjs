@@ -11,7 +11,8 @@
 //   (signals) and the engine that starts checks.
 // - dist/gate-file-check.cjs: the gate-file schema compiled by ajv (scripts/gate-file-check.mjs).
 // - dist/vendor-*.cjs: packages loaded only when a gate needs them: ajv for
-//   `outputSchema`, tinyglobby for `evidence` globs.
+//   `outputSchema`, tinyglobby for `evidence` globs, zod for a gate file with
+//   problems (and `gate schema`, `gate init`).
 //
 // re2js is required from node_modules the first time a pattern is compiled
 // (src/assert/operators.ts); it ships as one CommonJS file.
@@ -48,6 +49,7 @@ const VENDOR = {
   'ajv/dist/2019.js': 'vendor-ajv-2019.cjs',
   'ajv/dist/2020.js': 'vendor-ajv-2020.cjs',
   tinyglobby: 'vendor-tinyglobby.cjs',
+  zod: 'vendor-zod.cjs',
 };
 
 const bySource = new Map(Object.entries(ENTRIES).map(([src, out]) => [path.join(root, src), out]));
@@ -115,17 +117,20 @@ await Promise.all([
   ),
 ]);
 
-// V8 code caches, from real runs: `run` first (the entry and the engine it loads), then `validate`.
+// V8 code caches, from real runs: `run` first (the entry and the engine it loads), then `validate`,
+// then `validate` of a gate file with a problem (zod, loaded only for one); each file's cache comes
+// from the first of these that loads it.
 const warm = mkdtempSync(path.join(os.tmpdir(), 'gate-build-'));
 try {
   mkdirSync(path.join(warm, 'gates'));
   const check = (id, extra) => ({ id, run: [process.execPath, '-e', 'process.stdout.write(JSON.stringify({ ok: true, items: [1, 2] }))'], ...extra });
   const gate = { id: 'warm', checks: [check('a', { expect: ['ok == true', 'count(items[*]) >= 1'] }), check('b', { dependsOn: ['a'], output: 'text' })] };
   writeFileSync(path.join(warm, 'gates', 'warm.json'), JSON.stringify(gate));
+  writeFileSync(path.join(warm, 'gates', 'broken.json'), JSON.stringify({ ...gate, id: 'broken', checks: [{ ...gate.checks[0], timeoutMS: 5 }] }));
   const writer = path.join(root, 'scripts', 'code-cache-writer.cjs');
-  for (const args of [['run', 'warm', '--quiet'], ['validate', 'warm']]) {
+  for (const [args, expected] of [[['run', 'warm', '--quiet'], 0], [['validate', 'warm'], 0], [['validate', 'broken'], 2]]) {
     const r = spawnSync(process.execPath, ['-r', writer, path.join(root, 'bin', 'gate.js'), ...args], { cwd: warm, stdio: 'ignore' });
-    if (r.status !== 0) console.warn(`build: warm-up \`gate ${args.join(' ')}\` exited ${r.status ?? r.signal}; code caches may be missing (gate still works, it starts slower)`);
+    if (r.status !== expected) console.warn(`build: warm-up \`gate ${args.join(' ')}\` exited ${r.status ?? r.signal}; code caches may be missing (gate still works, it starts slower)`);
   }
 } finally {
   rmSync(warm, { recursive: true, force: true });

@@ -1,7 +1,9 @@
 // Preloaded by the build (`node -r`) into a real run of the CLI: compiles each
 // dist/*.cjs it loads with node:vm and, when the process exits, saves V8's
 // compiled code for it as `<file>.cache`, after a 16-byte header (the file's
-// size and modification time) that bin/gate.js checks before using it.
+// size and modification time) that bin/gate.js checks before using it. The
+// first run that loads a file makes its cache (the build runs the common path
+// of each command first); later runs leave it as it is.
 'use strict';
 const Module = require('node:module');
 const fs = require('node:fs');
@@ -22,6 +24,7 @@ Module.prototype._compile = function (content, filename) {
 
 process.on('exit', () => {
   for (const [filename, script] of scripts) {
+    if (fs.existsSync(`${filename}.cache`)) continue;
     const info = fs.statSync(filename);
     const header = Buffer.alloc(16);
     header.writeDoubleLE(info.size, 0);

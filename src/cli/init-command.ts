@@ -73,10 +73,10 @@ interface ScaffoldFile {
   what: string;
 }
 
-const scaffold = (): ScaffoldFile[] => [
+const scaffold = async (): Promise<ScaffoldFile[]> => [
   { rel: path.join('gates', `${EXAMPLE_GATE}.json`), content: GATE_FILE, what: `the gate: two checks, EX-2 depends on ${EXAMPLE_CHECK}` },
   { rel: path.join('checks', 'example.mjs'), content: CHECK_SCRIPT, what: 'the check program both run' },
-  { rel: 'gate.schema.json', content: renderJsonSchema('gate'), what: 'JSON Schema of the gate file, for editors (its "$schema")' },
+  { rel: 'gate.schema.json', content: await renderJsonSchema('gate'), what: 'JSON Schema of the gate file, for editors (its "$schema")' },
 ];
 
 const occupied = (abs: string) => lstat(abs).then(() => true, () => false);
@@ -85,7 +85,7 @@ const errnoOf = (error: unknown) => (error as NodeJS.ErrnoException).code ?? 'EI
 
 export async function initCommand(dir: string | undefined, io: Io): Promise<number> {
   const root = path.resolve(io.cwd, dir ?? '.');
-  const files = scaffold();
+  const files = await scaffold();
   const taken: string[] = [];
   for (const f of files) if (await occupied(path.join(root, f.rel))) taken.push(f.rel);
   if (taken.length > 0) {

@@ -164,7 +164,7 @@ export async function main(io: Io): Promise<number> {
     .addHelpText('after', '\nExamples:\n  gate schema > gate.schema.json\n  gate schema report > closeout.schema.json\n')
     .action(async (kind: 'gate' | 'report') => {
       const { schemaCommand } = await import('./schema-command.js');
-      exitCode = schemaCommand(kind, io);
+      exitCode = await schemaCommand(kind, io);
     });
 
   program

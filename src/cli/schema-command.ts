@@ -18,18 +18,18 @@ const TITLES: Record<SchemaKind, string> = {
 };
 
 /** The JSON Schema (draft 2020-12) of a gate file (as written: `io: 'input'`) or of a report. */
-export function jsonSchemaOf(kind: SchemaKind): Record<string, unknown> {
-  const generated = kind === 'gate' ? z.toJSONSchema(gateFileSchema(), { io: 'input' }) : z.toJSONSchema(reportSchema, { io: 'output' });
+export async function jsonSchemaOf(kind: SchemaKind): Promise<Record<string, unknown>> {
+  const generated = kind === 'gate' ? z.toJSONSchema(await gateFileSchema(), { io: 'input' }) : z.toJSONSchema(reportSchema, { io: 'output' });
   const { $schema, ...rest } = generated as Record<string, unknown>;
   return { $schema, title: TITLES[kind], ...rest };
 }
 
 /** The schema as the shipped files hold it: two-space JSON and a final newline. */
-export function renderJsonSchema(kind: SchemaKind): string {
-  return `${JSON.stringify(jsonSchemaOf(kind), null, 2)}\n`;
+export async function renderJsonSchema(kind: SchemaKind): Promise<string> {
+  return `${JSON.stringify(await jsonSchemaOf(kind), null, 2)}\n`;
 }
 
-export function schemaCommand(kind: SchemaKind, io: Io): number {
-  io.stdout.write(renderJsonSchema(kind));
+export async function schemaCommand(kind: SchemaKind, io: Io): Promise<number> {
+  io.stdout.write(await renderJsonSchema(kind));
   return EXIT.go;
 }

@@ -105,7 +105,7 @@ const lazyRequire = createRequire(import.meta.url);
  * tests/unit/gate-file-check.test.ts proves the two agree.
  */
 let quickCheck: ((value: unknown) => boolean) | null | undefined;
-function schemaCheck(value: unknown): { success: true; data: GateFile } | { success: false; error: { issues: z.core.$ZodIssue[] } } {
+async function schemaCheck(value: unknown): Promise<{ success: true; data: GateFile } | { success: false; error: { issues: z.core.$ZodIssue[] } }> {
   if (quickCheck === undefined) {
     try {
       quickCheck = lazyRequire('./gate-file-check.cjs') as (value: unknown) => boolean;
@@ -114,7 +114,7 @@ function schemaCheck(value: unknown): { success: true; data: GateFile } | { succ
     }
   }
   if (quickCheck?.(value) === true) return { success: true, data: value as GateFile };
-  return gateFileSchema().safeParse(value);
+  return (await gateFileSchema()).safeParse(value);
 }
 const envOf = (opts: LoadOptions) => opts.env ?? process.env;
 
@@ -146,12 +146,12 @@ async function checkOne(fileArg: string, cwd: string): Promise<Loaded> {
   const source = parsed.source;
   const diagnostics = [...parsed.diagnostics];
 
-  const checked = schemaCheck(source.value);
+  const checked = await schemaCheck(source.value);
   // Assertions get their own, more precise messages from the assertion parser (in checkSemantics).
-  if (!checked.success) diagnostics.push(...issuesToDiagnostics(checked.error.issues, source, gateFileSchema(), isExpectItem));
+  if (!checked.success) diagnostics.push(...issuesToDiagnostics(checked.error.issues, source, await gateFileSchema(), isExpectItem));
   diagnostics.push(...checkSemantics(source));
   // Should the assertion parser ever accept what the schema refuses, the schema's word must still be heard.
-  if (!checked.success && diagnostics.length === 0) diagnostics.push(...issuesToDiagnostics(checked.error.issues, source, gateFileSchema(), () => false));
+  if (!checked.success && diagnostics.length === 0) diagnostics.push(...issuesToDiagnostics(checked.error.issues, source, await gateFileSchema(), () => false));
   const projectRoot = projectRootOf(abs);
   const paths = await checkPaths(source, projectRoot);
   diagnostics.push(...paths.diagnostics);

@@ -4,13 +4,9 @@
  * transforms, so `z.toJSONSchema(gateFileSchema)` documents the same format it checks and the
  * parsed value has the same shape as the raw one. Cross-field rules live in semantic.ts.
  */
-import * as z from 'zod';
+import type * as Z from 'zod';
 import { OPERATOR_NAMES } from '../assert/operators.js';
 import type { AssertionOp } from '../model/types.js';
-
-// A gate file is parsed once per process: generating and compiling zod's fast-path parsers
-// (`new Function`) costs more than it saves, so zod interprets the schema instead.
-z.config({ jitless: true });
 
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -29,22 +25,22 @@ export const LIMITS = {
   exitCode: { min: 0, max: 255 },
 } as const;
 
-const intIn = (limit: { min: number; max: number }, description: string) => z.int().min(limit.min).max(limit.max).describe(description);
-
-const id = (description: string) => z.string().regex(ID_PATTERN).describe(description);
-const envName = z.string().regex(ENV_NAME_PATTERN);
-const envMap = (description: string) => z.record(envName, z.string()).describe(description);
-
-/** Timing fields, shared by a check and the gate's `defaults`. */
-const timing = () => ({
-  timeoutMs: intIn(LIMITS.timeoutMs, 'Time limit of one attempt, in milliseconds; the check’s whole process tree is ended when it passes.').optional(),
-  retries: intIn(LIMITS.retries, 'Extra attempts after a failed one.').optional(),
-  retryDelayMs: intIn(LIMITS.retryDelayMs, 'Base delay before a retry, in milliseconds (bounded exponential backoff with jitter).').optional(),
-  killGraceMs: intIn(LIMITS.killGraceMs, 'Grace between SIGTERM and SIGKILL when a check is ended, in milliseconds.').optional(),
-});
-
 /** The model, built on first use: a valid gate file never needs it (see load-gate.ts), and building it costs every start. */
-function buildGateFileSchema() {
+function buildGateFileSchema(z: typeof Z) {
+  const intIn = (limit: { min: number; max: number }, description: string) => z.int().min(limit.min).max(limit.max).describe(description);
+
+  const id = (description: string) => z.string().regex(ID_PATTERN).describe(description);
+  const envName = z.string().regex(ENV_NAME_PATTERN);
+  const envMap = (description: string) => z.record(envName, z.string()).describe(description);
+
+  /** Timing fields, shared by a check and the gate's `defaults`. */
+  const timing = () => ({
+    timeoutMs: intIn(LIMITS.timeoutMs, 'Time limit of one attempt, in milliseconds; the check’s whole process tree is ended when it passes.').optional(),
+    retries: intIn(LIMITS.retries, 'Extra attempts after a failed one.').optional(),
+    retryDelayMs: intIn(LIMITS.retryDelayMs, 'Base delay before a retry, in milliseconds (bounded exponential backoff with jitter).').optional(),
+    killGraceMs: intIn(LIMITS.killGraceMs, 'Grace between SIGTERM and SIGKILL when a check is ended, in milliseconds.').optional(),
+  });
+
   const assertionObjectSchema = z
     .strictObject({
       path: z.string().describe('Path into the JSON document, e.g. `roles[*].ready` or `count(items)`.'),
@@ -128,8 +124,22 @@ function buildGateFileSchema() {
 }
 
 let built: ReturnType<typeof buildGateFileSchema> | undefined;
-/** The zod model of a gate file: what validates it, and what `gate schema` turns into gate.schema.json. */
-export const gateFileSchema = () => (built ??= buildGateFileSchema());
 
-export type GateFile = z.infer<ReturnType<typeof buildGateFileSchema>>;
+/**
+ * The zod model of a gate file: what validates it, and what `gate schema` turns into
+ * gate.schema.json. zod itself is loaded here, on first use (in dist/ it is a file of its
+ * own): a valid gate file never needs it, and loading it costs every start.
+ */
+export async function gateFileSchema(): Promise<ReturnType<typeof buildGateFileSchema>> {
+  if (!built) {
+    const z = await import('zod');
+    // A gate file is parsed once per process: generating and compiling zod's fast-path parsers
+    // (`new Function`) costs more than it saves, so zod interprets the schema instead.
+    z.config({ jitless: true });
+    built = buildGateFileSchema(z);
+  }
+  return built;
+}
+
+export type GateFile = Z.infer<ReturnType<typeof buildGateFileSchema>>;
 export type CheckFile = GateFile['checks'][number];

@@ -216,6 +216,9 @@ const IDENTITY: Redactor = Object.assign((text: string) => text, {
   blank: (text: string) => text,
 });
 
+/** Whether `redact` is the redactor that has nothing to mask (every text comes back as it is). */
+export const isIdentity = (redact: (text: string) => string): boolean => redact === IDENTITY;
+
 export function createRedactor(secrets: string[]): Redactor {
   const named = secrets.flatMap(forms).filter(([form]) => form.length > 0);
   if (named.length === 0) return IDENTITY;

@@ -17,7 +17,7 @@ import type { AttemptOutcome, CheckResult, EnvFileSpec, Gate, Report } from '../
 import type { Plan } from '../plan/plan.js';
 import { keepOutput } from '../report/capture.js';
 import { LOCK_NAME, lockWorkDir, type LockResult } from '../report/lock.js';
-import { redactDeep, redactorFor } from '../report/redact.js';
+import { isIdentity, redactDeep, redactorFor } from '../report/redact.js';
 import { sealReport } from '../report/seal.js';
 import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
@@ -230,7 +230,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
     const finishedAt = now();
     const summary = summarize(checks);
     const verdict = decideVerdict(summary, { interrupted: options.abort.aborted, injected: plan.injections.size > 0 });
-    const report: Report = redactDeep<Report>({
+    const assembled: Report = {
       schemaVersion: 1,
       gate: { id: gate.id, title: gate.title, file: gate.displayFile, sha256: gate.sha256 },
       runId,
@@ -256,7 +256,9 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       },
       workDir: options.workDir,
       reportDir: options.reportDir,
-    }, redact);
+    };
+    // A copy with every string masked, unless there is nothing to mask.
+    const report = secrets.reach === 0 && isIdentity(options.redact) ? assembled : redactDeep(assembled, redact);
     log.info({ verdict, decision: report.decision, summary }, 'run finished');
     runLog.close();
     // closeout.json goes last: once it is there, the rest of the run's files are too.
