@@ -37,8 +37,6 @@ export interface KeptOutput {
   tail: string;
   /** sha256 of the whole output with its secrets masked (of the raw bytes when there are no secrets). */
   sha256: string;
-  /** `text` is the file itself, byte for byte: kept whole, nothing masked, valid UTF-8. The file can then be kept as it is. */
-  asIs: boolean;
 }
 
 async function readRange(handle: FileHandle, start: number, length: number): Promise<Buffer> {
@@ -89,12 +87,10 @@ async function hashWhole(handle: FileHandle, size: number, redact: Redactor): Pr
   return hash.digest('hex');
 }
 
-/** An output kept whole: `raw` is all of it that could be read of `bytes`. */
-function keptWhole(raw: Buffer, bytes: number, sha256: string, redact: Redactor): KeptOutput {
+/** An output kept whole: `raw` is all of it. */
+function keptWhole(raw: Buffer, sha256: string, redact: Redactor): KeptOutput {
   const tailFrom = charBoundaryBefore(raw, Math.max(0, raw.length - TAIL_BYTES));
-  const text = maskedText(raw, 0, raw.length, redact);
-  const asIs = raw.length === bytes && Buffer.from(text, 'utf8').equals(raw);
-  return { text, bytes: raw.length, truncated: false, tail: maskedText(raw, tailFrom, raw.length, redact), sha256, asIs };
+  return { text: maskedText(raw, 0, raw.length, redact), bytes: raw.length, truncated: false, tail: maskedText(raw, tailFrom, raw.length, redact), sha256 };
 }
 
 const notRegular = (file: string) => Object.assign(new Error(`${file} is not a regular file`), { code: 'EINVAL' });
@@ -117,7 +113,7 @@ function keepSmallOutput(file: string, redact: Redactor): KeptOutput | undefined
     const whole = raw.subarray(0, filled);
     // The same hash as the chunked one: the whole output with its secrets masked.
     const sha256 = createHash('sha256').update(redact.maskBytes(whole)).digest('hex');
-    return keptWhole(whole, info.size, sha256, redact);
+    return keptWhole(whole, sha256, redact);
   } finally {
     closeSync(fd);
   }
@@ -138,7 +134,7 @@ export async function keepOutput(file: string, redact: Redactor): Promise<KeptOu
     const widen = Math.max(0, redact.reach - 1);
     const sha256 = await hashWhole(handle, bytes, redact);
 
-    if (bytes <= KEEP_WHOLE_BYTES) return keptWhole(await readRange(handle, 0, bytes), bytes, sha256, redact);
+    if (bytes <= KEEP_WHOLE_BYTES) return keptWhole(await readRange(handle, 0, bytes), sha256, redact);
     // 3 bytes more than masking needs, to see whether the cut falls inside a character.
     const headRaw = await readRange(handle, 0, KEEP_PART_BYTES + widen + 3);
     const headEnd = charBoundaryBefore(headRaw, KEEP_PART_BYTES);
@@ -156,7 +152,6 @@ export async function keepOutput(file: string, redact: Redactor): Promise<KeptOu
       truncated: true,
       tail: maskedText(endRaw, tailFrom, endRaw.length, redact),
       sha256,
-      asIs: false,
     };
   } finally {
     await handle.close();

@@ -7,7 +7,9 @@
  * they survive in history). The new `checks/` folder takes its place in one
  * rename, and each top-level file is renamed over the old one, `closeout.json`
  * last. A reader never sees half a file, and a run killed at any point leaves
- * a readable `closeout.json`: the old one until the very last rename.
+ * a readable `closeout.json`: the old one until the very last rename (killed
+ * between the two renames of `checks/`, the old run's output files are in
+ * `history/<runId>/checks/` only).
  *
  * The top-level files are fsynced before their rename, and the folders after:
  * `closeout.json` on disk means the run's verdict is. The checks' output files
@@ -42,12 +44,6 @@ export interface ReportFile {
   /** Relative to the report dir. */
   name: string;
   content: string;
-  /**
-   * A file that holds exactly `content`, to be hard-linked in its place: a
-   * check's output, kept without copying it (and without making a new file on
-   * the disk). Written from `content` where a link cannot be made.
-   */
-  sameAs?: string;
 }
 
 export type WriteResult = { ok: true } | { ok: false; message: string };
@@ -238,12 +234,7 @@ export async function writeReportFiles(
     for (const folder of [...new Set(files.map((f) => path.dirname(path.join(staging, f.name))))]) await ensureDir(folder);
     const top = files.filter((f) => RUN_FILES.includes(f.name));
     const perCheck = files.filter((f) => !RUN_FILES.includes(f.name));
-    await forEachLimit(perCheck, FILE_CONCURRENCY, async (file) => {
-      const target = path.join(staging, file.name);
-      const content = redact(file.content);
-      if (file.sameAs !== undefined && content === file.content && (await link(file.sameAs, target).then(() => true, () => false))) return;
-      await writeFile(target, content, { flag: 'wx' });
-    });
+    await forEachLimit(perCheck, FILE_CONCURRENCY, (file) => writeFile(path.join(staging, file.name), redact(file.content), { flag: 'wx' }));
     await forEachLimit(top, FILE_CONCURRENCY, (file) => writeSynced(path.join(staging, file.name), redact(file.content)));
     await fsyncDir(path.join(staging, CHECKS_DIR));
     // Again before the previous run's files move: staging big outputs takes time.

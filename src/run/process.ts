@@ -164,7 +164,6 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
     return result;
   }
   const pgid = subprocess.pid;
-  if (pgid !== undefined) notePid(req.env.GATE_RUN_ID, pgid);
   // A forced stop (a second interrupt) kills every group at once from outside this function: it is recorded too.
   let recordForced = record;
   if (pgid !== undefined) liveGroups.set(pgid, (signal) => recordForced(signal));
@@ -241,35 +240,6 @@ function notStarted(error: unknown, started: number, sizes: { stdoutBytes: numbe
   };
 }
 
-/**
- * By run id, the first pid a run's checks got, and whether a later one was
- * lower (the kernel's pid counter wrapped). Every process a check makes gets a
- * pid after its check's, in the kernel's order: the scan for escaped processes
- * can pass over older ones.
- */
-const firstPids = new Map<string, { first: number; wrapped: boolean }>();
-
-function notePid(runId: string | undefined, pid: number): void {
-  if (runId === undefined) return;
-  const seen = firstPids.get(runId);
-  if (!seen) firstPids.set(runId, { first: pid, wrapped: false });
-  else if (pid < seen.first) seen.wrapped = true;
-}
-
-/** The lowest pid a process of this run can have, or 0 when that cannot be told (the pid counter wrapped, or nothing ran). */
-function lowestPidOf(runId: string): number {
-  const seen = firstPids.get(runId);
-  firstPids.delete(runId);
-  if (!seen || seen.wrapped) return 0;
-  try {
-    // The last pid handed out: below the run's first, the counter wrapped since.
-    const last = Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'latin1'));
-    return Number.isInteger(last) && last >= seen.first ? seen.first : 0;
-  } catch {
-    return 0;
-  }
-}
-
 /** The processes that escaped one check, and the signals sent to end them (`at`: epoch ms). */
 export interface Escaped {
   pids: number[];
@@ -279,16 +249,14 @@ export interface Escaped {
 /**
  * Processes of this run that escaped their check's process group (a daemon that
  * called setsid) still carry the run's environment. Best effort, Linux only:
- * find them by `GATE_RUN_ID` in /proc/<pid>/environ (of processes younger
- * than the run's first check only) and end them (TERM, then KILL after
- * `graceMs` for those still running).
+ * find them by `GATE_RUN_ID` in /proc/<pid>/environ and end them (TERM, then
+ * KILL after `graceMs` for those still running).
  * Returns, by check id, the escaped pids and the signals sent to them.
  */
 export async function endEscapedProcesses(runId: string, graceMs = 500): Promise<Map<string, Escaped>> {
   const found = new Map<string, number[]>();
   const tag = `GATE_RUN_ID=${runId}`;
-  const lowest = lowestPidOf(runId);
-  const entries = (await readdir('/proc').catch(() => [] as string[])).filter((e) => /^\d+$/.test(e) && Number(e) >= lowest && Number(e) !== process.pid);
+  const entries = (await readdir('/proc').catch(() => [] as string[])).filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid);
   // Many small reads: a few at once, in pid order, so the result does not depend on timing.
   const environs = new Map<string, string>();
   await forEachLimit(entries, 16, async (entry) => {

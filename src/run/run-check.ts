@@ -59,17 +59,17 @@ function regularFileSize(file: string): number | undefined {
 }
 
 /**
- * The mode and owner of a folder as gate's `mkdir` makes it here (0777 less the
- * umask, owned by this process's user), read from /proc once; undefined where
+ * The mode, owner and group of a folder as gate's `mkdir` makes it here (0777
+ * less the umask, this process's user and group), the umask read from /proc once; undefined where
  * that cannot be known, and then an empty folder is always made anew.
  */
-let madeAs: { mode: number; uid: number } | null | undefined;
-function folderAsMade(): { mode: number; uid: number } | undefined {
+let madeAs: { mode: number; uid: number; gid: number } | null | undefined;
+function folderAsMade(): { mode: number; uid: number; gid: number } | undefined {
   if (madeAs === undefined) {
     madeAs = null;
     try {
       const umask = /^Umask:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'latin1'))?.[1];
-      if (umask !== undefined && process.getuid) madeAs = { mode: 0o777 & ~parseInt(umask, 8), uid: process.getuid() };
+      if (umask !== undefined && process.getuid && process.getgid) madeAs = { mode: 0o777 & ~parseInt(umask, 8), uid: process.getuid(), gid: process.getgid() };
     } catch {
       // not Linux: no /proc
     }
@@ -86,10 +86,10 @@ async function freshFolder(dir: string): Promise<void> {
   try {
     const info = lstatSync(dir);
     if (info.isDirectory() && readdirSync(dir).length === 0) {
-      // Kept as it is only when its mode and owner are still those gate gave it (a check may
+      // Kept as it is only when its mode, owner and group are still those gate gave it (a check may
       // have changed them); else made anew. Keeping it spares the disk a folder freed and made a check.
       const made = folderAsMade();
-      if (made && (info.mode & 0o7777) === made.mode && info.uid === made.uid) return;
+      if (made && (info.mode & 0o7777) === made.mode && info.uid === made.uid && info.gid === made.gid) return;
       rmdirSync(dir);
       mkdirSync(dir);
       return;

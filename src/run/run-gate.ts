@@ -211,8 +211,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
         if (!kept) continue;
         const name = `checks/${result.id}.${suffix}`;
         const content = redact(kept.text);
-        // Output that masking left as it was is kept as the very file the check wrote (a hard link where the disk allows).
-        files.push({ name, content, ...(kept.asIs && content === kept.text ? { sameAs: captured.path } : {}) });
+        files.push({ name, content });
         const stored = Buffer.from(content, 'utf8');
         result[stream] = {
           file: name,
