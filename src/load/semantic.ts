@@ -54,10 +54,12 @@ export function checkSemantics(source: JsonSource): Diagnostic[] {
     return guess !== undefined ? `did you mean "${guess}"?` : `known check ids: ${ids.join(', ')}`;
   };
 
+  // JSON can hold a NUL only written as the escape \u0000 (a raw control character is not JSON): without one, no value has one.
+  const mayHoldNul = source.text.includes('\\u0000');
   checks.forEach((c, i) => {
     if (!isObj(c)) return;
     checkRun(source, c, i, out);
-    checkNul(source, c, i, out);
+    if (mayHoldNul) checkNul(source, c, i, out);
     arr(c.dependsOn).forEach((dep, k) => {
       if (typeof dep !== 'string') return;
       if (dep === c.id) out.push(source.diag(['checks', i, 'dependsOn', k], 'self-dependency', `check "${dep}" depends on itself`, 'remove it from its own dependsOn'));

@@ -77,6 +77,19 @@ describe('schema diagnostics', () => {
     expect(diags[0]?.hint).toContain('["npm", "test"]');
   });
 
+  it('a NUL character in an argument or an env value is refused where it is; an escaped backslash before u0000 is not one', async () => {
+    const { diags, text } = await problems({
+      checks: [minimalCheck('a', { run: ['node', 'a\u0000b'], env: { X: 'c\u0000' } }), minimalCheck('b', { run: ['node', '\\u0000'] })],
+    });
+    const nul = diags.filter((d) => /NUL/.test(d.message));
+    expect(nul.map((d) => d.jsonPath)).toEqual(['checks[0].run[1]', 'checks[0].env.X']);
+    expect(nul[0]).toMatchObject({ code: 'invalid-value', ...where(text, '"a\\u0000b"') });
+    // The same gate without them loads: the escaped backslash is an ordinary string.
+    const root = tempProject();
+    writeGate(root, 'g', { checks: [minimalCheck('b', { run: ['node', '\\u0000'] })] });
+    expect((await loadGate('gates/g.json', { cwd: root })).ok).toBe(true);
+  });
+
   it('a document that is not an object', async () => {
     const { diags } = await problems([]);
     expect(diags[0]).toMatchObject({ code: 'invalid-type', jsonPath: '', line: 1, column: 1, message: 'the gate file must be an object, found an empty array' });
