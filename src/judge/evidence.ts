@@ -3,14 +3,17 @@
  * assertions, and `evidence` globs, each hashed for the report.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { EvidenceFile } from '../model/types.js';
 import { describeJsonProblem } from './json-error.js';
+import { projectJson, type Need } from './projected-json.js';
 
 /** JSON evidence larger than this is not parsed: the check is `error`. */
 export const MAX_EVIDENCE_BYTES = 128 * 1024 * 1024;
+/** Documents from this size up are read for what their assertions need (projected-json.ts); smaller ones are parsed whole. */
+export const PROJECT_FROM_BYTES = 1024 * 1024;
 
 export type JsonRead =
   | { ok: true; value: unknown; bytes: number }
@@ -27,11 +30,11 @@ export type JsonRead =
  * loop far longer. Done on the thread pool they cost a hand-off each, which
  * on a machine busy with checks is most of a check's bookkeeping.
  */
-export async function readJsonFile(file: string, limit = MAX_EVIDENCE_BYTES): Promise<JsonRead> {
-  return readJsonFileNow(file, limit);
+export async function readJsonFile(file: string, limit = MAX_EVIDENCE_BYTES, need?: Need, projectFrom = PROJECT_FROM_BYTES): Promise<JsonRead> {
+  return readJsonFileNow(file, limit, need, projectFrom);
 }
 
-function readJsonFileNow(file: string, limit: number): JsonRead {
+function readJsonFileNow(file: string, limit: number, need: Need | undefined, projectFrom: number): JsonRead {
   let fd: number;
   try {
     const info = statSync(file);
@@ -45,6 +48,10 @@ function readJsonFileNow(file: string, limit: number): JsonRead {
     const info = fstatSync(fd);
     if (!info.isFile()) return { ok: false, code: 'unreadable', message: notRegular(info), bytes: 0 };
     if (info.size > limit) return { ok: false, code: 'output-too-large', message: `${info.size} bytes`, bytes: info.size };
+    if (need !== undefined && info.size >= projectFrom) {
+      const projected = readProjected(fd, info.size, need);
+      if (projected !== undefined) return projected;
+    }
     // Straight into a string (Node decodes UTF-8 natively): no Buffer of the whole document is ever
     // held beside its text, which keeps peak memory to the text and the parsed value.
     const raw = readFileSync(fd, 'utf8');
@@ -64,6 +71,27 @@ function readJsonFileNow(file: string, limit: number): JsonRead {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * A large document read as bytes and projected onto what its assertions need:
+ * undefined when it is not one JSON document, or changed size while read (the
+ * caller then reads it whole, for the exact verdict). Read with positions, so
+ * the descriptor's offset stays at the start for that.
+ */
+function readProjected(fd: number, size: number, need: Need): JsonRead | undefined {
+  // One byte more: a zero after the text spares the scan its bounds checks.
+  const bytes = Buffer.allocUnsafe(size + 1);
+  let filled = 0;
+  while (filled < size) {
+    const read = readSync(fd, bytes, filled, size - filled, filled);
+    if (read === 0) break;
+    filled += read;
+  }
+  if (filled !== size || fstatSync(fd).size !== size) return undefined;
+  bytes[size] = 0;
+  const projected = projectJson(bytes, size, need);
+  return projected && { ok: true, value: projected.value, bytes: size };
 }
 
 /** What a path is when it is not a regular file, for messages: `not a regular file (a FIFO)`. */

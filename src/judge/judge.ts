@@ -12,6 +12,7 @@ import { evaluateAssertion, unreadableAssertion } from '../assert/evaluate.js';
 import type { AssertionResult, AttemptOutcome, Check, EvidenceFile } from '../model/types.js';
 import { collectEvidence, hashRegularFile, MAX_EVIDENCE_BYTES, probeEvidencePath, readJsonFile, type JsonRead } from './evidence.js';
 import { checkOutputSchema } from './output-schema.js';
+import { needOf } from './projected-json.js';
 import type { ReasonDetail } from './reasons.js';
 
 export type AttemptStatus = 'pass' | 'fail' | 'error' | 'timeout' | 'interrupted';
@@ -77,7 +78,8 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
     doc =
       atEvidenceFile && !atEvidenceFile.ok
         ? { ok: false, code: 'unreadable', message: atEvidenceFile.message, bytes: 0 }
-        : await readJsonFile(atEvidenceFile ? input.evidenceFile : outcome.stdout.path);
+        : // An output contract reads the whole document; else a large one is built only as far as the assertions look.
+          await readJsonFile(atEvidenceFile ? input.evidenceFile : outcome.stdout.path, MAX_EVIDENCE_BYTES, check.outputSchema ? undefined : needOf(check.expect));
   }
 
   const assertions: AssertionResult[] = [];

@@ -111,6 +111,31 @@ describe('faults: huge output and unreadable evidence', () => {
     expect(kept.toString()).toContain(`[gate: output truncated: ${size} bytes in all;`);
   });
 
+  it('large JSON evidence is judged as JSON.parse reads it: the last of a duplicate key, every element counted, a failing element named', async () => {
+    const p = makeProject();
+    const expect_ = ['ok == true', 'count(results[*]) == 30000', 'results[29999].id == 29999', 'summary.failed == 0'];
+    p.gate('g', {
+      checks: [
+        check('good', fixture('big-json.mjs', '30000'), { expect: expect_ }),
+        check('bad', fixture('big-json.mjs', '30000', '1234'), { expect: [...expect_, 'results[*].status == "pass"'] }),
+      ],
+    });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    const report = p.report('g');
+    const good = byId(report, 'good');
+    expect(good.status).toBe('pass');
+    expect(good.stdout!.originalBytes).toBeGreaterThan(2 * 1024 * 1024);
+    expect(good.assertions.map((a) => a.message)).toEqual([
+      'ok == true: found true',
+      'count(results[*]) == 30000: found 30000',
+      'results[29999].id == 29999: found 29999',
+      'summary.failed == 0: found 0',
+    ]);
+    const bad = byId(report, 'bad');
+    expect(bad).toMatchObject({ status: 'fail', reasonCode: 'assertion-failed' });
+    expect(bad.assertions.filter((a) => !a.ok).map((a) => a.message)).toEqual(['results[*].status == "pass": found "fail" at results[1234].status']);
+  });
+
   it('JSON evidence over the limit is an error that says so (a sparse 129 MiB $GATE_EVIDENCE_FILE)', async () => {
     const p = makeProject();
     p.gate('g', { checks: [check('a', fixture('odd-evidence.mjs', 'huge'), { expect: ['ok == true'] })] });
