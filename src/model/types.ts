@@ -171,10 +171,19 @@ export type ProcessEnd =
   /** Ended for writing more output than gate keeps on disk. */
   | { kind: 'output-limit'; limit: number };
 
+/** The sha256 of a file as read, with the size and modification time it had then. */
+export interface RawDigest {
+  sha256: string;
+  bytes: number;
+  mtimeMs: number;
+}
+
 export interface CapturedStream {
   /** Temp file holding the raw bytes. */
   path: string;
   bytes: number;
+  /** Its sha256, being taken on another thread (large outputs only). */
+  digest?: Promise<RawDigest>;
 }
 
 export interface SignalSent {

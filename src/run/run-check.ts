@@ -12,6 +12,7 @@ import { describeReason } from '../judge/reasons.js';
 import type { AttemptOutcome, Check, CheckResult, InjectMode, ReasonDetail } from '../model/types.js';
 import type { DirChange } from '../util/prepared-dir.js';
 import { runProcess } from './process.js';
+import { hashOffThread } from '../report/hash-off-thread.js';
 import { decideRetry } from './retry.js';
 
 export interface RunContext {
@@ -30,6 +31,8 @@ export interface RunContext {
   workDirChanged: () => Promise<DirChange | undefined>;
   /** Told where an attempt's output goes, just before it starts (`--verbose` streams it from there). */
   onAttempt?: (checkId: string, attempt: number, files: { stdout: string; stderr: string }) => void;
+  /** Outputs from this size up are hashed on another thread while the check is judged; undefined: none (when there are secrets to mask, the hash is of the masked output). */
+  hashOffThreadFrom?: number;
 }
 
 export interface CheckRun {
@@ -198,6 +201,9 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       leakedProcesses: proc.leakedProcesses,
       cleanupSignals: proc.cleanupSignals,
     };
+    for (const stream of [outcome.stdout, outcome.stderr, outcome.evidenceFile]) {
+      if (stream && ctx.hashOffThreadFrom !== undefined && stream.bytes >= ctx.hashOffThreadFrom) stream.digest = hashOffThread(stream.path);
+    }
     judgement = await judgeAttempt({ check, outcome, evidenceFile, projectRoot: ctx.projectRoot, command: commandLine(check), notBeforeMs: startedAt.getTime() });
     if (judgement.status === 'pass') break;
     failures.push(`attempt ${attempt}: ${judgement.status}: ${describeReason(judgement.detail)}`);

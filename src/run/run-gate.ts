@@ -16,6 +16,7 @@ import type { Progress } from '../log/progress.js';
 import type { AttemptOutcome, CheckResult, EnvFileSpec, Gate, Report } from '../model/types.js';
 import type { Plan } from '../plan/plan.js';
 import { keepOutput } from '../report/capture.js';
+import { OFF_THREAD_HASH_BYTES } from '../report/hash-off-thread.js';
 import { LOCK_NAME, lockWorkDir, type LockResult } from '../report/lock.js';
 import { isIdentity, redactDeep, redactorFor } from '../report/redact.js';
 import { sealReport } from '../report/seal.js';
@@ -159,6 +160,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       abort: options.abort,
       workDirChanged: () => preparedDirChanged(options.workDir, 'work dir', WORK_DIR_MARKER),
       onAttempt: (id, attempt, files) => options.progress.attemptStarted?.(id, attempt, files),
+      hashOffThreadFrom: secrets.reach === 0 ? OFF_THREAD_HASH_BYTES : undefined,
     };
     const outcomes = new Map<string, AttemptOutcome>();
     const byId = new Map(gate.checks.map((c) => [c.id, c]));
@@ -204,7 +206,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       for (const [stream, suffix] of [['stdout', 'stdout.txt'], ['stderr', 'stderr.txt'], ['evidenceFile', 'evidence.json']] as const) {
         const captured = outcome[stream];
         if (!captured) continue;
-        const kept = await keepOutput(captured.path, secrets).catch((error: NodeJS.ErrnoException) => {
+        const kept = await keepOutput(captured.path, secrets, captured.digest).catch((error: NodeJS.ErrnoException) => {
           result.notes.push(`its ${stream} could not be kept: ${error.code ?? error.message}`);
           return undefined;
         });

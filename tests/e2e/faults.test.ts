@@ -94,9 +94,11 @@ describe('faults: checks that crash or cannot start', () => {
 });
 
 describe('faults: huge output and unreadable evidence', () => {
-  it('big output: a bounded head and tail are kept, with the size and sha256 of the whole', async () => {
+  it.each([
+    ['8 MiB', 8 * 1024 * 1024],
+    ['17 MiB, hashed on another thread', 17 * 1024 * 1024],
+  ])('big output (%s): a bounded head and tail are kept, with the size and sha256 of the whole', async (_what, size) => {
     const p = makeProject();
-    const size = 8 * 1024 * 1024;
     p.gate('g', { checks: [check('a', fixture('big-output.mjs', String(size)), { output: 'text' })] });
     expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
     const out = byId(p.report('g'), 'a').stdout!;

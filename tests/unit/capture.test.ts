@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KEEP_PART_BYTES, KEEP_WHOLE_BYTES, keepOutput, TAIL_BYTES } from '../../src/report/capture.js';
+import { hashOffThread } from '../../src/report/hash-off-thread.js';
+import { statSync } from 'node:fs';
 import { createRedactor, REDACTED } from '../../src/report/redact.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gate-capture-'));
@@ -112,5 +114,38 @@ describe('keeping captured output', () => {
     const fifo = path.join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);
     await expect(keepOutput(fifo, redact)).rejects.toThrow(/not a regular file/);
+  });
+});
+
+describe('hashing a large output on another thread', () => {
+  it('gives the sha256 of the file\'s bytes, with the size and modification time it hashed', async () => {
+    const raw = Buffer.concat([filler(3 * 1024 * 1024 + 5), Buffer.from([0xff, 0x00, 0xc3])]);
+    const target = file(raw);
+    expect(await hashOffThread(target)).toEqual({ sha256: sha256(raw), bytes: raw.length, mtimeMs: statSync(target).mtimeMs });
+  });
+
+  it('fails as a value for a file it cannot read: a missing file, a FIFO', async () => {
+    await expect(hashOffThread(path.join(dir, 'missing'))).rejects.toThrow(/ENOENT/);
+    const fifo = path.join(dir, 'fifo-hash');
+    execFileSync('mkfifo', [fifo]);
+    await expect(hashOffThread(fifo)).rejects.toThrow(/not a regular file/);
+  });
+
+  it('keepOutput takes that hash while the file is as it was hashed, and hashes it again otherwise', async () => {
+    const raw = filler(2 * 1024 * 1024);
+    const target = file(raw);
+    const { mtimeMs } = statSync(target);
+    // A stand-in digest shows which hash was taken.
+    const early = (bytes: number, at = mtimeMs) => Promise.resolve({ sha256: 'taken-earlier', bytes, mtimeMs: at });
+    expect((await keepOutput(target, createRedactor([]), early(raw.length))).sha256).toBe('taken-earlier');
+    // The file changed size or time since (a process left behind still writing): hashed again.
+    expect((await keepOutput(target, createRedactor([]), early(raw.length - 1))).sha256).toBe(sha256(raw));
+    expect((await keepOutput(target, createRedactor([]), early(raw.length, mtimeMs - 1000))).sha256).toBe(sha256(raw));
+    // The thread failed: hashed here. (hashOffThread's promises carry a handler from the start, as this one does.)
+    const failed = Promise.reject(new Error('gone'));
+    failed.catch(() => undefined);
+    expect((await keepOutput(target, createRedactor([]), failed)).sha256).toBe(sha256(raw));
+    // Secrets to mask: the raw hash is never the one reported.
+    expect((await keepOutput(target, redact, early(raw.length))).sha256).toBe(sha256(raw));
   });
 });
