@@ -52,8 +52,8 @@ function readJsonFileNow(file: string, limit: number, need: Need | undefined, pr
       const projected = readProjected(fd, info.size, need);
       if (projected !== undefined) return projected;
     }
-    // Straight into a string (Node decodes UTF-8 natively): no Buffer of the whole document is ever
-    // held beside its text, which keeps peak memory to the text and the parsed value.
+    // Straight into a string (Node decodes UTF-8 natively): no Buffer of the whole document is held
+    // beside its text (a projection's bytes, when it gave up, are garbage by now, if not yet collected).
     const raw = readFileSync(fd, 'utf8');
     // A process the check left behind could still be writing: refuse a file that grew past the limit.
     const bytesRead = fstatSync(fd).size;

@@ -171,11 +171,12 @@ export type ProcessEnd =
   /** Ended for writing more output than gate keeps on disk. */
   | { kind: 'output-limit'; limit: number };
 
-/** The sha256 of a file as read, with the size and modification time it had then. */
+/** The sha256 of a file as read, with the size, modification time and inode it had then. */
 export interface RawDigest {
   sha256: string;
   bytes: number;
   mtimeMs: number;
+  ino: number;
 }
 
 export interface CapturedStream {

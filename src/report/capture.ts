@@ -122,13 +122,14 @@ function keepSmallOutput(file: string, redact: Redactor): KeptOutput | undefined
 
 /**
  * The hash taken earlier on another thread (hash-off-thread.ts), when it can
- * stand for the whole output: nothing to mask, and the file still of the size
- * and modification time it had when hashed. Otherwise undefined: hash it here.
+ * stand for the whole output: nothing to mask, and the file still the one
+ * hashed (same inode), of the size and modification time it had throughout
+ * the hashing. Otherwise undefined: hash it here.
  */
-async function earlierHash(early: Promise<RawDigest> | undefined, redact: Redactor, info: { size: number; mtimeMs: number }): Promise<string | undefined> {
+async function earlierHash(early: Promise<RawDigest> | undefined, redact: Redactor, info: { size: number; mtimeMs: number; ino: number }): Promise<string | undefined> {
   if (early === undefined || redact.reach !== 0) return undefined;
   const digest = await early.catch(() => undefined);
-  return digest && digest.bytes === info.size && digest.mtimeMs === info.mtimeMs ? digest.sha256 : undefined;
+  return digest && digest.bytes === info.size && digest.mtimeMs === info.mtimeMs && digest.ino === info.ino ? digest.sha256 : undefined;
 }
 
 /**

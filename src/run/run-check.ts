@@ -12,7 +12,7 @@ import { describeReason } from '../judge/reasons.js';
 import type { AttemptOutcome, Check, CheckResult, InjectMode, ReasonDetail } from '../model/types.js';
 import type { DirChange } from '../util/prepared-dir.js';
 import { runProcess } from './process.js';
-import { hashOffThread } from '../report/hash-off-thread.js';
+import { hashOffThread, type OffThreadHash } from '../report/hash-off-thread.js';
 import { decideRetry } from './retry.js';
 
 export interface RunContext {
@@ -201,8 +201,13 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       leakedProcesses: proc.leakedProcesses,
       cleanupSignals: proc.cleanupSignals,
     };
+    // Hashes that only a kept output needs: an attempt that ran to its end may be the one kept.
+    const hashing: OffThreadHash[] = [];
     for (const stream of [outcome.stdout, outcome.stderr, outcome.evidenceFile]) {
-      if (stream && ctx.hashOffThreadFrom !== undefined && stream.bytes >= ctx.hashOffThreadFrom) stream.digest = hashOffThread(stream.path);
+      if (!stream || proc.end.kind !== 'exited' || ctx.hashOffThreadFrom === undefined || stream.bytes < ctx.hashOffThreadFrom) continue;
+      const hash = hashOffThread(stream.path);
+      hashing.push(hash);
+      stream.digest = hash.digest;
     }
     judgement = await judgeAttempt({ check, outcome, evidenceFile, projectRoot: ctx.projectRoot, command: commandLine(check), notBeforeMs: startedAt.getTime() });
     if (judgement.status === 'pass') break;
@@ -211,6 +216,8 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       { attempt, retries: check.retries, retryDelayMs: check.retryDelayMs, reasonCode: judgement.detail.code, injected: mode !== undefined },
     );
     if (!next.retry || ctx.abort.aborted) break;
+    // Another attempt follows: this one's output will not be kept.
+    for (const hash of hashing) hash.cancel();
     await sleep(next.delayMs, undefined, { signal: ctx.abort }).catch(() => undefined);
     if (ctx.abort.aborted) break;
   }

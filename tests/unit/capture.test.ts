@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -118,29 +118,48 @@ describe('keeping captured output', () => {
 });
 
 describe('hashing a large output on another thread', () => {
-  it('gives the sha256 of the file\'s bytes, with the size and modification time it hashed', async () => {
+  it('gives the sha256 of the file\'s bytes, with the size, modification time and inode it hashed', async () => {
     const raw = Buffer.concat([filler(3 * 1024 * 1024 + 5), Buffer.from([0xff, 0x00, 0xc3])]);
     const target = file(raw);
-    expect(await hashOffThread(target)).toEqual({ sha256: sha256(raw), bytes: raw.length, mtimeMs: statSync(target).mtimeMs });
+    const { mtimeMs, ino } = statSync(target);
+    expect(await hashOffThread(target).digest).toEqual({ sha256: sha256(raw), bytes: raw.length, mtimeMs, ino });
   });
 
-  it('fails as a value for a file it cannot read: a missing file, a FIFO', async () => {
-    await expect(hashOffThread(path.join(dir, 'missing'))).rejects.toThrow(/ENOENT/);
+  it('fails as a value for a file it cannot read (a missing file, a FIFO), and when stopped', async () => {
+    await expect(hashOffThread(path.join(dir, 'missing')).digest).rejects.toThrow(/ENOENT/);
     const fifo = path.join(dir, 'fifo-hash');
     execFileSync('mkfifo', [fifo]);
-    await expect(hashOffThread(fifo)).rejects.toThrow(/not a regular file/);
+    await expect(hashOffThread(fifo).digest).rejects.toThrow(/not a regular file/);
+    const stopped = hashOffThread(file(filler(64 * 1024 * 1024)));
+    stopped.cancel();
+    await expect(stopped.digest).rejects.toThrow(/without a digest/);
   });
 
-  it('keepOutput takes that hash while the file is as it was hashed, and hashes it again otherwise', async () => {
+  it('reads no further than the size the file had when it began, and fails if the file grew meanwhile (a writer left behind never keeps it busy)', async () => {
+    const target = file(filler(32 * 1024 * 1024));
+    // A real process appending as fast as it can, for as long as the hash takes.
+    const writer = spawn('sh', ['-c', `exec yes 0123456789abcdef >> '${target}'`], { stdio: 'ignore' });
+    try {
+      // Settles (reading without end would never): as a change, or, if the writer stalled all the while, with what was there at the start.
+      const settled = await hashOffThread(target).digest.then((d) => d, (e: Error) => e);
+      if (settled instanceof Error) expect(settled.message).toMatch(/changed while it was hashed/);
+      else expect(settled.bytes).toBeGreaterThanOrEqual(32 * 1024 * 1024);
+    } finally {
+      writer.kill('SIGKILL');
+    }
+  });
+
+  it('keepOutput takes that hash while the file is the one hashed, as it was, and hashes it again otherwise', async () => {
     const raw = filler(2 * 1024 * 1024);
     const target = file(raw);
-    const { mtimeMs } = statSync(target);
+    const { mtimeMs, ino } = statSync(target);
     // A stand-in digest shows which hash was taken.
-    const early = (bytes: number, at = mtimeMs) => Promise.resolve({ sha256: 'taken-earlier', bytes, mtimeMs: at });
+    const early = (bytes: number, at = mtimeMs, inode = ino) => Promise.resolve({ sha256: 'taken-earlier', bytes, mtimeMs: at, ino: inode });
     expect((await keepOutput(target, createRedactor([]), early(raw.length))).sha256).toBe('taken-earlier');
-    // The file changed size or time since (a process left behind still writing): hashed again.
+    // The file changed size or time since (a process left behind still writing), or another file took its place: hashed again.
     expect((await keepOutput(target, createRedactor([]), early(raw.length - 1))).sha256).toBe(sha256(raw));
     expect((await keepOutput(target, createRedactor([]), early(raw.length, mtimeMs - 1000))).sha256).toBe(sha256(raw));
+    expect((await keepOutput(target, createRedactor([]), early(raw.length, mtimeMs, ino + 1))).sha256).toBe(sha256(raw));
     // The thread failed: hashed here. (hashOffThread's promises carry a handler from the start, as this one does.)
     const failed = Promise.reject(new Error('gone'));
     failed.catch(() => undefined);
