@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { EvidenceFile } from '../model/types.js';
+import type { EvidenceFile, RawDigest } from '../model/types.js';
+import { hashIfUnchanged } from '../util/hash-off-thread.js';
 import { describeJsonProblem } from './json-error.js';
 import { projectJson, type Need } from './projected-json.js';
 
@@ -151,11 +152,16 @@ const CLOCK_SLACK_MS = 50;
 export async function hashRegularFile(
   file: string,
   notBeforeMs = 0,
+  early?: Promise<RawDigest>,
 ): Promise<{ ok: true; sha256: string; bytes: number; stale: boolean } | { ok: false; message: string }> {
   try {
     const info = await stat(file);
     if (!info.isFile()) return { ok: false, message: notRegular(info) };
-    return { ok: true, ...(await hashFile(file)), stale: info.mtimeMs < notBeforeMs - CLOCK_SLACK_MS };
+    const stale = info.mtimeMs < notBeforeMs - CLOCK_SLACK_MS;
+    // Hashed on another thread already (a large $GATE_EVIDENCE_FILE), if the file is still the one it hashed.
+    const sha256 = await hashIfUnchanged(early, info);
+    if (sha256 !== undefined) return { ok: true, sha256, bytes: info.size, stale };
+    return { ok: true, ...(await hashFile(file)), stale };
   } catch (error) {
     return { ok: false, message: errnoMessage(error) };
   }

@@ -107,7 +107,7 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
     if (hashed.stale) notes.push(`${assertion.file} was not written during this run (it is older than the check): its assertions read what an earlier run left`);
   }
   if (outcome.evidenceFile) {
-    const hashed = await hashRegularFile(outcome.evidenceFile.path);
+    const hashed = await hashRegularFile(outcome.evidenceFile.path, 0, outcome.evidenceFile.digest);
     if (hashed.ok) evidence.push({ path: '$GATE_EVIDENCE_FILE', sha256: hashed.sha256, bytes: hashed.bytes });
   }
   const globbed = await collectEvidence(check.evidence, check.cwd, input.projectRoot, input.notBeforeMs);

@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { RawDigest } from '../model/types.js';
+import { hashIfUnchanged } from '../util/hash-off-thread.js';
 import type { Redactor } from './redact.js';
 
 /** Output up to this size is kept whole. */
@@ -121,18 +122,6 @@ function keepSmallOutput(file: string, redact: Redactor): KeptOutput | undefined
 }
 
 /**
- * The hash taken earlier on another thread (hash-off-thread.ts), when it can
- * stand for the whole output: nothing to mask, and the file still the one
- * hashed (same inode), of the size and modification time it had throughout
- * the hashing. Otherwise undefined: hash it here.
- */
-async function earlierHash(early: Promise<RawDigest> | undefined, redact: Redactor, info: { size: number; mtimeMs: number; ino: number }): Promise<string | undefined> {
-  if (early === undefined || redact.reach !== 0) return undefined;
-  const digest = await early.catch(() => undefined);
-  return digest && digest.bytes === info.size && digest.mtimeMs === info.mtimeMs && digest.ino === info.ino ? digest.sha256 : undefined;
-}
-
-/**
  * Keeps a captured output. Only a regular file is read (O_NONBLOCK: a FIFO put
  * in its place cannot make gate wait). `early`: its hash, if one was started
  * on another thread when the check ended.
@@ -146,7 +135,8 @@ export async function keepOutput(file: string, redact: Redactor, early?: Promise
     if (!info.isFile()) throw notRegular(file);
     const bytes = info.size;
     const widen = Math.max(0, redact.reach - 1);
-    const sha256 = (await earlierHash(early, redact, info)) ?? (await hashWhole(handle, bytes, redact));
+    // A hash taken on another thread is of the raw bytes: it stands for the output only with nothing to mask.
+    const sha256 = (redact.reach === 0 ? await hashIfUnchanged(early, info) : undefined) ?? (await hashWhole(handle, bytes, redact));
 
     if (bytes <= KEEP_WHOLE_BYTES) return keptWhole(await readRange(handle, 0, bytes), sha256, redact);
     // 3 bytes more than masking needs, to see whether the cut falls inside a character.

@@ -12,7 +12,7 @@ import { describeReason } from '../judge/reasons.js';
 import type { AttemptOutcome, Check, CheckResult, InjectMode, ReasonDetail } from '../model/types.js';
 import type { DirChange } from '../util/prepared-dir.js';
 import { runProcess } from './process.js';
-import { hashOffThread, type OffThreadHash } from '../report/hash-off-thread.js';
+import { hashOffThread, type OffThreadHash } from '../util/hash-off-thread.js';
 import { decideRetry } from './retry.js';
 
 export interface RunContext {

@@ -16,7 +16,7 @@ import type { Progress } from '../log/progress.js';
 import type { AttemptOutcome, CheckResult, EnvFileSpec, Gate, Report } from '../model/types.js';
 import type { Plan } from '../plan/plan.js';
 import { keepOutput } from '../report/capture.js';
-import { OFF_THREAD_HASH_BYTES } from '../report/hash-off-thread.js';
+import { OFF_THREAD_HASH_BYTES } from '../util/hash-off-thread.js';
 import { LOCK_NAME, lockWorkDir, type LockResult } from '../report/lock.js';
 import { isIdentity, redactDeep, redactorFor } from '../report/redact.js';
 import { sealReport } from '../report/seal.js';

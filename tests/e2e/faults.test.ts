@@ -4,7 +4,7 @@
  * what gate must do about it. What tests/e2e/run.test.ts already shows is not
  * repeated here.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -136,6 +136,19 @@ describe('faults: huge output and unreadable evidence', () => {
     const bad = byId(report, 'bad');
     expect(bad).toMatchObject({ status: 'fail', reasonCode: 'assertion-failed' });
     expect(bad.assertions.filter((a) => !a.ok).map((a) => a.message)).toEqual(['results[*].status == "pass": found "fail" at results[1234].status']);
+  });
+
+  it('a large $GATE_EVIDENCE_FILE (hashed on another thread) is judged and hashed as written', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('big-json.mjs', '220000', '-1', 'evidence-file'), { expect: ['ok == true', 'count(results[*]) == 220000', 'summary.failed == 0'] })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    const a = byId(p.report('g'), 'a');
+    // The same document, printed: what the check wrote to the file.
+    const doc = execFileSync(process.execPath, [fixture('big-json.mjs')[1]!, '220000', '-1'], { maxBuffer: 64 * 1024 * 1024 });
+    expect(doc.length).toBeGreaterThan(16 * 1024 * 1024);
+    expect(a.status).toBe('pass');
+    expect(a.evidence).toContainEqual({ path: '$GATE_EVIDENCE_FILE', sha256: sha256(doc), bytes: doc.length });
+    expect(a.evidenceFile).toMatchObject({ originalSha256: sha256(doc), originalBytes: doc.length, truncated: true });
   });
 
   it('JSON evidence over the limit is an error that says so (a sparse 129 MiB $GATE_EVIDENCE_FILE)', async () => {

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KEEP_PART_BYTES, KEEP_WHOLE_BYTES, keepOutput, TAIL_BYTES } from '../../src/report/capture.js';
-import { hashOffThread } from '../../src/report/hash-off-thread.js';
+import { hashOffThread } from '../../src/util/hash-off-thread.js';
+import { hashRegularFile } from '../../src/judge/evidence.js';
 import { statSync } from 'node:fs';
 import { createRedactor, REDACTED } from '../../src/report/redact.js';
 
@@ -166,5 +167,8 @@ describe('hashing a large output on another thread', () => {
     expect((await keepOutput(target, createRedactor([]), failed)).sha256).toBe(sha256(raw));
     // Secrets to mask: the raw hash is never the one reported.
     expect((await keepOutput(target, redact, early(raw.length))).sha256).toBe(sha256(raw));
+    // A $GATE_EVIDENCE_FILE listed as evidence, on the same terms.
+    expect(await hashRegularFile(target, 0, early(raw.length))).toEqual({ ok: true, sha256: 'taken-earlier', bytes: raw.length, stale: false });
+    expect(await hashRegularFile(target, 0, early(raw.length, mtimeMs, ino + 1))).toEqual({ ok: true, sha256: sha256(raw), bytes: raw.length, stale: false });
   });
 });

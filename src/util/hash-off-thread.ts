@@ -58,3 +58,15 @@ export function hashOffThread(file: string): OffThreadHash {
   digest.catch(() => undefined);
   return { digest, cancel: () => void worker.terminate() };
 }
+
+/**
+ * The hash of a digest taken earlier, if the file as it is now (`info`, from
+ * a stat) is still the one hashed: the same inode, with the size and
+ * modification time it had throughout the hashing. Otherwise undefined (also
+ * when the hashing failed or was stopped): hash the file here.
+ */
+export async function hashIfUnchanged(early: Promise<RawDigest> | undefined, info: { size: number; mtimeMs: number; ino: number }): Promise<string | undefined> {
+  if (early === undefined) return undefined;
+  const digest = await early.catch(() => undefined);
+  return digest && digest.bytes === info.size && digest.mtimeMs === info.mtimeMs && digest.ino === info.ino ? digest.sha256 : undefined;
+}
