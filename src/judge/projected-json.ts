@@ -107,8 +107,27 @@ function take(b: Buffer, i: number, need: Need): number {
   if (!need.whole && c === 0x5b) return takeArray(b, i, need);
   // The value whole (scalars always: what they are shows in messages).
   const e = endOfValue(b, i);
-  if (e >= 0) taken = JSON.parse(b.toString('utf8', i, e)) as unknown;
+  if (e >= 0) taken = c === 0x7b || c === 0x5b ? (JSON.parse(b.toString('utf8', i, e)) as unknown) : scalar(b, i, e);
   return e;
+}
+
+/**
+ * The scalar at `[i, e)`, which the grammar pass has accepted, as JSON.parse
+ * makes it, without a string to parse for each: a string with no escape is
+ * its bytes decoded (the quotes bound it, so its UTF-8 decodes as in the whole
+ * text), a number is what `Number` makes of its text (JSON's numbers are a
+ * part of JavaScript's, rounded alike).
+ */
+function scalar(b: Buffer, i: number, e: number): unknown {
+  const c = b[i];
+  if (c === 0x22) {
+    for (let j = i + 1; j < e - 1; j++) if (b[j] === 0x5c) return JSON.parse(b.toString('utf8', i, e));
+    return b.toString('utf8', i + 1, e - 1);
+  }
+  if (c === 0x74) return true;
+  if (c === 0x66) return false;
+  if (c === 0x6e) return null;
+  return Number(b.toString('latin1', i, e));
 }
 
 function takeObject(b: Buffer, i: number, need: Need): number {
@@ -118,26 +137,28 @@ function takeObject(b: Buffer, i: number, need: Need): number {
     taken = obj;
     return i + 1;
   }
-  const named = need.keys.size > 0 || need.each !== undefined || need.size;
+  // Every key is read when all are kept (`[*]`, or counted); else only the asked-for ones are told apart.
+  const everyKey = need.each !== undefined || need.size;
+  const asked = need.keys.size > 0 ? askedKeys(need) : undefined;
   for (;;) {
     if (b[i] !== 0x22) return -1;
     const keyEnd = endOfString(b, i);
     if (keyEnd < 0) return -1;
-    const key = named ? keyText(b, i, keyEnd) : '';
+    const key = everyKey ? keyText(b, i, keyEnd) : asked ? askedKey(b, i, keyEnd, asked) : undefined;
     i = skipSpace(b, keyEnd);
     if (b[i] !== 0x3a) return -1;
     i = skipSpace(b, i + 1);
-    const byKey = named ? need.keys.get(key) : undefined;
+    const byKey = key === undefined ? undefined : need.keys.get(key);
     const child = byKey && need.each ? merge(byKey, need.each) : (byKey ?? need.each);
     if (child !== undefined) {
       i = take(b, i, child);
       if (i < 0) return -1;
-      define(obj, key, taken);
+      define(obj, key as string, taken);
     } else {
       i = endOfValue(b, i);
       if (i < 0) return -1;
       // Counted keys are there, with a stand-in value no assertion reads.
-      if (need.size) define(obj, key, null);
+      if (need.size) define(obj, key as string, null);
     }
     i = skipSpace(b, i);
     if (b[i] === 0x2c) {
@@ -195,6 +216,40 @@ function keyText(b: Buffer, start: number, end: number): string {
     if (b[j] === 0x5c || (b[j] as number) >= 0x80) return JSON.parse(b.toString('utf8', start, end)) as string;
   }
   return b.toString('latin1', start + 1, end - 1);
+}
+
+/** The keys a need names, as bytes when they are plain ASCII (most are), for telling them apart without decoding. */
+const askedOf = new WeakMap<Need, Array<{ key: string; ascii: Buffer | undefined }>>();
+function askedKeys(need: Need): Array<{ key: string; ascii: Buffer | undefined }> {
+  let asked = askedOf.get(need);
+  if (asked === undefined) {
+    asked = [...need.keys.keys()].map((key) => ({ key, ascii: /^[\x00-\x7f]*$/.test(key) ? Buffer.from(key, 'latin1') : undefined }));
+    askedOf.set(need, asked);
+  }
+  return asked;
+}
+
+/**
+ * Which of the asked-for keys the key string at `[start, end)` is, if any. A
+ * key written in plain ASCII is compared byte for byte (it can only be an
+ * ASCII key); one with an escape or other bytes is decoded, as JSON.parse
+ * would, and looked up.
+ */
+function askedKey(b: Buffer, start: number, end: number, asked: Array<{ key: string; ascii: Buffer | undefined }>): string | undefined {
+  for (let j = start + 1; j < end - 1; j++) {
+    if (b[j] === 0x5c || (b[j] as number) >= 0x80) {
+      const key = JSON.parse(b.toString('utf8', start, end)) as string;
+      return asked.some((a) => a.key === key) ? key : undefined;
+    }
+  }
+  const length = end - start - 2;
+  for (const a of asked) {
+    if (a.ascii === undefined || a.ascii.length !== length) continue;
+    let same = true;
+    for (let k = 0; k < length && same; k++) same = a.ascii[k] === b[start + 1 + k];
+    if (same) return a.key;
+  }
+  return undefined;
 }
 
 // ------------------------------------------------------------------ the grammar

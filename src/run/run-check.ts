@@ -10,9 +10,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { judgeAttempt, type Judgement } from '../judge/judge.js';
 import { describeReason } from '../judge/reasons.js';
 import type { AttemptOutcome, Check, CheckResult, InjectMode, ReasonDetail } from '../model/types.js';
+import { hashOffThread, type OffThreadHash } from '../util/hash-off-thread.js';
 import type { DirChange } from '../util/prepared-dir.js';
 import { runProcess } from './process.js';
-import { hashOffThread, type OffThreadHash } from '../util/hash-off-thread.js';
 import { decideRetry } from './retry.js';
 
 export interface RunContext {

@@ -7,6 +7,7 @@ import { lstat, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { ensureDir } from '../util/ensure-dir.js';
+import { OFF_THREAD_HASH_BYTES } from '../util/hash-off-thread.js';
 import { preparedDirChanged, rememberPreparedDir } from '../util/prepared-dir.js';
 import { exitCodeFor, type StopSignal } from '../model/exit-codes.js';
 import { GATE_VERSION } from '../model/version.js';
@@ -16,7 +17,6 @@ import type { Progress } from '../log/progress.js';
 import type { AttemptOutcome, CheckResult, EnvFileSpec, Gate, Report } from '../model/types.js';
 import type { Plan } from '../plan/plan.js';
 import { keepOutput } from '../report/capture.js';
-import { OFF_THREAD_HASH_BYTES } from '../util/hash-off-thread.js';
 import { LOCK_NAME, lockWorkDir, type LockResult } from '../report/lock.js';
 import { isIdentity, redactDeep, redactorFor } from '../report/redact.js';
 import { sealReport } from '../report/seal.js';

@@ -1,7 +1,7 @@
 /**
  * The sha256 of a large output file, taken on a worker thread while the event
- * loop goes on judging the check (this CPU hashes about 250 MB/s: 50 MB would
- * hold the loop for 200 ms). The worker reads the file itself, a MiB at a
+ * loop goes on judging the check (sha256 runs at a few hundred MB/s: 50 MB
+ * would hold the loop for well over 100 ms). The worker reads the file itself, a MiB at a
  * time, so nothing large crosses threads, and never past the size the file
  * had when it began: a process left behind that keeps writing cannot keep it
  * busy. It reports that size with the file's inode and modification time, and

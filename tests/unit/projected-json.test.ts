@@ -12,7 +12,7 @@ import type { Assertion, PathSegment } from '../../src/model/types.js';
 // ------------------------------------------------------------------ generated documents and assertions
 
 /** Few keys, so paths find things and duplicates happen; some only differ in how they are written. */
-const KEYS = ['a', 'b', 'ok', '0', '1', '__proto__', 'length', 'x y', 'é', 'toString', `long-${'k'.repeat(140)}`];
+const KEYS = ['a', 'b', 'ok', '0', '1', '__proto__', 'length', 'x y', 'é', 'toString', '\ufffd', `long-${'k'.repeat(140)}`];
 
 /** A key as JSON text: plain, or every character as a \u escape (the same key to JSON.parse). */
 const keyJson = fc
