@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { evaluateAssertion, unreadableAssertion } from '../assert/evaluate.js';
-import type { AssertionResult, AttemptOutcome, Check, EvidenceFile } from '../model/types.js';
+import type { Assertion, AssertionResult, AttemptOutcome, Check, EvidenceFile } from '../model/types.js';
 import { collectEvidence, hashRegularFile, MAX_EVIDENCE_BYTES, probeEvidencePath, readJsonFile, type JsonRead } from './evidence.js';
 import { checkOutputSchema } from './output-schema.js';
 import { needOf } from './projected-json.js';
@@ -79,14 +79,24 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
       atEvidenceFile && !atEvidenceFile.ok
         ? { ok: false, code: 'unreadable', message: atEvidenceFile.message, bytes: 0 }
         : // An output contract reads the whole document; else a large one is built only as far as the assertions look.
-          await readJsonFile(atEvidenceFile ? input.evidenceFile : outcome.stdout.path, MAX_EVIDENCE_BYTES, check.outputSchema ? undefined : needOf(check.expect));
+          await readJsonFile(atEvidenceFile ? input.evidenceFile : outcome.stdout.path, MAX_EVIDENCE_BYTES, check.outputSchema ? undefined : needOf(check.expect.filter((a) => a.file === undefined)));
   }
+
+  // Documents named by `file`: each file read once for all the assertions on it (however its path is
+  // spelled), so they all judge the same content, and it is hashed and listed once.
+  const byFile = new Map<string, Assertion[]>();
+  for (const assertion of check.expect) {
+    if (assertion.file === undefined) continue;
+    const file = path.resolve(check.cwd, assertion.file);
+    byFile.set(file, [...(byFile.get(file) ?? []), assertion]);
+  }
+  const fileReads = new Map<string, JsonRead>();
+  for (const [file, on] of byFile) fileReads.set(file, await readJsonFile(file, MAX_EVIDENCE_BYTES, needOf(on)));
 
   const assertions: AssertionResult[] = [];
   for (const assertion of check.expect) {
     if (assertion.file !== undefined) {
-      const file = path.resolve(check.cwd, assertion.file);
-      const read = await readJsonFile(file);
+      const read = fileReads.get(path.resolve(check.cwd, assertion.file)) as JsonRead;
       assertions.push(read.ok ? { ...evaluateAssertion(assertion, read.value), file: assertion.file } : unreadableAssertion(assertion, `cannot read ${assertion.file}: ${read.message}`));
     } else if (!doc) {
       assertions.push(unreadableAssertion(assertion, 'the check\'s output is "text", so there is no JSON evidence'));
@@ -98,13 +108,11 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
   }
 
   const evidence: EvidenceFile[] = [];
-  for (const assertion of check.expect) {
-    if (assertion.file === undefined) continue;
-    const file = path.resolve(check.cwd, assertion.file);
+  for (const [file, on] of byFile) {
     const hashed = await hashRegularFile(file, input.notBeforeMs);
     if (!hashed.ok) continue;
     evidence.push({ path: path.relative(input.projectRoot, file), sha256: hashed.sha256, bytes: hashed.bytes });
-    if (hashed.stale) notes.push(`${assertion.file} was not written during this run (it is older than the check): its assertions read what an earlier run left`);
+    if (hashed.stale) notes.push(`${on[0]?.file} was not written during this run (it is older than the check): its assertions read what an earlier run left`);
   }
   if (outcome.evidenceFile) {
     const hashed = await hashRegularFile(outcome.evidenceFile.path, 0, outcome.evidenceFile.digest);

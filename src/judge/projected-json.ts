@@ -32,11 +32,10 @@ export interface Need {
 
 const newNeed = (): Need => ({ whole: false, size: false, keys: new Map(), indexes: new Map(), each: undefined });
 
-/** What a check's assertions on its JSON document need of it (assertions on other files are not counted). */
+/** What assertions on one document need of it (the caller picks the assertions on that document). */
 export function needOf(assertions: readonly Assertion[]): Need {
   const root = newNeed();
   for (const a of assertions) {
-    if (a.file !== undefined) continue;
     // `count(p[*])` counts the elements under p; `count(p)` counts what p finds (an array's
     // elements when p has no wildcard): a size either way. Everything else reads the values.
     const countsLast = a.fn === 'count' && a.path[a.path.length - 1]?.kind === 'wildcard';

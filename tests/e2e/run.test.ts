@@ -504,6 +504,35 @@ describe('gate run: what a check leaves behind cannot hang or trick the judge', 
     expect(a.status).toBe('fail');
     expect(a.assertions[1]?.message).toContain('not a regular file');
   });
+
+  it('a file named by several assertions (however its path is spelled) is read once, listed once as evidence, noted once when old', async () => {
+    const p = makeProject();
+    p.file('data/fixed.json', '{"ok": true, "n": 3}');
+    p.gate('g', {
+      checks: [
+        check('a', fixture('pass.mjs'), {
+          expect: [
+            { path: 'ok', op: '==', value: true, file: 'data/fixed.json' },
+            'n == 1',
+            { path: 'n', op: '>', value: 1, file: './data/../data/fixed.json' },
+            { path: 'missing', op: 'absent', file: 'data/fixed.json' },
+          ],
+        }),
+      ],
+    });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    const a = byId(p.report('g'), 'a');
+    expect(a.assertions.map((x) => [x.message, x.file])).toEqual([
+      ['ok == true: found true', 'data/fixed.json'],
+      ['n == 1: found 1', undefined],
+      ['n > 1: found 3', './data/../data/fixed.json'],
+      ['missing absent: found nothing (no "missing" at the top level)', 'data/fixed.json'],
+    ]);
+    expect(a.evidence).toEqual([{ path: 'data/fixed.json', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), bytes: 20 }]);
+    expect(a.notes.filter((n) => n.includes('was not written during this run'))).toEqual([
+      'data/fixed.json was not written during this run (it is older than the check): its assertions read what an earlier run left',
+    ]);
+  });
 });
 
 describe('gate run: dirs it does not own, and output options', () => {
