@@ -165,13 +165,14 @@ export function envFilePathProblem(p: string): { code: string; message: string; 
 function findCycles(source: JsonSource, checks: unknown[], firstIndex: Map<string, number>): Diagnostic[] {
   const out: Diagnostic[] = [];
   const edges = checks.map((c, i) => {
-    if (!isObj(c) || firstIndex.get(String(c.id)) !== i) return [];
+    // Only a check with a string id can be named by a dependsOn (an id of another type is reported by the schema).
+    if (!isObj(c) || typeof c.id !== 'string' || firstIndex.get(c.id) !== i) return [];
     return arr(c.dependsOn).flatMap((d, k) => {
       const to = typeof d === 'string' ? firstIndex.get(d) : undefined;
       return to === undefined || to === i ? [] : [{ to, k }];
     });
   });
-  const idOf = (i: number): string => String((checks[i] as Obj).id);
+  const idOf = (i: number): string => str((checks[i] as Obj).id) ?? `checks[${i}]`;
   const state = new Array<0 | 1 | 2>(checks.length).fill(0);
   for (let start = 0; start < checks.length; start++) {
     if (state[start] !== 0) continue;

@@ -53,6 +53,18 @@ describe('loadGate never throws', () => {
     );
   });
 
+  it.each([
+    ['toString', '{"checks":[{"id":{"toString":false}}]}'],
+    ['valueOf and toString, with a dependency', '{"id":"g","checks":[{"id":{"toString":1,"valueOf":2},"run":["true"]},{"id":"b","run":["true"],"dependsOn":["b2"]},{"id":"b2","run":["true"],"dependsOn":["b"]}]}'],
+  ])('for a check id that is an object with a key named %s (found by the property above)', async (_what, text) => {
+    const root = tempProject();
+    const file = path.join(root, 'gates', 'g.json');
+    fs.writeFileSync(file, text);
+    const r = await loadGate(file, { cwd: root });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.diagnostics.map((d) => d.jsonPath)).toContain('checks[0].id');
+  });
+
   it('for arbitrary bytes', async () => {
     const root = tempProject();
     const file = path.join(root, 'gates', 'g.json');
