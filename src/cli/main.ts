@@ -183,6 +183,14 @@ export async function main(io: Io): Promise<number> {
     io.stderr.write(program.helpInformation());
     return EXIT.usage;
   }
+  // `gate help <name>` for a command that does not exist: said as for `gate <name>`, not the whole help unexplained.
+  const helpFor = io.argv[0] === 'help' ? io.argv[1] : undefined;
+  const commands = [...program.commands.map((c) => c.name()), 'help'];
+  if (helpFor !== undefined && !helpFor.startsWith('-') && !commands.includes(helpFor)) {
+    const guess = nearest(helpFor, commands);
+    io.stderr.write(`gate: unknown command '${helpFor}'${guess === undefined ? '' : `\n(Did you mean ${guess}?)`}\n(run "gate --help" for usage)\n`);
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync(io.argv, { from: 'user' });
     return exitCode;

@@ -54,7 +54,7 @@ const exists = (abs: string): Promise<boolean> => fs.stat(abs).then(() => true, 
 export async function resolveGateFiles(args: string[], opts: { cwd: string }): Promise<{ ok: true; files: string[] } | { ok: false; diagnostics: Diagnostic[] }> {
   const known = await existingGateIds(opts.cwd);
   const listHint = (asked?: string): string => {
-    if (known.length === 0) return `there is no gates/*.json under ${opts.cwd}; create gates/<id>.json (see README: The gate file)`;
+    if (known.length === 0) return `there is no gates/*.json under ${opts.cwd}; create gates/<id>.json (see README: The gate file), or run "gate init" for an example that runs as written`;
     const guess = asked === undefined ? undefined : nearest(asked, known);
     return `${guess !== undefined ? `did you mean "${guess}"? ` : ''}gates that exist: ${known.join(', ')}`;
   };

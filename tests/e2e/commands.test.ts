@@ -356,6 +356,7 @@ describe('help, version and suggestions', () => {
   it('an unknown command or option is exit 2 and suggests the nearest one', async () => {
     const cases: [string[], string][] = [
       [['lsit'], 'Did you mean list?'],
+      [['help', 'lsit'], "gate: unknown command 'lsit'\n(Did you mean list?)"],
       [['grpah', 'm28'], 'Did you mean graph?'],
       [['shcema'], 'Did you mean schema?'],
       [['list', '--jsno'], 'Did you mean --json?'],

@@ -153,6 +153,7 @@ describe('resolveGateFiles', () => {
     if (r.ok) return;
     expect(r.diagnostics[0]?.code).toBe('gate-not-found');
     expect(r.diagnostics[0]?.hint).toContain('create gates/<id>.json');
+    expect(r.diagnostics[0]?.hint).toContain('gate init');
   });
 });
 
