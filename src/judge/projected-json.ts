@@ -208,13 +208,15 @@ function define(obj: Record<string, unknown>, key: string, value: unknown): void
   else obj[key] = value;
 }
 
-/** The text of the key string at `[start, end)`, quotes included. */
+/** Whether the string at `[start, end)` (quotes included) is plain ASCII with no escape: its bytes are its text. */
+function plainAscii(b: Buffer, start: number, end: number): boolean {
+  for (let j = start + 1; j < end - 1; j++) if (b[j] === 0x5c || (b[j] as number) >= 0x80) return false;
+  return true;
+}
+
+/** The text of the key string at `[start, end)`, quotes included (an escape or a byte past ASCII: decoded by JSON.parse). */
 function keyText(b: Buffer, start: number, end: number): string {
-  for (let j = start + 1; j < end - 1; j++) {
-    // An escape or a byte past ASCII: let JSON.parse decode it.
-    if (b[j] === 0x5c || (b[j] as number) >= 0x80) return JSON.parse(b.toString('utf8', start, end)) as string;
-  }
-  return b.toString('latin1', start + 1, end - 1);
+  return plainAscii(b, start, end) ? b.toString('latin1', start + 1, end - 1) : (JSON.parse(b.toString('utf8', start, end)) as string);
 }
 
 /** The keys a need names, as bytes when they are plain ASCII (most are), for telling them apart without decoding. */
@@ -235,11 +237,9 @@ function askedKeys(need: Need): Array<{ key: string; ascii: Buffer | undefined }
  * would, and looked up.
  */
 function askedKey(b: Buffer, start: number, end: number, asked: Array<{ key: string; ascii: Buffer | undefined }>): string | undefined {
-  for (let j = start + 1; j < end - 1; j++) {
-    if (b[j] === 0x5c || (b[j] as number) >= 0x80) {
-      const key = JSON.parse(b.toString('utf8', start, end)) as string;
-      return asked.some((a) => a.key === key) ? key : undefined;
-    }
+  if (!plainAscii(b, start, end)) {
+    const key = keyText(b, start, end);
+    return asked.some((a) => a.key === key) ? key : undefined;
   }
   const length = end - start - 2;
   for (const a of asked) {
