@@ -117,7 +117,22 @@ async function endGroup(pgid: number, graceMs: number, record: (signal: string) 
     await sleep(25);
     if (!groupAlive(pgid)) return;
   }
-  if (groupAlive(pgid) && signalGroup(pgid, 'SIGKILL')) record('SIGKILL');
+  if (groupAlive(pgid) && signalGroup(pgid, 'SIGKILL')) {
+    record('SIGKILL');
+    await settle(pgid);
+  }
+}
+
+/** How long members may take to end once KILL is sent before they count as still running. */
+const KILL_SETTLE_MS = 2000;
+
+/**
+ * KILL takes effect at once, but a member ends only after its memory is given
+ * back, often after its leader has been reaped: waits for that (boundedly), so
+ * a member on its way out is not taken for a leftover.
+ */
+async function settle(pgid: number): Promise<void> {
+  for (let waited = 0; waited < KILL_SETTLE_MS && groupAlive(pgid); waited += 10) await sleep(10);
 }
 
 /** Opens a file for writing on libuv's thread pool: creating files is slow on some disks, and the event loop has checks to start. */
@@ -199,6 +214,8 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   // daemon it forgot). End it so no process outlives the run, and say so.
   // Recorded apart from the signals that ended the check: a timeout's reason names only those.
   let leakedProcesses = false;
+  // After a KILL (also one sent from outside, by a forced stop) members may still be on their way out.
+  if (pgid !== undefined && signalsSent.some((s) => s.signal === 'SIGKILL')) await settle(pgid);
   recordForced = recordIn(cleanupSignals);
   if (pgid !== undefined && groupAlive(pgid)) {
     leakedProcesses = true;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,30 @@ describe('the process module, with real processes', () => {
     // Ended members nobody has reaped yet are not leftovers.
     expect(r.leakedProcesses).toBe(false);
     expect(r.cleanupSignals).toEqual([]);
+  });
+
+  it('members still ending after the KILL are not leftovers', async () => {
+    // A member with a large heap takes a moment to end after SIGKILL, often
+    // after its leader has been reaped: it must not count as a leak.
+    const member = 'process.on("SIGTERM", () => {}); const a = []; for (let i = 0; i < 25; i++) a.push(Buffer.alloc(8e6, 1)); process.stdout.write("r"); setInterval(() => {}, 1000)';
+    const leader = `
+      const { spawn } = require('node:child_process');
+      process.on('SIGTERM', () => {});
+      let ready = 0;
+      for (let i = 0; i < 2; i++) spawn(process.execPath, ['-e', ${JSON.stringify(member)}], { stdio: ['ignore', 'pipe', 'inherit'] })
+        .stdout.once('data', () => { if (++ready === 2) require('node:fs').writeFileSync(process.argv[1], ''); });
+      setInterval(() => {}, 1000);`;
+    for (let round = 0; round < 4; round++) {
+      const ready = path.join(dir, `ready-${round}`);
+      const controller = new AbortController();
+      const poll = setInterval(() => existsSync(ready) && controller.abort(), 10);
+      const r = await runProcess(request([process.execPath, '-e', leader, ready], { abort: controller.signal, killGraceMs: 100 }));
+      clearInterval(poll);
+      expect(r.end).toEqual({ kind: 'interrupted' });
+      expect(r.signalsSent.map((s) => s.signal)).toEqual(['SIGTERM', 'SIGKILL']);
+      expect(r.leakedProcesses).toBe(false);
+      expect(r.cleanupSignals).toEqual([]);
+    }
   });
 
   it('a group whose members have all ended is not alive, even while unreaped', async () => {
