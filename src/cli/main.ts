@@ -186,6 +186,11 @@ export async function main(io: Io): Promise<number> {
   // `gate help <name>` for a command that does not exist: said as for `gate <name>`, not the whole help unexplained.
   const helpFor = io.argv[0] === 'help' ? io.argv[1] : undefined;
   const commands = [...program.commands.map((c) => c.name()), 'help'];
+  // `gate help help`: the help there is (commander would print it as an error, exit 1).
+  if (helpFor === 'help') {
+    io.stdout.write(program.helpInformation());
+    return EXIT.go;
+  }
   if (helpFor !== undefined && !helpFor.startsWith('-') && !commands.includes(helpFor)) {
     const guess = nearest(helpFor, commands);
     io.stderr.write(`gate: unknown command '${helpFor}'${guess === undefined ? '' : `\n(Did you mean ${guess}?)`}\n(run "gate --help" for usage)\n`);

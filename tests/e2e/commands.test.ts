@@ -342,6 +342,13 @@ describe('help, version and suggestions', () => {
     expect(top.code).toBe(0);
     for (const command of ['run', 'validate', 'list', 'graph', 'schema', 'init']) expect(top.stdout).toMatch(new RegExp(`\\n {2}${command} `));
     expect(top.stdout).toContain('Examples:');
+    // `help` names a command too: help for it, help for help.
+    for (const args of [['help'], ['help', 'help'], ['help', 'run']]) {
+      const r = await gate(args, { cwd: REPO });
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toContain(args[1] === 'run' ? 'Usage: gate run' : 'Usage: gate [options] [command]');
+      expect(r.stderr, args.join(' ')).toBe('');
+    }
   });
 
   it('--version prints the package version', async () => {
