@@ -8,6 +8,7 @@
  * fails if the file changed while it read, so that the caller can tell
  * whether the file is still what was hashed.
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RawDigest } from '../model/types.js';
 
@@ -46,17 +47,45 @@ export interface OffThreadHash {
   cancel: () => void;
 }
 
-/** Starts hashing `file` on a worker thread. */
+/**
+ * At most this many hashing threads at once (more wait their turn): under a
+ * high `-j`, many large outputs ending together must not start a thread each.
+ */
+export const HASH_THREADS = Math.max(1, Math.min(4, availableParallelism() - 1));
+let running = 0;
+const waiting: (() => void)[] = [];
+
+/** How many hashing threads run now (for tests). */
+export const hashThreadsRunning = () => running;
+
+/** Starts hashing `file` on a worker thread, or as soon as one of the `HASH_THREADS` is free. */
 export function hashOffThread(file: string): OffThreadHash {
-  const worker = new Worker(SOURCE, { eval: true, workerData: file, env: {}, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } });
+  let worker: Worker | undefined;
+  let stop: () => void = () => undefined;
   const digest = new Promise<RawDigest>((resolve, reject) => {
-    worker.once('message', (message: RawDigest) => resolve(message));
-    worker.once('error', reject);
-    // After a message this changes nothing; without one, the worker ended early.
-    worker.once('exit', (code) => reject(new Error(`the hashing thread ended (code ${code}) without a digest`)));
+    const start = () => {
+      running += 1;
+      worker = new Worker(SOURCE, { eval: true, workerData: file, env: {}, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } });
+      worker.once('message', (message: RawDigest) => resolve(message));
+      worker.once('error', reject);
+      // After a message this changes nothing; without one, the worker ended early.
+      worker.once('exit', (code) => {
+        running -= 1;
+        waiting.shift()?.();
+        reject(new Error(`the hashing thread ended (code ${code}) without a digest`));
+      });
+    };
+    stop = () => {
+      if (worker) return void worker.terminate();
+      const at = waiting.indexOf(start);
+      if (at >= 0) waiting.splice(at, 1);
+      reject(new Error('the hashing was stopped before its thread began'));
+    };
+    if (running < HASH_THREADS) start();
+    else waiting.push(start);
   });
   digest.catch(() => undefined);
-  return { digest, cancel: () => void worker.terminate() };
+  return { digest, cancel: () => stop() };
 }
 
 /**

@@ -3,11 +3,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { KEEP_PART_BYTES, KEEP_WHOLE_BYTES, keepOutput, TAIL_BYTES } from '../../src/report/capture.js';
 import { hashRegularFile } from '../../src/judge/evidence.js';
 import { createRedactor, REDACTED } from '../../src/report/redact.js';
-import { hashOffThread } from '../../src/util/hash-off-thread.js';
+import { HASH_THREADS, hashOffThread, hashThreadsRunning } from '../../src/util/hash-off-thread.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gate-capture-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -132,7 +132,26 @@ describe('hashing a large output on another thread', () => {
     await expect(hashOffThread(fifo).digest).rejects.toThrow(/not a regular file/);
     const stopped = hashOffThread(file(filler(64 * 1024 * 1024)));
     stopped.cancel();
-    await expect(stopped.digest).rejects.toThrow(/without a digest/);
+    // Stopped while running, or while waiting for the FIFO's thread to end.
+    await expect(stopped.digest).rejects.toThrow(/without a digest|stopped before its thread began/);
+  });
+
+  it('runs at most HASH_THREADS threads at once; the rest wait their turn, and one stopped while waiting never starts', async () => {
+    const raw = filler(4 * 1024 * 1024);
+    const target = file(raw);
+    const hashes = Array.from({ length: 2 * HASH_THREADS + 2 }, () => hashOffThread(target));
+    expect(hashThreadsRunning()).toBe(HASH_THREADS);
+    const last = hashes.pop()!;
+    last.cancel();
+    await expect(last.digest).rejects.toThrow(/stopped before its thread began/);
+    let most = 0;
+    const watch = setInterval(() => (most = Math.max(most, hashThreadsRunning())), 1);
+    const digests = await Promise.all(hashes.map((h) => h.digest));
+    clearInterval(watch);
+    for (const d of digests) expect(d.sha256).toBe(sha256(raw));
+    expect(most).toBeLessThanOrEqual(HASH_THREADS);
+    // Each ended thread hands its turn on: none is left running or waiting.
+    await vi.waitFor(() => expect(hashThreadsRunning()).toBe(0));
   });
 
   it('reads no further than the size the file had when it began, and fails if the file grew meanwhile (a writer left behind never keeps it busy)', async () => {
