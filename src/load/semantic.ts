@@ -88,6 +88,7 @@ export function checkSemantics(source: JsonSource): Diagnostic[] {
     }
   });
 
+  if (mayHoldNul) envNul(source, ['env'], gate.env, out);
   if (isObj(gate.env)) {
     for (const name of Object.keys(gate.env)) {
       if (name.startsWith('GATE_')) out.push(source.diag(['env', name], 'reserved-env-name', `${name}: GATE_* variables are set by gate and cannot be overridden`, 'choose another name'));
@@ -140,15 +141,26 @@ function checkRun(source: JsonSource, c: Obj, i: number, out: Diagnostic[]): voi
 
 /** A NUL byte cannot be passed to a process; spawning would throw. */
 function checkNul(source: JsonSource, c: Obj, i: number, out: Diagnostic[]): void {
-  const nul = (p: PropertyKey[], v: unknown): void => {
-    if (typeof v === 'string' && v.includes('\0')) out.push(source.diag(p, 'invalid-value', 'value contains a NUL character, which cannot be passed to a process', 'remove the \\u0000'));
-  };
+  const nul = nulFinder(source, out);
   if (typeof c.run === 'string') nul(['checks', i, 'run'], c.run);
   arr(c.run).forEach((a, k) => nul(['checks', i, 'run', k], a));
-  for (const [where, env] of [[['env'], c.env], [['injectFail', 'env'], isObj(c.injectFail) ? c.injectFail.env : undefined]] as const) {
-    if (isObj(env)) for (const [k, v] of Object.entries(env)) nul(['checks', i, ...where, k], v);
-  }
+  envNul(source, ['checks', i, 'env'], c.env, out);
+  envNul(source, ['checks', i, 'injectFail', 'env'], isObj(c.injectFail) ? c.injectFail.env : undefined, out);
   if (isObj(c.injectFail)) arr(c.injectFail.args).forEach((a, k) => nul(['checks', i, 'injectFail', 'args', k], a));
+}
+
+const nulFinder = (source: JsonSource, out: Diagnostic[]) => (p: PropertyKey[], v: unknown, what = 'value'): void => {
+  if (typeof v === 'string' && v.includes('\0')) out.push(source.diag(p, 'invalid-value', `${what} contains a NUL character, which cannot be passed to a process`, 'remove the \\u0000'));
+};
+
+/** An environment's names and values: neither may hold a NUL (the gate's own `env` as much as a check's). */
+function envNul(source: JsonSource, at: PropertyKey[], env: unknown, out: Diagnostic[]): void {
+  if (!isObj(env)) return;
+  const nul = nulFinder(source, out);
+  for (const [k, v] of Object.entries(env)) {
+    nul([...at, k], k, 'the variable name');
+    nul([...at, k], v);
+  }
 }
 
 export function envFilePathProblem(p: string): { code: string; message: string; hint: string } | undefined {

@@ -246,8 +246,10 @@ function notStarted(error: unknown, started: number, sizes: { stdoutBytes: numbe
   const e = error as { code?: unknown; originalMessage?: unknown; message?: unknown };
   const errno = typeof e.code === 'string' ? e.code : 'ESPAWN';
   const raw = typeof e.originalMessage === 'string' ? e.originalMessage : String(e.message ?? error);
+  // Node's messages for a bad argument quote the value they got, which may be an environment variable's (a secret): never kept.
+  const message = (raw.split('\n')[0] ?? raw).replace(/\.? Received .*$/, '');
   return {
-    end: { kind: 'not-started', errno, message: raw.split('\n')[0] ?? raw },
+    end: { kind: 'not-started', errno, message },
     durationMs: Math.round(performance.now() - started),
     cleanupMs: 0,
     signalsSent: [],

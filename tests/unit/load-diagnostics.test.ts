@@ -84,6 +84,15 @@ describe('schema diagnostics', () => {
     const nul = diags.filter((d) => /NUL/.test(d.message));
     expect(nul.map((d) => d.jsonPath)).toEqual(['checks[0].run[1]', 'checks[0].env.X']);
     expect(nul[0]).toMatchObject({ code: 'invalid-value', ...where(text, '"a\\u0000b"') });
+    // The gate's own env too, names as well as values (a name is where its entry is).
+    const gateEnv = await problems({ env: { DEPLOY_PASSWORD: 'hunter2\u0000tail', 'A\u0000B': 'x' }, checks: [minimalCheck('a', { env: { 'C\u0000': 'y' } })] });
+    const found = gateEnv.diags.filter((d) => /NUL/.test(d.message));
+    expect(found.map((d) => [d.jsonPath, d.message.split(' contains')[0]]).sort()).toEqual([
+      ['checks[0].env["C\\u0000"]', 'the variable name'],
+      ['env.DEPLOY_PASSWORD', 'value'],
+      ['env["A\\u0000B"]', 'the variable name'],
+    ]);
+    expect(found.every((d) => d.code === 'invalid-value')).toBe(true);
     // The same gate without them loads: the escaped backslash is an ordinary string.
     const root = tempProject();
     writeGate(root, 'g', { checks: [minimalCheck('b', { run: ['node', '\\u0000'] })] });

@@ -56,6 +56,14 @@ describe('the process module, with real processes', () => {
     expect(notExecutable.end).toMatchObject({ kind: 'not-started', errno: 'EACCES' });
   });
 
+  it('a value Node refuses to pass is not quoted in the reason (it may be a secret)', async () => {
+    const r = await runProcess(request(['true'], { env: { PATH: process.env.PATH ?? '', TOKEN: 'hunter2\u0000tail-part' } }));
+    expect(r.end).toMatchObject({ kind: 'not-started', errno: 'ERR_INVALID_ARG_VALUE' });
+    const message = (r.end as { message: string }).message;
+    expect(message).toContain('without null bytes');
+    expect(message).not.toMatch(/hunter2|tail-part|Received/);
+  });
+
   it('ends a check that floods more output than the bound', async () => {
     const r = await runProcess(request(node('big-output.mjs', String(64 * 1024 * 1024)), { maxOutputBytes: 1024 * 1024 }));
     expect(r.end).toEqual({ kind: 'output-limit', limit: 1024 * 1024 });
