@@ -32,8 +32,10 @@ const READ_AT_ONCE_BYTES = 64 * 1024;
 export interface KeptOutput {
   /** What the report keeps, secrets masked. */
   text: string;
-  /** Size of the whole output. */
+  /** Size of the whole output as the check wrote it. */
   bytes: number;
+  /** Size of the whole output with its secrets masked: what `sha256` is of. */
+  maskedBytes: number;
   truncated: boolean;
   /** The last few KiB, secrets masked, for the human reports. */
   tail: string;
@@ -65,9 +67,10 @@ function charBoundaryBefore(buffer: Buffer, at: number): number {
 /** The masked text of `raw[from, to)`, where `raw` holds at least `reach - 1` bytes more on each side that is cut. */
 const maskedText = (raw: Buffer, from: number, to: number, redact: Redactor) => redact.maskBytes(raw, from, to).toString('utf8');
 
-/** The sha256 of the whole file with secrets masked: chunk by chunk, each chunk carrying over what a secret might still need. */
-async function hashWhole(handle: FileHandle, size: number, redact: Redactor): Promise<string> {
+/** The sha256 and size of the whole file with secrets masked: chunk by chunk, each chunk carrying over what a secret might still need. */
+async function hashWhole(handle: FileHandle, size: number, redact: Redactor): Promise<{ sha256: string; maskedBytes: number }> {
   const hash = createHash('sha256');
+  let maskedBytes = 0;
   // Each chunk must hold more than what it carries over, or nothing would ever be settled.
   const chunk = Buffer.alloc(Math.max(HASH_CHUNK_BYTES, 4 * redact.reach));
   let carry = Buffer.alloc(0);
@@ -78,21 +81,27 @@ async function hashWhole(handle: FileHandle, size: number, redact: Redactor): Pr
     const data = chunk.subarray(0, bytesRead);
     if (redact.reach === 0) {
       hash.update(data);
+      maskedBytes += data.length;
       continue;
     }
     const raw = carry.length > 0 ? Buffer.concat([carry, data]) : Buffer.from(data);
     const { masked, consumed } = redact.maskSettled(raw, raw.length - (redact.reach - 1));
     hash.update(masked);
+    maskedBytes += masked.length;
     carry = raw.subarray(consumed);
   }
-  if (carry.length > 0) hash.update(redact.maskBytes(carry));
-  return hash.digest('hex');
+  if (carry.length > 0) {
+    const masked = redact.maskBytes(carry);
+    hash.update(masked);
+    maskedBytes += masked.length;
+  }
+  return { sha256: hash.digest('hex'), maskedBytes };
 }
 
 /** An output kept whole: `raw` is all of it. */
-function keptWhole(raw: Buffer, sha256: string, redact: Redactor): KeptOutput {
+function keptWhole(raw: Buffer, whole: { sha256: string; maskedBytes: number }, redact: Redactor): KeptOutput {
   const tailFrom = charBoundaryBefore(raw, Math.max(0, raw.length - TAIL_BYTES));
-  return { text: maskedText(raw, 0, raw.length, redact), bytes: raw.length, truncated: false, tail: maskedText(raw, tailFrom, raw.length, redact), sha256 };
+  return { text: maskedText(raw, 0, raw.length, redact), bytes: raw.length, truncated: false, tail: maskedText(raw, tailFrom, raw.length, redact), ...whole };
 }
 
 const notRegular = (file: string) => Object.assign(new Error(`${file} is not a regular file`), { code: 'EINVAL' });
@@ -114,8 +123,8 @@ function keepSmallOutput(file: string, redact: Redactor): KeptOutput | undefined
     }
     const whole = raw.subarray(0, filled);
     // The same hash as the chunked one: the whole output with its secrets masked.
-    const sha256 = createHash('sha256').update(redact.maskBytes(whole)).digest('hex');
-    return keptWhole(whole, sha256, redact);
+    const masked = redact.maskBytes(whole);
+    return keptWhole(whole, { sha256: createHash('sha256').update(masked).digest('hex'), maskedBytes: masked.length }, redact);
   } finally {
     closeSync(fd);
   }
@@ -136,9 +145,10 @@ export async function keepOutput(file: string, redact: Redactor, early?: Promise
     const bytes = info.size;
     const widen = Math.max(0, redact.reach - 1);
     // A hash taken on another thread is of the raw bytes: it stands for the output only with nothing to mask.
-    const sha256 = (redact.reach === 0 ? await hashIfUnchanged(early, info) : undefined) ?? (await hashWhole(handle, bytes, redact));
+    const early256 = redact.reach === 0 ? await hashIfUnchanged(early, info) : undefined;
+    const whole = early256 === undefined ? await hashWhole(handle, bytes, redact) : { sha256: early256, maskedBytes: bytes };
 
-    if (bytes <= KEEP_WHOLE_BYTES) return keptWhole(await readRange(handle, 0, bytes), sha256, redact);
+    if (bytes <= KEEP_WHOLE_BYTES) return keptWhole(await readRange(handle, 0, bytes), whole, redact);
     // 3 bytes more than masking needs, to see whether the cut falls inside a character.
     const headRaw = await readRange(handle, 0, KEEP_PART_BYTES + widen + 3);
     const headEnd = charBoundaryBefore(headRaw, KEEP_PART_BYTES);
@@ -155,7 +165,7 @@ export async function keepOutput(file: string, redact: Redactor, early?: Promise
       bytes,
       truncated: true,
       tail: maskedText(endRaw, tailFrom, endRaw.length, redact),
-      sha256,
+      ...whole,
     };
   } finally {
     await handle.close();

@@ -220,7 +220,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
           bytes: stored.length,
           sha256: createHash('sha256').update(stored).digest('hex'),
           originalSha256: kept.sha256,
-          originalBytes: kept.bytes,
+          originalBytes: kept.maskedBytes,
           truncated: kept.truncated,
         };
         if (stream !== 'evidenceFile') tails[`${stream}Tail`] = redact(kept.tail);

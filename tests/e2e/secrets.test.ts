@@ -55,6 +55,12 @@ describe('secrets inside base64 blobs', () => {
         expect(text).not.toContain(core.replace(/\+/g, '-').replace(/\//g, '_'));
       }
     }
+    // Kept whole, the masked output is the whole output as the report describes it: its size and hash both.
+    const report = JSON.parse(p.reportFile('g', 'closeout.json')) as { checks: { id: string; stdout: { bytes: number; sha256: string; originalBytes: number; originalSha256: string } }[] };
+    const a = report.checks.find((c) => c.id === 'a')!.stdout;
+    expect(a.originalBytes).toBe(a.bytes);
+    expect(a.originalSha256).toBe(a.sha256);
+    expect(a.bytes).toBe(Buffer.byteLength(p.reportFile('g', 'checks/a.stdout.txt')));
     const again = await gate(['run', 'g', '--json'], { cwd: p.root, env });
     expect(again.stdout).toContain('[REDACTED]');
     expect(again.stdout).not.toContain(BLOB);

@@ -44,6 +44,8 @@ describe('keeping captured output', () => {
     const kept = await keepOutput(file(raw), redact);
     expect(kept).toMatchObject({ text: `one ${REDACTED} two\n`, bytes: raw.length, truncated: false, tail: `one ${REDACTED} two\n` });
     expect(kept.sha256).toBe(sha256(`one ${REDACTED} two\n`));
+    // The size that goes with that hash: of the same masked bytes.
+    expect(kept.maskedBytes).toBe(Buffer.byteLength(`one ${REDACTED} two\n`));
   });
 
   it('with no secret to mask, the hash is that of the raw bytes', async () => {
@@ -51,6 +53,7 @@ describe('keeping captured output', () => {
     const kept = await keepOutput(file(raw), createRedactor([]));
     expect(kept.sha256).toBe(sha256(raw));
     expect(kept.bytes).toBe(raw.length);
+    expect(kept.maskedBytes).toBe(raw.length);
   });
 
   it('keeps a bounded head and tail of big output, marked, with the size and hash of the whole', async () => {
@@ -79,8 +82,11 @@ describe('keeping captured output', () => {
       }
       expect(kept.text.split(REDACTED).length - 1).toBe(3);
       expect(kept.tail.startsWith(REDACTED)).toBe(true);
-      // The whole output's hash covers it masked, once for each place.
-      expect(kept.sha256).toBe(sha256(raw.toString('latin1').split(SECRET).join(REDACTED)));
+      // The whole output's hash and size cover it masked, once for each place.
+      const masked = raw.toString('latin1').split(SECRET).join(REDACTED);
+      expect(kept.sha256).toBe(sha256(masked));
+      expect(kept.maskedBytes).toBe(Buffer.byteLength(masked, 'latin1'));
+      expect(kept.bytes).toBe(size);
     }
   });
 
@@ -96,7 +102,9 @@ describe('keeping captured output', () => {
     // The hash reads the file in chunks of a power of two up to 256 KiB: put a secret across several of their edges.
     const raw = filler(size, [1, 2, 5, 9].map((k) => [k * 256 * 1024, SECRET, 1 + k] as [number, string, number]));
     const kept = await keepOutput(file(raw), redact);
-    expect(kept.sha256).toBe(sha256(raw.toString('latin1').split(SECRET).join(REDACTED)));
+    const masked = raw.toString('latin1').split(SECRET).join(REDACTED);
+    expect(kept.sha256).toBe(sha256(masked));
+    expect(kept.maskedBytes).toBe(Buffer.byteLength(masked, 'latin1'));
   });
 
   it('never splits a UTF-8 character at a cut', async () => {
