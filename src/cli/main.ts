@@ -86,7 +86,7 @@ export async function main(io: Io): Promise<number> {
     .option('--fail-fast', 'start no new check after the first required check that does not pass', false)
     .option('--reporter <name>', `what to print on stdout: ${REPORTERS.join(', ')}; repeatable`, collectReporter, [])
     .option('--json', 'print the report JSON alone on stdout', false)
-    .option('--quiet', 'print only the verdict line', false)
+    .option('--quiet', 'no progress on stderr, and the summary cut to its verdict line; a reporter named with --reporter still prints in full', false)
     .option('--verbose', "also stream each check's output to stderr as it is written (secrets masked)", false)
     .addHelpText('after', '\nExamples:\n  gate run m28\n  gate run m28 --inject-fail M28-8\n  gate run gates/m28.json --only M28-1,M28-3 --json\n')
     .action(async (gates: string[], opts: RunOptions) => {

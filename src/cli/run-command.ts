@@ -94,7 +94,7 @@ function contradiction(opts: RunOptions): string | undefined {
     const json = opts.json ? '--json' : '--reporter json';
     return `${json} prints the report JSON alone on stdout, so it cannot go with --reporter ${others.join(', ')}; the report dir has every format (closeout.json, junit.xml, closeout.md)`;
   }
-  if (opts.quiet && opts.verbose) return "--quiet prints only the verdict line and --verbose streams every check's output: choose one";
+  if (opts.quiet && opts.verbose) return "--quiet keeps stderr silent and --verbose streams every check's output to it: choose one";
   return undefined;
 }
 
@@ -230,15 +230,17 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
         if (warning) stderr.write(`gate: warning: ${warning}\n`);
       }
       if (json) continue;
-      if (quiet) out(`${verdictLine(report, outStyles)}\n`);
-      else for (const name of reporters) out(await printed(name as StdoutReporter, report, p, shown, outStyles, writeError === undefined));
+      // --quiet cuts gate's own summary to its verdict line; a reporter named with --reporter prints as asked.
+      for (const name of reporters) {
+        out(quiet && name === 'pretty' ? `${verdictLine(report, outStyles)}\n` : await printed(name as StdoutReporter, report, p, shown, outStyles, writeError === undefined));
+      }
     }
 
-    // Annotations: on stdout when asked for with --reporter github; under GitHub Actions on stderr unasked
-    // (stdout stays what the other options make it), except with --quiet.
-    if (githubRuns.length > 0 && !quiet) {
+    // Annotations: on stdout when asked for with --reporter github (--quiet or not); under GitHub Actions on
+    // stderr unasked (stdout stays what the other options make it), except with --quiet, which keeps stderr silent.
+    if (githubRuns.length > 0) {
       if (opts.reporter.includes('github')) stdout.raw(redactAll(renderGithub(githubRuns)));
-      else if (github) stderr.raw(redactAll(renderGithub(githubRuns)));
+      else if (github && !quiet) stderr.raw(redactAll(renderGithub(githubRuns)));
     }
 
     // A report that could not be written, or failed its secret scan, is gate failing at its job: never a GO.

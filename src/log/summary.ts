@@ -1,12 +1,12 @@
 /**
- * What gate prints when a run ends: the verdict line (all `--quiet` keeps) and
+ * What gate prints when a run ends: the verdict line (all `--quiet` keeps of the summary) and
  * the summary of the checks that did not pass.
  */
 import { CHECK_STATUSES, type CheckResult, type Report } from '../model/types.js';
 import { formatDuration } from '../report/text.js';
 import { createStyles, type Styles } from './style.js';
 
-/** The verdict line: the one line `--quiet` keeps. */
+/** The verdict line: the one line of the summary `--quiet` keeps. */
 export function verdictLine(report: Report, styles: Styles = createStyles(false)): string {
   const parts = CHECK_STATUSES.filter((s) => report.summary[s] > 0).map((s) => styles.status(s, `${report.summary[s]} ${s}`));
   const aborted = report.verdict === 'aborted' ? ' (aborted)' : '';

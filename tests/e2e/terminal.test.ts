@@ -50,6 +50,25 @@ describe('gate run on a terminal surface: CI, quiet, verbose, colour', () => {
     expect(linesOf(r.stdout)).toEqual([expect.stringMatching(/^gate g: NO-GO: 1 fail in /), '']);
   });
 
+  it('--quiet quiets gate’s own view only: a reporter named with --reporter prints in full', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('fail.mjs'))] });
+    const junit = await gate(['run', 'g', '--quiet', '--reporter', 'junit'], { cwd: p.root });
+    expect(junit.code).toBe(3);
+    expect(junit.stderr).toBe('');
+    expect(junit.stdout).toBe(p.reportFile('g', 'junit.xml'));
+    const github = await gate(['run', 'g', '--quiet', '--reporter', 'github'], { cwd: p.root, env: { GITHUB_ACTIONS: 'true' } });
+    expect(github.code).toBe(3);
+    expect(github.stderr).toBe('');
+    expect(linesOf(github.stdout)).toContainEqual(expect.stringMatching(/^::error title=g%3A a::fail: /));
+    expect(github.stdout).not.toMatch(/^gate g: NO-GO/m);
+    // `pretty` is gate's own summary: --quiet cuts it to the verdict line, the others follow in full.
+    const both = await gate(['run', 'g', '--quiet', '--reporter', 'pretty', '--reporter', 'markdown'], { cwd: p.root });
+    expect(both.stderr).toBe('');
+    expect(both.stdout).toBe(`${linesOf(both.stdout)[0]}\n${p.reportFile('g', 'closeout.md')}`);
+    expect(linesOf(both.stdout)[0]).toMatch(/^gate g: NO-GO: 1 fail in /);
+  });
+
   it("--verbose streams each check's output as it is written, prefixed with its id, secrets masked", async () => {
     const p = makeProject();
     const release = path.join(p.root, 'release');
