@@ -79,12 +79,17 @@ export async function main(io: Io): Promise<number> {
     .argument('[gates...]', 'gate ids (gates/<id>.json) or paths ending in .json; none: every gates/*.json')
     .option('--work-dir <dir>', 'scratch space for checks (default: <project>/data/state/<id>_closeout)')
     .option('--report-dir <dir>', 'where the report goes (default: <project>/reports/<id>_closeout)')
-    .option('--inject-fail <id[:mode]>', 'run a check along its fail path (modes: declared, exit, timeout, bad-json, crash); repeatable', collect, [])
-    .option('--only <ids>', 'run only these checks (comma-separated; repeatable)', collectList, [])
-    .option('--skip <ids>', 'leave these checks out (comma-separated; repeatable)', collectList, [])
+    .addOption(
+      new Option('--inject-fail <id[:mode]>', 'run a check along its fail path (modes: declared, exit, timeout, bad-json, crash); repeatable')
+        .argParser(collect)
+        .default([], 'none'),
+    )
+    .addOption(new Option('--only <ids>', 'run only these checks (comma-separated; repeatable)').argParser(collectList).default([], 'every check'))
+    .addOption(new Option('--skip <ids>', 'leave these checks out (comma-separated; repeatable)').argParser(collectList).default([], 'none'))
     .option('-j, --jobs <n>', 'checks run at once (default: CPU count)', positiveInt)
     .option('--fail-fast', 'start no new check after the first required check that does not pass', false)
-    .option('--reporter <name>', `what to print on stdout: ${REPORTERS.join(', ')}; repeatable`, collectReporter, [])
+    // Its value stays [] when none is named (run-command reads that as pretty); the help says what that means.
+    .addOption(new Option('--reporter <name>', `what to print on stdout: ${REPORTERS.join(', ')}; repeatable`).argParser(collectReporter).default([], 'pretty'))
     .option('--json', 'print the report JSON alone on stdout', false)
     .option('--quiet', 'no progress on stderr, and the summary cut to its verdict line; a reporter named with --reporter still prints in full', false)
     .option('--verbose', "also stream each check's output to stderr as it is written (secrets masked)", false)
@@ -115,7 +120,7 @@ export async function main(io: Io): Promise<number> {
     .command('drill')
     .description('inject every check in turn and prove each injection turns the gate red (exit 0 all caught, 3 an escape or an inconclusive round)')
     .argument('[gate]', 'gate id or path; may be left out when gates/ holds one gate')
-    .option('--only <ids>', 'drill only these checks (comma-separated; repeatable)', collectList, [])
+    .addOption(new Option('--only <ids>', 'drill only these checks (comma-separated; repeatable)').argParser(collectList).default([], 'every check'))
     .addOption(
       new Option('--mode <mode>', "how each check is injected: declared (its own fail path), or a stand-in: exit, timeout, bad-json, crash")
         .argParser(oneOf(['declared', 'exit', 'timeout', 'bad-json', 'crash'] as const))

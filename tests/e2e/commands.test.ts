@@ -351,6 +351,17 @@ describe('help, version and suggestions', () => {
     }
   });
 
+  it('the help shows what each option does when left out: --reporter is pretty, a list option never a bare []', async () => {
+    const help = async (command: string) => (await gate([command, '--help'], { cwd: REPO })).stdout.replace(/\s+/g, ' ');
+    const run = await help('run');
+    expect(run).toContain('markdown, github; repeatable (default: pretty)');
+    expect(run).toContain('run only these checks (comma-separated; repeatable) (default: every check)');
+    expect(run).toContain('leave these checks out (comma-separated; repeatable) (default: none)');
+    expect(run).toContain('crash); repeatable (default: none)');
+    expect(await help('drill')).toContain('drill only these checks (comma-separated; repeatable) (default: every check)');
+    for (const command of ['run', 'validate', 'list', 'graph', 'drill', 'schema', 'init']) expect(await help(command), command).not.toContain('(default: [])');
+  });
+
   it('--version prints the package version', async () => {
     const { version } = readJson(path.join(REPO, 'package.json')) as { version: string };
     for (const flag of ['--version', '-V']) {
