@@ -362,6 +362,36 @@ describe('help, version and suggestions', () => {
     for (const command of ['run', 'validate', 'list', 'graph', 'drill', 'schema', 'init']) expect(await help(command), command).not.toContain('(default: [])');
   });
 
+  it('the synopses in README.md and docs/commands.md name every option of each command’s --help', async () => {
+    /** A command's lines in the code blocks of a section: its own, and the indented ones that carry on from it. */
+    const synopsis = (doc: string, heading: string, command: string) => {
+      const text = readFileSync(path.join(REPO, doc), 'utf8');
+      const section = text.slice(text.indexOf(`\n## ${heading}\n`)).split(/\n## /)[1] ?? '';
+      const blocks = [...section.matchAll(/```\n([^`]*?)```/g)].map((m) => m[1]!.split('\n'));
+      const found: string[] = [];
+      for (const lines of blocks) {
+        lines.forEach((line, i) => {
+          if (!line.startsWith(`gate ${command} [`)) return;
+          found.push(line);
+          for (let j = i + 1; j < lines.length && /^\s+\[/.test(lines[j]!); j++) found.push(lines[j]!);
+        });
+      }
+      return found.join(' ');
+    };
+    for (const command of ['run', 'validate', 'list', 'graph', 'drill', 'schema', 'init']) {
+      const help = (await gate([command, '--help'], { cwd: REPO })).stdout;
+      // A short flag where there is one (`-j N`), else the long one; --help is everywhere.
+      const flags = [...help.matchAll(/^ {2}(?:(-\w), )?(--[\w-]+)/gm)].map((m) => m[1] ?? m[2]!).filter((f) => f !== '-h');
+      const readme = synopsis('README.md', 'Commands', command);
+      expect(readme, `README.md: gate ${command}`).not.toBe('');
+      for (const flag of flags) expect(readme, `README.md: gate ${command} ${flag}`).toContain(`[${flag}`);
+      // docs/commands.md gives `gate run [gate...] [options]` and sends the reader to the README for them.
+      const docs = synopsis('docs/commands.md', `gate ${command}`, command);
+      expect(docs, `docs/commands.md: gate ${command}`).not.toBe('');
+      if (!docs.includes('[options]')) for (const flag of flags) expect(docs, `docs/commands.md: gate ${command} ${flag}`).toContain(`[${flag}`);
+    }
+  });
+
   it('--version prints the package version', async () => {
     const { version } = readJson(path.join(REPO, 'package.json')) as { version: string };
     for (const flag of ['--version', '-V']) {
