@@ -3,7 +3,7 @@
  * the check program it runs (`checks/example.mjs`), and `gate.schema.json` for editors. It never
  * overwrites: when any of the files exists, nothing is written (exit 2, like any refused usage).
  */
-import { lstat, mkdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { displayPath } from '../load/load-gate.js';
 import { EXIT, type Io } from './io.js';
@@ -83,6 +83,30 @@ const occupied = (abs: string) => lstat(abs).then(() => true, () => false);
 const shellWord = (s: string) => (/^[\w./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 const errnoOf = (error: unknown) => (error as NodeJS.ErrnoException).code ?? 'EIO';
 
+/**
+ * What stands in the way of making `folder`: the nearest of it and its parents that exists but is
+ * not a folder (a file, or a link to anything else), or nothing when the way is clear.
+ */
+async function notAFolder(folder: string): Promise<string | undefined> {
+  for (let at = folder; ; at = path.dirname(at)) {
+    const found = await lstat(at).catch(() => undefined);
+    if (found !== undefined) {
+      const isFolder = found.isDirectory() || (found.isSymbolicLink() && (await stat(at).then((s) => s.isDirectory(), () => false)));
+      return isFolder ? undefined : at;
+    }
+    if (path.dirname(at) === at) return undefined;
+  }
+}
+
+/** A file where a folder must go: the user's to move (exit 2). */
+const blockedFolder = (io: Io, folder: string, blocker: string, nothingWritten: boolean) => {
+  io.stderr.write(
+    `gate: cannot create the folder ${displayPath(folder, io.cwd)}: ${displayPath(blocker, io.cwd)} exists and is not a folder${nothingWritten ? '; nothing written' : ''}\n` +
+      '  hint: move it away, or choose another directory with "gate init <dir>"\n',
+  );
+  return EXIT.usage;
+};
+
 export async function initCommand(dir: string | undefined, io: Io): Promise<number> {
   const root = path.resolve(io.cwd, dir ?? '.');
   const files = await scaffold();
@@ -96,14 +120,22 @@ export async function initCommand(dir: string | undefined, io: Io): Promise<numb
     );
     return EXIT.usage;
   }
+  // Looked for before any file is written, so that a file where a later folder goes leaves nothing half made.
+  for (const f of files) {
+    const folder = path.dirname(path.join(root, f.rel));
+    const blocker = await notAFolder(folder);
+    if (blocker !== undefined) return blockedFolder(io, folder, blocker, true);
+  }
   for (const f of files) {
     const target = path.join(root, f.rel);
     const folder = path.dirname(target);
     try {
       await mkdir(folder, { recursive: true });
     } catch (error) {
-      // EEXIST / ENOTDIR: a file stands where a folder must go; that is the user's to move.
+      // EEXIST / ENOTDIR: a file appeared where a folder must go since the look above.
       const code = errnoOf(error);
+      const blocker = code === 'EEXIST' || code === 'ENOTDIR' ? await notAFolder(folder) : undefined;
+      if (blocker !== undefined) return blockedFolder(io, folder, blocker, f === files[0]);
       io.stderr.write(`gate: cannot create the folder ${displayPath(folder, io.cwd)}: ${code}\n`);
       return code === 'EEXIST' || code === 'ENOTDIR' ? EXIT.usage : EXIT.internal;
     }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -320,13 +320,25 @@ describe('gate init', () => {
     expect(second.stderr).not.toMatch(STACK);
   });
 
-  it('a file where the folder should be is exit 2', async () => {
-    const dir = tempDir();
-    writeFileSync(path.join(dir, 'gates'), 'not a folder');
-    const r = await gate(['init'], { cwd: dir });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('cannot create the folder gates');
-    expect(r.stderr).not.toMatch(STACK);
+  it('a file where a folder should be is exit 2, named with a hint, and nothing is written', async () => {
+    const HINT = '  hint: move it away, or choose another directory with "gate init <dir>"\n';
+    const cases: [string, string[], string][] = [
+      // The folder itself is a file, a later folder is one, the target dir is one, a parent of it is one.
+      ['i2/gates', ['init', 'i2'], 'cannot create the folder i2/gates: i2/gates exists and is not a folder; nothing written\n'],
+      ['i2/checks', ['init', 'i2'], 'cannot create the folder i2/checks: i2/checks exists and is not a folder; nothing written\n'],
+      ['i2', ['init', 'i2'], 'cannot create the folder i2/gates: i2 exists and is not a folder; nothing written\n'],
+      ['i2', ['init', 'i2/deeper'], 'cannot create the folder i2/deeper/gates: i2 exists and is not a folder; nothing written\n'],
+    ];
+    for (const [file, args, message] of cases) {
+      const dir = tempDir();
+      mkdirSync(path.join(dir, path.dirname(file)), { recursive: true });
+      writeFileSync(path.join(dir, file), 'not a folder');
+      const r = await gate(args, { cwd: dir });
+      expect(r.code, file).toBe(2);
+      expect(r.stdout, file).toBe('');
+      expect(r.stderr, file).toBe(`gate: ${message}${HINT}`);
+      expect(readdirSync(dir, { recursive: true }).sort(), file).toEqual(file === 'i2' ? ['i2'] : ['i2', file]);
+    }
   });
 });
 
