@@ -122,7 +122,7 @@ function parseObject(obj: Record<string, unknown>): ParseAssertionResult {
   const hasValue = Object.hasOwn(obj, 'value') && obj.value !== undefined;
   if (hasValue) {
     const bad = checkJsonValue(obj.value);
-    if (bad !== undefined) return fail(`"value" must be a JSON value: ${bad}`);
+    if (bad !== undefined) return fail(`"value" must be a JSON value: ${bad}`, 'use a number a double can hold, or quote it as a string');
   }
   let expr = `${pathExpr} ${op}`;
   if (hasValue) expr += ` ${renderExprValue(obj.value)}`;

@@ -63,8 +63,11 @@ export class JsonSource {
     return this.places.has(formatJsonPath(path));
   }
 
-  /** A diagnostic at the value of `path` (or its key, with `key: true`); a path not in the file points at its nearest ancestor. */
-  diag(path: JsonPath, code: string, message: string, hint?: string, opts: { key?: boolean } = {}): Diagnostic {
+  /**
+   * A diagnostic at the value of `path` (or its key, with `key: true`); a path not in the file points at its nearest ancestor.
+   * The hint is not optional: every problem says how to fix it.
+   */
+  diag(path: JsonPath, code: string, message: string, hint: string, opts: { key?: boolean } = {}): Diagnostic {
     const jsonPath = formatJsonPath(path);
     let entry: Entry | undefined;
     for (let n = path.length; n >= 0 && entry === undefined; n--) entry = this.places.get(formatJsonPath(path.slice(0, n)));
@@ -75,11 +78,9 @@ export class JsonSource {
     return this.diagAtOffset(start, length, jsonPath, code, message, hint);
   }
 
-  diagAtOffset(offset: number, length: number, jsonPath: string, code: string, message: string, hint?: string): Diagnostic {
+  diagAtOffset(offset: number, length: number, jsonPath: string, code: string, message: string, hint: string): Diagnostic {
     const { line, column } = this.lines.position(offset);
-    const d: Diagnostic = { file: this.file, line, column, jsonPath, code, message, sourceLine: this.lines.lineText(line), length };
-    if (hint !== undefined) d.hint = hint;
-    return d;
+    return { file: this.file, line, column, jsonPath, code, message, sourceLine: this.lines.lineText(line), length, hint };
   }
 }
 

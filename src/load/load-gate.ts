@@ -28,10 +28,12 @@ export function projectRootOf(abs: string): string {
   return path.basename(dir) === 'gates' ? path.dirname(dir) : dir;
 }
 
-const unplaced = (file: string, code: string, message: string, hint?: string, jsonPath = ''): Diagnostic => {
-  const d: Diagnostic = { file, line: 0, column: 0, jsonPath, code, message };
-  if (hint !== undefined) d.hint = hint;
-  return d;
+const unplaced = (file: string, code: string, message: string, hint: string, jsonPath = ''): Diagnostic => ({ file, line: 0, column: 0, jsonPath, code, message, hint });
+
+/** How to get past a gate file that cannot be read, when the reader gave no hint of its own. */
+const READ_HINTS: Record<string, string> = {
+  'file-not-found': 'check the path',
+  'not-a-file': 'name the gate file itself, e.g. gates/m28.json',
 };
 
 async function existingGateIds(cwd: string): Promise<string[]> {
@@ -138,7 +140,7 @@ async function checkOne(fileArg: string, cwd: string): Promise<Loaded> {
   const display = displayPath(abs, cwd);
   const read = await readFileLimited(abs);
   if (!read.ok) {
-    const hint = read.hint ?? (read.code === 'file-not-found' ? 'check the path' : undefined);
+    const hint = read.hint ?? READ_HINTS[read.code] ?? 'check that the file exists and can be read';
     return { result: { ok: false, diagnostics: [unplaced(display, read.code, `cannot read gate file: ${read.message}`, hint)] } };
   }
   const parsed = parseJsonBytes(read.bytes, display);

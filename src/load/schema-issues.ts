@@ -24,6 +24,16 @@ const FIELD_HINTS: Record<string, string> = {
   retries: 'give how many extra attempts, e.g. 2',
   retryDelayMs: 'give milliseconds as a whole number, e.g. 1000',
   killGraceMs: 'give milliseconds as a whole number, e.g. 2000',
+  reason: 'say why the failure is accepted, e.g. "known flake on ARM, fixed in 2.1"',
+};
+
+/** What an object of each field looks like, for a hint when something else was found. */
+const OBJECT_EXAMPLES: Record<string, string> = {
+  checks: '{"id": "lint", "run": ["npm", "run", "lint"]}',
+  waivers: '{"check": "lint", "reason": "known flake", "expires": "2026-12-31"}',
+  defaults: '{"timeoutMs": 60000, "retries": 1}',
+  envFile: '{"path": "app.env", "values": {"APP_ENV": "dev"}}',
+  injectFail: '{"env": {"FORCE_FAIL": "1"}}',
 };
 
 /** Hints for values that break a pattern, wherever they sit (an id in `dependsOn` too). */
@@ -31,6 +41,9 @@ const PATTERN_HINTS: Record<string, string> = {
   'invalid-id': 'start with a letter or digit, then letters, digits, ".", "_" or "-", at most 64 characters in all (e.g. "M28-1")',
   'invalid-env-name': 'use letters, digits and "_", not starting with a digit (e.g. API_URL)',
 };
+
+/** For the rare issue no wording above covers: where every field is described. */
+const SEE_DOCS = 'see docs/gate-file.md for what this field takes';
 
 const defOf = (s: AnySchema): Def => s._zod.def as unknown as Def;
 
@@ -113,6 +126,29 @@ function subjectOf(path: JsonPath): string {
   return path.length === 0 ? 'the gate file' : formatJsonPath(path.slice(from));
 }
 
+/** The last field name on a path: `checks` for `checks[2]`, `env` for `env.HOME`. */
+function fieldOf(path: JsonPath): string | undefined {
+  for (let i = path.length - 1; i >= 0; i--) if (typeof path[i] === 'string') return path[i] as string;
+  return undefined;
+}
+
+/** How to write what was expected instead of what was found: every type mismatch gets one. */
+function typeHint(expected: string[], value: unknown, path: JsonPath): string {
+  if (path.length === 0) return 'a gate file is one object, such as {"id": "m28", "checks": [...]}';
+  const want = new Set(expected.map((e) => ({ int: 'number', tuple: 'array', record: 'object' })[e] ?? e));
+  const scalar = value === null || ['string', 'number', 'boolean'].includes(typeof value);
+  if (want.has('boolean')) return typeof value === 'string' ? 'write true or false without quotes' : 'write true or false';
+  if (want.has('string')) {
+    if (value === null) return 'write the text in double quotes, or leave the field out';
+    return scalar ? `put it in double quotes: "${String(value)}"` : 'give one string in double quotes, e.g. "text"';
+  }
+  if (want.has('number')) return typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? 'write the number without quotes' : 'give a number, e.g. 5';
+  if (want.has('array')) return scalar ? `put it in square brackets: [${describeFound(value)}]` : 'put it in square brackets: [...]';
+  const name = fieldOf(path);
+  const example = name !== undefined && Object.hasOwn(OBJECT_EXAMPLES, name) ? OBJECT_EXAMPLES[name] : '{"NAME": "value"}';
+  return `give an object in braces, e.g. ${example}`;
+}
+
 interface Leaf {
   path: PropertyKey[];
   issue: Issue;
@@ -151,7 +187,7 @@ function toDiagnostics(leaf: Leaf, source: JsonSource, root: AnySchema): Diagnos
   const found = describeFound(value);
   const last = path.at(-1);
   const fieldHint = typeof last === 'string' && Object.hasOwn(FIELD_HINTS, last) ? FIELD_HINTS[last] : undefined;
-  const at = (code: string, message: string, hint?: string, key = false): Diagnostic => source.diag(path, code, message, hint, { key });
+  const at = (code: string, message: string, hint: string, key = false): Diagnostic => source.diag(path, code, message, hint, { key });
   const range = (): Diagnostic | undefined => {
     const b = intBounds(root, path);
     if (!b) return undefined;
@@ -169,7 +205,7 @@ function toDiagnostics(leaf: Leaf, source: JsonSource, root: AnySchema): Diagnos
         const r = range();
         if (r) return [r];
       }
-      return [at('invalid-type', `${subject} must be ${typeWords(expected)}, found ${found}`, fieldHint)];
+      return [at('invalid-type', `${subject} must be ${typeWords(expected)}, found ${found}`, fieldHint ?? typeHint(expected, value, path))];
     }
     case 'too_small':
     case 'too_big': {
@@ -177,28 +213,30 @@ function toDiagnostics(leaf: Leaf, source: JsonSource, root: AnySchema): Diagnos
         const r = range();
         if (r) return [r];
         const bound = issue.code === 'too_small' ? `at least ${issue.minimum}` : `at most ${issue.maximum}`;
-        return [at('out-of-range', `${subject} must be ${bound}, found ${found}`, fieldHint)];
+        return [at('out-of-range', `${subject} must be ${bound}, found ${found}`, fieldHint ?? `give a number ${bound}`)];
       }
       const what = issue.origin === 'array' ? 'items' : 'characters';
-      if (issue.code === 'too_small' && Number(issue.minimum) === 1) return [at('invalid-value', `${subject} must not be empty, found ${found}`, fieldHint)];
+      const sizeHint = fieldHint ?? (issue.origin === 'array' ? 'list at least one item, or leave the field out' : 'write the value between the quotes, or leave it out');
+      if (issue.code === 'too_small' && Number(issue.minimum) === 1) return [at('invalid-value', `${subject} must not be empty, found ${found}`, sizeHint)];
       const bound = issue.code === 'too_small' ? `at least ${issue.minimum}` : `at most ${issue.maximum}`;
-      return [at('invalid-value', `${subject} must have ${bound} ${what}, found ${found}`, fieldHint)];
+      return [at('invalid-value', `${subject} must have ${bound} ${what}, found ${found}`, sizeHint)];
     }
     case 'invalid_format': {
       const wording = issue.pattern !== undefined ? PATTERN_WORDING.get(issue.pattern) : undefined;
-      if (wording) return [at(wording.code, `${subject} must be ${wording.what}, found ${found}`, PATTERN_HINTS[wording.code])];
-      return [at('invalid-value', `${subject} must be a valid ${issue.format}, found ${found}`)];
+      if (wording) return [at(wording.code, `${subject} must be ${wording.what}, found ${found}`, PATTERN_HINTS[wording.code] ?? SEE_DOCS)];
+      return [at('invalid-value', `${subject} must be a valid ${issue.format}, found ${found}`, fieldHint ?? SEE_DOCS)];
     }
     case 'invalid_value': {
       const allowed = issue.values.map((v) => JSON.stringify(v));
       const guess = typeof value === 'string' ? nearest(value, issue.values.map(String)) : undefined;
-      return [at('invalid-value', `${subject} must be one of ${allowed.join(', ')}, found ${found}`, guess !== undefined ? `did you mean ${JSON.stringify(guess)}?` : undefined)];
+      const hint = guess !== undefined ? `did you mean ${JSON.stringify(guess)}?` : `write one of them exactly as shown, e.g. ${allowed[0] ?? '""'}`;
+      return [at('invalid-value', `${subject} must be one of ${allowed.join(', ')}, found ${found}`, hint)];
     }
     case 'invalid_key': {
       const inner = issue.issues.find((i) => i.code === 'invalid_format');
       const wording = inner && inner.code === 'invalid_format' && inner.pattern !== undefined ? PATTERN_WORDING.get(inner.pattern) : undefined;
       const what = wording?.what ?? 'a valid key';
-      const hint = wording ? PATTERN_HINTS[wording.code] : undefined;
+      const hint = (wording ? PATTERN_HINTS[wording.code] : undefined) ?? 'rename the key';
       return [at(wording?.code ?? 'invalid-key', `key ${JSON.stringify(String(last))} in ${subjectOf(path.slice(0, -1))} must be ${what}`, hint, true)];
     }
     case 'unrecognized_keys': {
@@ -210,6 +248,6 @@ function toDiagnostics(leaf: Leaf, source: JsonSource, root: AnySchema): Diagnos
       });
     }
     default:
-      return [at('invalid-value', `${subject}: ${issue.message}`, fieldHint)];
+      return [at('invalid-value', `${subject}: ${issue.message}`, fieldHint ?? SEE_DOCS)];
   }
 }

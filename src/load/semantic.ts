@@ -34,6 +34,9 @@ export function parseExpires(text: string): Date | undefined {
   return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
+/** For a parse error that brings no hint of its own. */
+const ASSERTION_FORMS = 'see "Evidence assertions" in the README for the two forms an assertion takes';
+
 export function checkSemantics(source: JsonSource): Diagnostic[] {
   const out: Diagnostic[] = [];
   const gate = isObj(source.value) ? source.value : {};
@@ -68,7 +71,7 @@ export function checkSemantics(source: JsonSource): Diagnostic[] {
     if (Array.isArray(c.expect)) {
       c.expect.forEach((e, j) => {
         const r = parseAssertion(e);
-        if (!r.ok) out.push(source.diag(['checks', i, 'expect', j], 'invalid-assertion', `invalid assertion: ${r.message}`, r.hint));
+        if (!r.ok) out.push(source.diag(['checks', i, 'expect', j], 'invalid-assertion', `invalid assertion: ${r.message}`, r.hint ?? ASSERTION_FORMS));
       });
     }
   });

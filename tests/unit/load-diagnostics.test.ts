@@ -101,7 +101,105 @@ describe('schema diagnostics', () => {
 
   it('a document that is not an object', async () => {
     const { diags } = await problems([]);
-    expect(diags[0]).toMatchObject({ code: 'invalid-type', jsonPath: '', line: 1, column: 1, message: 'the gate file must be an object, found an empty array' });
+    expect(diags[0]).toMatchObject({
+      code: 'invalid-type',
+      jsonPath: '',
+      line: 1,
+      column: 1,
+      message: 'the gate file must be an object, found an empty array',
+      hint: 'a gate file is one object, such as {"id": "m28", "checks": [...]}',
+    });
+  });
+
+  it('a value of the wrong type gets a hint that says how to write it', async () => {
+    const { diags } = await problems({
+      title: 5,
+      env: { X: 5 },
+      envFile: 'dev.env',
+      checks: [minimalCheck('a', { required: 'yes', shell: 1, dependsOn: 'b', owner: null, title: ['t'] }), minimalCheck('b')],
+    });
+    const hint = (p: string) => diags.find((d) => d.jsonPath === p)?.hint;
+    expect(diags.find((d) => d.jsonPath === 'checks[0].required')?.message).toBe('required must be a boolean, found "yes"');
+    expect(hint('checks[0].required')).toBe('write true or false without quotes');
+    expect(hint('checks[0].shell')).toBe('write true or false');
+    expect(hint('title')).toBe('put it in double quotes: "5"');
+    expect(hint('env.X')).toBe('put it in double quotes: "5"');
+    expect(hint('checks[0].owner')).toBe('write the text in double quotes, or leave the field out');
+    expect(hint('checks[0].title')).toBe('give one string in double quotes, e.g. "text"');
+    expect(hint('checks[0].dependsOn')).toBe('put it in square brackets: ["b"]');
+    expect(hint('envFile')).toBe('give an object in braces, e.g. {"path": "app.env", "values": {"APP_ENV": "dev"}}');
+  });
+
+  it('empty strings and values outside an enumeration get a hint too', async () => {
+    const { diags } = await problems({
+      checks: [minimalCheck('a', { evidence: [''], priority: 'urgent' })],
+      waivers: [{ check: 'a', reason: '', expires: '2999-01-01' }],
+    });
+    const hint = (p: string) => diags.find((d) => d.jsonPath === p)?.hint;
+    expect(hint('checks[0].evidence[0]')).toBe('write the value between the quotes, or leave it out');
+    expect(hint('checks[0].priority')).toBe('write one of them exactly as shown, e.g. "P0"');
+    expect(hint('waivers[0].reason')).toMatch(/^say why the failure is accepted/);
+  });
+
+  it('every problem has a hint, whatever its kind', async () => {
+    const root = tempProject();
+    writeFileSync(path.join(root, 'bad-schema.json'), '{"type": ');
+    writeFileSync(path.join(root, 'list-schema.json'), '[]');
+    const files: Record<string, string | Buffer> = {
+      schema: JSON.stringify({
+        id: 'bad id',
+        zzzzzz: 1,
+        title: 5,
+        defaults: [],
+        env: { 'A-B': 'x', X: 5, GATE_X: 'y' },
+        envFile: { path: '', values: 3 },
+        redact: 'X',
+        checks: [
+          { id: 'a' },
+          minimalCheck('b', { run: 5, shell: 'no', priority: 'P9', output: 1, required: 'yes', timeoutMs: '5', retries: 99, expectExitCode: [], dependsOn: ['b', 'zz'] }),
+          minimalCheck('c', { run: 'npm test', evidence: ['', 7], expect: ['x ~~ 1', 5, { path: 'a', op: 'in', value: 'BIG' }], injectFail: { args: 'x', env: [] }, outputSchema: 'none.json' }),
+          minimalCheck('c', { run: [], cwd: '../..', output: 'text', outputSchema: {}, expect: ['ok == true'] }),
+        ],
+        waivers: [{ check: 'q', reason: '', expires: 'soon' }, 5],
+        handover: {},
+      }).replace('"BIG"', '1e999'),
+      rules: JSON.stringify({
+        envFile: { path: 'a/x.env', values: {} },
+        checks: [
+          minimalCheck('a', { dependsOn: ['b'], outputSchema: { type: 'object', properties: {}, additionalProperties: false }, expect: ['x == 1'] }),
+          minimalCheck('b', { dependsOn: ['a'], outputSchema: 'bad-schema.json' }),
+          minimalCheck('c', { outputSchema: 'list-schema.json' }),
+          minimalCheck('d', { outputSchema: { type: 7 } }),
+        ],
+      }),
+      keys: '{"checks": [{"id": "a", "run": ["x"], "run": ["y"]}], "__proto__": {}, "n": 1e999}',
+      syntax: '{"checks": [{"id": "a", "run": ["x"],}]}',
+      comment: '// a gate\n{}',
+      empty: '',
+      array: '[]',
+      utf8: Buffer.from([0x7b, 0xff, 0x7d]),
+      deep: '['.repeat(100),
+      large: ' '.repeat(1024 * 1024 + 1),
+      same1: '{"id": "same", "checks": [{"id": "a", "run": ["x"]}]}',
+      same2: '{"id": "same", "checks": [{"id": "a", "run": ["x"]}]}',
+    };
+    for (const [name, content] of Object.entries(files)) writeFileSync(path.join(root, 'gates', `${name}.json`), content);
+    const all: Diagnostic[] = [];
+    const add = (r: { ok: boolean; diagnostics?: Diagnostic[] }) => all.push(...(r.diagnostics ?? []));
+    for (const name of Object.keys(files)) add(await loadGate(`gates/${name}.json`, { cwd: root }));
+    add(await loadGates(['same1', 'same2'], { cwd: root }));
+    add(await loadGates(['nope'], { cwd: root }));
+    add(await loadGate('gates/none.json', { cwd: root }));
+    add(await loadGate('gates', { cwd: root }));
+    expect(new Set(codes(all))).toEqual(
+      new Set([
+        ...['assertion-path-not-in-schema', 'dependency-cycle', 'duplicate-gate-id', 'duplicate-id', 'duplicate-key', 'file-not-found', 'forbidden-key', 'gate-not-found'],
+        ...['invalid-assertion', 'invalid-date', 'invalid-env-name', 'invalid-id', 'invalid-json', 'invalid-number', 'invalid-output-schema', 'invalid-type', 'invalid-utf8'],
+        ...['invalid-value', 'missing-field', 'not-a-file', 'out-of-range', 'output-schema-invalid-json', 'output-schema-not-found', 'path-collision', 'path-escape'],
+        ...['reserved-env-name', 'self-dependency', 'shell-required', 'too-deep', 'too-large', 'unknown-dependency', 'unknown-field', 'unknown-waiver-target'],
+      ]),
+    );
+    expect(all.filter((d) => d.hint === undefined || d.hint.trim() === '').map((d) => `${d.code} ${d.jsonPath}: ${d.message}`)).toEqual([]);
   });
 });
 

@@ -6,7 +6,7 @@ import { formatDiagnostics } from '../../src/load/diagnostics.js';
 import { loadGate } from '../../src/load/load-gate.js';
 import { tempProject } from './load-fixture.js';
 
-/** Whatever the file holds, loading gives a value (a gate or diagnostics), never an exception. */
+/** Whatever the file holds, loading gives a value (a gate or diagnostics, each with a hint), never an exception. */
 describe('loadGate never throws', () => {
   const gateish = fc.record(
     {
@@ -47,6 +47,7 @@ describe('loadGate never throws', () => {
         if (!r.ok) {
           expect(r.diagnostics.length).toBeGreaterThan(0);
           expect(() => formatDiagnostics(r.diagnostics)).not.toThrow();
+          for (const d of r.diagnostics) expect(d.hint, `${d.code} ${d.jsonPath}: ${d.message}`).toMatch(/\S/);
         }
       }),
       { numRuns: 100 },
@@ -73,6 +74,7 @@ describe('loadGate never throws', () => {
         fs.writeFileSync(file, bytes);
         const r = await loadGate(file, { cwd: root });
         expect(r.ok).toBe(false);
+        if (!r.ok) for (const d of r.diagnostics) expect(d.hint, `${d.code}: ${d.message}`).toMatch(/\S/);
       }),
       { numRuns: 100 },
     );

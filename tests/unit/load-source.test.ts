@@ -103,10 +103,10 @@ describe('json-source', () => {
     const r = parseJsonBytes(Buffer.from(text), 'f.json');
     if (!r.ok) throw new Error('parse failed');
     expect(r.source.value).toEqual({ a: { b: [10, 20] } });
-    expect(r.source.diag(['a', 'b', 1], 'x', 'm')).toMatchObject({ ...where(text, '20'), length: 2, sourceLine: '    "b": [10, 20]' });
-    expect(r.source.diag(['a', 'b'], 'x', 'm', undefined, { key: true })).toMatchObject({ ...where(text, '"b"'), length: 3 });
+    expect(r.source.diag(['a', 'b', 1], 'x', 'm', 'h')).toMatchObject({ ...where(text, '20'), length: 2, sourceLine: '    "b": [10, 20]' });
+    expect(r.source.diag(['a', 'b'], 'x', 'm', 'h', { key: true })).toMatchObject({ ...where(text, '"b"'), length: 3 });
     // A path that is not in the file points at its nearest ancestor.
-    expect(r.source.diag(['a', 'missing'], 'x', 'm')).toMatchObject({ ...where(text, '{', 1), jsonPath: 'a.missing' });
+    expect(r.source.diag(['a', 'missing'], 'x', 'm', 'h')).toMatchObject({ ...where(text, '{', 1), jsonPath: 'a.missing' });
   });
 
   it('finds duplicate keys that hide behind escaped quotes and colons inside strings', async () => {
@@ -124,8 +124,8 @@ describe('json-source', () => {
     expect(r.source.value).toEqual(JSON.parse(text));
     expect(r.source.has(['n', 2, 'k'])).toBe(true);
     expect(r.source.has(['n', 3])).toBe(false);
-    expect(r.source.diag(['n', 2, 'k'], 'x', 'm')).toMatchObject({ ...where(text, 'null'), length: 4 });
-    expect(r.source.diag(['t'], 'x', 'm', undefined, { key: true })).toMatchObject({ ...where(text, '"t"'), length: 3 });
+    expect(r.source.diag(['n', 2, 'k'], 'x', 'm', 'h')).toMatchObject({ ...where(text, 'null'), length: 4 });
+    expect(r.source.diag(['t'], 'x', 'm', 'h', { key: true })).toMatchObject({ ...where(text, '"t"'), length: 3 });
   });
 
   it('scans any text in one pass: an unterminated string full of escaped quotes is a syntax error, found at once', () => {
