@@ -7,11 +7,14 @@
 import fs from 'node:fs/promises';
 import { parse, type MemberNode, type Node, type ValueNode } from '@humanwhocodes/momoa';
 import type { Diagnostic } from '../model/types.js';
+import { locateJsonProblem } from '../judge/json-error.js';
 import { LineIndex } from './diagnostics.js';
 
 export const MAX_FILE_BYTES = 1024 * 1024;
 export const MAX_DEPTH = 64;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** For text JSON.parse refuses where the scanner finds nothing wrong (it should not happen: tests/unit/json-error.test.ts). */
+const GENERIC_SYNTAX_HINT = 'fix the JSON syntax here (JSON allows no comments, trailing commas or single quotes)';
 
 export type JsonPath = readonly PropertyKey[];
 
@@ -199,38 +202,17 @@ function endOfContent(text: string): number {
   return end;
 }
 
-/** Where and why the text is not JSON: V8's wording when it gives a position, else momoa's. */
+/**
+ * Where and why the text is not JSON, in words about what the file holds (a character,
+ * the end of the file), with a hint. Neither V8's message nor momoa's is used: V8's quotes
+ * the text (a secret with it), momoa's names its own tokens (`RBracket`).
+ */
 function syntaxProblem(text: string, source: JsonSource): Diagnostic {
-  let message = 'not valid JSON';
-  let offset = 0;
-  try {
-    JSON.parse(text);
-  } catch (error) {
-    const raw = (error as Error).message;
-    const m = /^(.*?)(?: in JSON)? at position (\d+)(?: \(line \d+ column \d+\))?$/.exec(raw);
-    if (m) {
-      message = m[1] ?? raw;
-      offset = Number(m[2]);
-    } else if (/end of JSON input/i.test(raw)) {
-      message = 'unexpected end of input';
-      offset = endOfContent(text);
-    } else {
-      message = '';
-    }
-  }
-  if (message === '') {
-    try {
-      parse(text, { mode: 'json', ranges: true });
-      message = 'not valid JSON';
-    } catch (error) {
-      const e = error as Error & { offset?: number };
-      message = e.message.replace(/\s*\(\d+:\d+\)\s*$/, '').replace(/\.$/, '');
-      offset = /end of input/i.test(message) ? endOfContent(text) : (e.offset ?? 0);
-    }
-  }
-  message = message.charAt(0).toLowerCase() + message.slice(1);
-  const hint = 'fix the JSON syntax here (JSON allows no comments, trailing commas or single quotes)';
-  return source.diagAtOffset(offset, 1, '', 'invalid-json', `invalid JSON: ${message}`, hint);
+  const found = locateJsonProblem(text);
+  if (found === undefined) return source.diagAtOffset(0, 1, '', 'invalid-json', 'invalid JSON', GENERIC_SYNTAX_HINT);
+  // At the end of the file, point just past its last character rather than at a blank line after it.
+  const offset = found.offset >= text.length ? endOfContent(text) : found.offset;
+  return source.diagAtOffset(offset, 1, '', 'invalid-json', `invalid JSON: ${found.problem}`, found.hint);
 }
 
 /** Builds the plain value, recording each node's place and refusing keys that plain JSON.parse would accept silently. */

@@ -36,13 +36,19 @@ describe('definition errors: exit 2, every problem located, nothing runs', () =>
     expect(existsSync(path.join(p.root, 'reports'))).toBe(false);
   });
 
-  it('locates a JSON syntax error', async () => {
+  it('locates a JSON syntax error and says what is wrong in terms of the file, with a hint', async () => {
     const p = makeProject();
-    p.gate('g', '{\n  "checks": [\n    { "id": "a", "run": ["true"], }\n  ]\n}\n');
+    const text = '{\n  "checks": [\n    { "id": "a", "run": ["true"], }\n  ]\n}\n';
+    p.gate('g', text);
     const r = await gate(['validate', 'g'], { cwd: p.root });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/gates\/g\.json:3:\d+: /);
+    const column = (text.split('\n')[2] ?? '').lastIndexOf('}') + 1;
+    expect(r.stderr).toContain(`gates/g.json:3:${column}: invalid JSON: unexpected '}' where a property name in double quotes should be\n`);
+    expect(r.stderr).toContain('  hint: remove the comma before it: JSON allows no trailing commas\n');
     expect(r.stderr).not.toMatch(STACK);
+    const json = await gate(['validate', 'g', '--json'], { cwd: p.root });
+    const diags = (JSON.parse(json.stdout) as { diagnostics: object[] }).diagnostics;
+    expect(diags).toEqual([expect.objectContaining({ code: 'invalid-json', jsonPath: '', line: 3, column, hint: expect.stringContaining('trailing commas') })]);
   });
 
   it('gives every problem a hint', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { describeJsonProblem, findJsonProblem } from '../../src/judge/json-error.js';
+import { describeJsonProblem, findJsonProblem, locateJsonProblem } from '../../src/judge/json-error.js';
 
 const parses = (text: string) => {
   try {
@@ -24,6 +24,18 @@ describe('where a text stops being JSON', () => {
     expect(findJsonProblem('[1,]')).toMatchObject({ problem: "unexpected ']' where a value should start" });
     expect(findJsonProblem('')).toMatchObject({ line: 1, column: 1, problem: 'unexpected end of input' });
     expect(findJsonProblem('{"a":[1,{"b":null}],"c":-1.5e3}')).toBeUndefined();
+    expect(findJsonProblem('{"a": 1 "b": 2}')).toMatchObject({ column: 9, problem: "unexpected string where ',' or '}' should be" });
+  });
+
+  it('gives the offset and a hint for fixing it by hand', () => {
+    expect(locateJsonProblem('[1, 2,]')).toEqual({ offset: 6, problem: "unexpected ']' where a value should start", hint: 'remove the comma before it: JSON allows no trailing commas' });
+    expect(locateJsonProblem('{"a": 1,}')?.hint).toBe('remove the comma before it: JSON allows no trailing commas');
+    expect(locateJsonProblem('{"a": [1}')?.hint).toBe("the array opened with '[' is still open: close it with ']' first");
+    expect(locateJsonProblem('{"a": 1')).toMatchObject({ offset: 7, hint: "the text ends inside the object opened with '{': add what is missing, ending with '}'" });
+    expect(locateJsonProblem('  ')?.hint).toBe('the text is empty: write a JSON value');
+    expect(locateJsonProblem('{"a": /* x */ 1}')?.hint).toBe('remove it: JSON allows no comments');
+    expect(locateJsonProblem('{"a": -x}')?.hint).toMatch(/"-" must be followed by a digit/);
+    expect(locateJsonProblem('"\\q"')?.hint).toMatch(/^a backslash starts an escape/);
   });
 
   it('never quotes the text: a secret at the start shows as one character at most', () => {

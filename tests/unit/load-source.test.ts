@@ -72,6 +72,32 @@ describe('json-source', () => {
     expect((await refused(''))[0]?.code).toBe('invalid-json');
   });
 
+  it('says what is wrong with the JSON in terms of the file, with a hint, and no JSON path', async () => {
+    const trailing = '{\n  "checks": [\n    {"id": "a", "run": ["x"]},\n  ]\n}\n';
+    expect(await refused(trailing)).toEqual([
+      expect.objectContaining({
+        code: 'invalid-json',
+        jsonPath: '',
+        ...where(trailing, ']\n}'),
+        message: "invalid JSON: unexpected ']' where a value should start",
+        hint: 'remove the comma before it: JSON allows no trailing commas',
+      }),
+    ]);
+    const cases: [text: string, at: string, problem: string, hint: RegExp, nth?: number][] = [
+      ['{"id": "a" "checks": []}', '"checks"', "unexpected string where ',' or '}' should be", /a comma is missing before it/],
+      ['{"checks": [{"id": "a"}}', '}', "unexpected '}' where ',' or ']' should be", /the array opened with '\[' is still open/, 1],
+      ["{'checks': []}", "'", `unexpected "'" where a property name in double quotes should be`, /double quotes/],
+      ['{"checks" []}', '[', "unexpected '[' where ':' should follow a property name", /put a colon/],
+      ['{"checks": [tru]}', 'tru', "unexpected 't' where a value should start", /put text in double quotes/],
+      ['{"checks": []} x', 'x', 'more text after the JSON document', /remove it/],
+    ];
+    for (const [text, at, problem, hint, nth] of cases) {
+      const [d] = await refused(text);
+      expect(d, text).toMatchObject({ code: 'invalid-json', jsonPath: '', ...where(text, at, nth), message: `invalid JSON: ${problem}`, hint: expect.stringMatching(hint) });
+      expect(d?.message).not.toMatch(/RBracket|RBrace|LBracket|Colon|Comma|token/);
+    }
+  });
+
   it('refuses numbers too large to represent', async () => {
     const diags = await refused('{"checks": [{"id": "a", "run": ["x"], "outputSchema": {"maximum": 1e999}}]}');
     expect(diags[0]).toMatchObject({ code: 'invalid-number', jsonPath: 'checks[0].outputSchema.maximum' });
