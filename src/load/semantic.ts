@@ -37,6 +37,18 @@ export function parseExpires(text: string): Date | undefined {
 /** For a parse error that brings no hint of its own. */
 const ASSERTION_FORMS = 'see "Evidence assertions" in the README for the two forms an assertion takes';
 
+/**
+ * A value with every number too large for a double (JSON.parse makes it Infinity) as 0. That
+ * number is reported where it is, as invalid-number; an assertion holding it is judged as if it
+ * were an ordinary number, so that it is not reported twice and the rest is still checked.
+ */
+function withFiniteNumbers(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : 0;
+  if (Array.isArray(v)) return v.map(withFiniteNumbers);
+  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withFiniteNumbers(x)]));
+  return v;
+}
+
 export function checkSemantics(source: JsonSource): Diagnostic[] {
   const out: Diagnostic[] = [];
   const gate = isObj(source.value) ? source.value : {};
@@ -70,7 +82,8 @@ export function checkSemantics(source: JsonSource): Diagnostic[] {
     });
     if (Array.isArray(c.expect)) {
       c.expect.forEach((e, j) => {
-        const r = parseAssertion(e);
+        let r = parseAssertion(e);
+        if (!r.ok && isObj(e)) r = parseAssertion(withFiniteNumbers(e));
         if (!r.ok) out.push(source.diag(['checks', i, 'expect', j], 'invalid-assertion', `invalid assertion: ${r.message}`, r.hint ?? ASSERTION_FORMS));
       });
     }

@@ -51,20 +51,22 @@ describe('definition errors: exit 2, every problem located, nothing runs', () =>
     expect(diags).toEqual([expect.objectContaining({ code: 'invalid-json', jsonPath: '', line: 3, column, hint: expect.stringContaining('trailing commas') })]);
   });
 
-  it('gives every problem a hint', async () => {
+  it('gives every problem a hint, and reports a number too large to represent once', async () => {
     const p = makeProject();
-    p.gate('g', '{"title": 5, "env": {"X": 5}, "checks": [{"id": "a", "run": ["true"], "required": "yes"}]}');
+    p.gate('g', '{"title": 5, "env": {"X": 5}, "checks": [{"id": "a", "run": ["true"], "required": "yes", "timeoutMs": 1e999}]}');
     p.gate('top', '[]');
     const r = await gate(['validate', 'g', 'top'], { cwd: p.root });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('title: title must be a string, found 5\n  hint: put it in double quotes: "5"\n');
     expect(r.stderr).toContain('env.X: env.X must be a string, found 5\n  hint: put it in double quotes: "5"\n');
     expect(r.stderr).toContain('checks[0].required: required must be a boolean, found "yes"\n  hint: write true or false without quotes\n');
+    expect(r.stderr).toContain('checks[0].timeoutMs: number is too large to represent\n');
+    expect(r.stderr).not.toContain('Infinity');
     expect(r.stderr).toContain('gates/top.json:1:1: the gate file must be an object, found an empty array\n  hint: a gate file is one object, such as {"id": "m28", "checks": [...]}\n');
-    expect(r.stderr).toContain('4 problems in 2 files');
+    expect(r.stderr).toContain('5 problems in 2 files');
     const json = await gate(['validate', 'g', 'top', '--json'], { cwd: p.root });
     const diags = (JSON.parse(json.stdout) as { diagnostics: { hint?: string }[] }).diagnostics;
-    expect(diags).toHaveLength(4);
+    expect(diags).toHaveLength(5);
     for (const d of diags) expect(d.hint).toMatch(/\S/);
   });
 

@@ -103,6 +103,24 @@ describe('json-source', () => {
     expect(diags[0]).toMatchObject({ code: 'invalid-number', jsonPath: 'checks[0].outputSchema.maximum' });
   });
 
+  it('reports a number too large to represent once, not again as the Infinity it became', async () => {
+    const text = [
+      '{"title": 1e999, "checks": [{"id": "a", "run": ["x"], "timeoutMs": 1e999, "expectExitCode": [-1e999],',
+      ' "expect": [{"path": "a", "op": "in", "value": [1, 1e999]}, {"path": "b", "op": "~~", "value": 1e999}]}]}',
+    ].join('\n');
+    const diags = await refused(text);
+    expect(diags.map((d) => `${d.code} ${d.jsonPath}`)).toEqual([
+      'invalid-number title',
+      'invalid-number checks[0].timeoutMs',
+      'invalid-number checks[0].expectExitCode[0]',
+      'invalid-number checks[0].expect[0].value[1]',
+      // The rest of an assertion holding one is still checked.
+      'invalid-assertion checks[0].expect[1]',
+      'invalid-number checks[0].expect[1].value',
+    ]);
+    expect(diags[4]?.message).toBe('invalid assertion: unknown operator "~~"');
+  });
+
   it('turns unreadable files into diagnostics without a place', async () => {
     const root = tempProject();
     const missing = await loadGate('gates/none.json', { cwd: root });
