@@ -149,19 +149,92 @@ function listedNames(text: string): string[] {
 }
 
 /**
+ * Where each array or object in the text ends: for the offset of its `[` or `{`, the offset
+ * after its closing bracket, or the text's end when it is never closed. One pass, so that a
+ * file nested however deep costs linear time.
+ */
+function containerEnds(text: string): Map<number, number> {
+  const ends = new Map<number, number>();
+  const open: number[] = [];
+  for (const m of text.matchAll(/"(?:[^"\\\r\n]|\\.)*"?|[[\]{}]/g)) {
+    if (m[0] === '[' || m[0] === '{') open.push(m.index);
+    else if (m[0] === ']' || m[0] === '}') {
+      const start = open.pop();
+      if (start !== undefined) ends.set(start, m.index + 1);
+    }
+  }
+  for (const start of open) ends.set(start, text.length);
+  return ends;
+}
+
+/**
+ * The lines of `text` that `spans` (disjoint `[start, end)` offsets, in order) touch, each with
+ * its parts in a span masked by `*` (spaces around them kept), keyed by the line as written.
+ * Each line is built once, however many spans it holds.
+ */
+function maskedLines(text: string, spans: [number, number][]): Map<string, string> {
+  const lines = new LineIndex(text);
+  const parts = new Map<number, [number, number][]>();
+  for (const [start, end] of spans) {
+    const from = lines.position(start);
+    const to = lines.position(end);
+    for (let n = from.line; n <= to.line; n++) {
+      const part: [number, number] = [n === from.line ? from.column - 1 : 0, n === to.line ? to.column - 1 : Infinity];
+      const list = parts.get(n);
+      if (list) list.push(part);
+      else parts.set(n, [part]);
+    }
+  }
+  const out = new Map<string, string>();
+  for (const [n, ranges] of parts) {
+    const line = lines.lineText(n);
+    let masked = '';
+    let pos = 0;
+    for (const [a, b] of ranges) {
+      const part = line.slice(a, b);
+      const body = part.trim();
+      const at = a + part.indexOf(body);
+      masked += line.slice(pos, at) + '*'.repeat(body.length);
+      pos = at + body.length;
+    }
+    out.set(line, masked + line.slice(pos));
+  }
+  return out;
+}
+
+/** `secrets`, with `blank` masking first the lines in `lines` (a line as written → the line masked). */
+function blankingLines(secrets: Redactor, lines: Map<string, string>): Redactor {
+  if (lines.size === 0) return secrets;
+  const { maskBytes, maskSettled, find } = secrets;
+  return Object.assign((text: string) => secrets(text), {
+    // What it hides reaches as far as its longest line (no spread: a file may have a great many).
+    reach: [...lines.keys()].reduce((most, line) => Math.max(most, Buffer.byteLength(line)), secrets.reach),
+    maskBytes,
+    maskSettled,
+    find,
+    blank: (text: string) => secrets.blank(lines.get(text) ?? text),
+  });
+}
+
+/**
  * What a definition error must not show: the values of gate's own environment
  * variables whose names look secret or are listed under `redact`, and, in the
- * gate file's text, every string value of a key with such a name
- * (`"API_TOKEN": "…"`), found by a lexical scan that also works on a file that
- * is not valid JSON. The thresholds are those of the report's masking.
+ * gate file's text, every value of a key with such a name (`"API_TOKEN": "…"`),
+ * found by a lexical scan that also works on a file that is not valid JSON.
+ * The thresholds are those of the report's masking, but for an array or an
+ * object: it is masked whole in the quoted source line, however short.
  */
 export function definitionSecrets(text: string, env: Record<string, string | undefined>): Redactor {
   const listed = listedNames(text);
   const values = secretValues([env], listed);
   const names = new Set(listed);
   const tokens = [...text.matchAll(STRING_TOKEN)];
+  let ends: Map<number, number> | undefined;
+  const containers: [number, number][] = [];
   for (let i = 0; i < tokens.length; i++) {
     const key = tokens[i]!;
+    // Inside an array or object already taken whole, a secret-looking key needs no look of its own.
+    if (key.index < (containers.at(-1)?.[1] ?? 0)) continue;
     const after = text.slice(key.index + key[0].length);
     if (key[2] !== '"' || !/^\s*:/.test(after)) continue;
     const name = literalValue(key[1] ?? '');
@@ -169,13 +242,20 @@ export function definitionSecrets(text: string, env: Record<string, string | und
     // A value that is not a string (a number, say) is refused by the schema, and its message quotes it.
     const scalar = /^\s*:\s*(-?[0-9][0-9.eE+-]*|true|false|null)/.exec(after);
     if (scalar) values.push(...secretValues([{ [name]: scalar[1] }], listed));
+    // An array or object is refused too, but its message names only its kind ("found an array"): only the lines that show it need masking.
+    const container = /^\s*:\s*[[{]/.exec(after);
+    if (container) {
+      const start = key.index + key[0].length + container[0].length - 1;
+      containers.push([start, (ends ??= containerEnds(text)).get(start) ?? text.length]);
+      continue;
+    }
     const value = tokens[i + 1];
     if (value === undefined || !/^\s*:\s*$/.test(text.slice(key.index + key[0].length, value.index))) continue;
     // The body as written too: it may spell the value with escapes its JSON form would not use (`\u0041`, `\/`).
     const body = value[1] ?? '';
     for (const v of new Set([literalValue(body), body])) values.push(...secretValues([{ [name]: v }], listed));
   }
-  return createRedactor([...new Set(values)]);
+  return blankingLines(createRedactor([...new Set(values)]), maskedLines(text, containers));
 }
 
 /**

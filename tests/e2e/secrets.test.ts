@@ -108,4 +108,19 @@ describe('secrets in definition errors', () => {
     }
     expect(written(p.root)).toEqual([]);
   });
+
+  it('masks an array or an object under a secret-looking name whole, as it masks a string', async () => {
+    const p = makeProject();
+    const value = '["arr-secret-123"]';
+    p.gate('sec', `{"env": {"SERVICE_PASSWORD": ${value}, "API_TOKEN": {"v": "obj-secret-456"}}, "checks": [{"id": "a", "run": ["true"]}]}`);
+    const text = await gate(['validate', 'sec'], { cwd: p.root });
+    expect(text.code).toBe(2);
+    expect(text.stderr).toContain(`"SERVICE_PASSWORD": ${'*'.repeat(value.length)},`);
+    const json = await gate(['validate', 'sec', '--json'], { cwd: p.root });
+    expect(json.code).toBe(2);
+    for (const out of [text, json]) {
+      expect(out.stdout + out.stderr).not.toContain('arr-secret-123');
+      expect(out.stdout + out.stderr).not.toContain('obj-secret-456');
+    }
+  });
 });

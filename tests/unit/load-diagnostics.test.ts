@@ -348,6 +348,40 @@ describe('secrets in definition errors', () => {
     expect(d.sourceLine).toBe(text.replace('12345678', stars(8)));
   });
 
+  it('masks an array, an object or a number under a secret-looking key whole in the quoted line, however short', async () => {
+    const text = [
+      '{"env": {"SERVICE_PASSWORD": ["arr-secret-123"], "DB_TOKEN": {"pw": "obj-secret-456"}, "API_KEY": 98765432, "PIN_SECRET": [7]}, "timout": 1,',
+      ' "checks": [{"id": "a", "run": ["x"], "env": {"X_SECRET": [',
+      '   "line-secret-789",',
+      '   {"n": 1234567}]}, "retrys": 1}]}',
+    ].join('\n');
+    const diags = await refused(text);
+    expect(find(diags, 'invalid-type')).toMatchObject({ jsonPath: 'env.SERVICE_PASSWORD', message: 'env.SERVICE_PASSWORD must be a string, found an array' });
+    const masked = (value: string) => stars(value.length);
+    const line1 = text.split('\n')[0]!;
+    expect(find(diags, 'unknown-field').sourceLine).toBe(
+      line1.replace('["arr-secret-123"]', masked('["arr-secret-123"]')).replace('{"pw": "obj-secret-456"}', masked('{"pw": "obj-secret-456"}')).replace('98765432', masked('98765432')).replace('[7]', '***'),
+    );
+    const out = formatDiagnostics(diags);
+    for (const secret of ['arr-secret-123', 'obj-secret-456', '98765432', 'line-secret-789', '1234567']) {
+      expect(out).not.toContain(secret);
+      expect(JSON.stringify(diags)).not.toContain(secret);
+    }
+    const secrets = definitionSecrets(text, {});
+    // Each line of a value that runs over several is masked as far as the value goes, and no further.
+    expect(text.split('\n').slice(1).map((line) => secrets.blank(line))).toEqual([' "checks": [{"id": "a", "run": ["x"], "env": {"X_SECRET": *', `   ${stars(18)}`, `   ${stars(15)}}, "retrys": 1}]}`]);
+  });
+
+  it('masks a value under a secret-looking key that runs to the end of a large file, in linear time', async () => {
+    const text = `{"env": ${'{"A_TOKEN": '.repeat(60_000)}"x"`;
+    const started = Date.now();
+    const diags = await refused(text);
+    expect(diags).toEqual([expect.objectContaining({ code: 'too-deep' })]);
+    const open = '{"env": {"A_TOKEN": ';
+    expect(diags[0]?.sourceLine).toBe(`${open}${stars(text.length - open.length)}`);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it("masks values of gate's own secret-looking variables, in the line and in messages", async () => {
     const value = 'env-secret-456';
     const text = `{"checks":[{"id":"a","run":["curl","-u","${value}"],"priority":"${value}"}]}`;
