@@ -229,12 +229,13 @@ export function createRedactor(secrets: string[]): Redactor {
   // Raw output is matched byte for byte: latin1 maps each byte to one character and back.
   const byteForms = textForms.map((f) => Buffer.from(f, 'utf8').toString('latin1'));
   const bytePattern = alternation(byteForms);
-  const reach = Math.max(...byteForms.map((f) => f.length));
+  // A loop, not a spread: a gate may name tens of thousands of secrets, more than a call takes arguments.
+  const reach = byteForms.reduce((most, f) => Math.max(most, f.length), -Infinity);
 
   // Every piece a cut could leave of a form, for `maskCut`.
   const pieces = new Set<string>();
   for (const form of textForms) for (let n = MIN_CUT_PREFIX; n < Math.min(form.length, MAX_CUT_PREFIX + 1); n++) pieces.add(form.slice(0, n));
-  const longestPiece = Math.min(MAX_CUT_PREFIX, Math.max(0, ...textForms.map((f) => f.length - 1)));
+  const longestPiece = Math.min(MAX_CUT_PREFIX, textForms.reduce((most, f) => Math.max(most, f.length - 1), 0));
 
   /** A form cut short right before an ellipsis (as assertion messages cut long values): the piece is masked too. */
   const maskCut = (text: string): string => {

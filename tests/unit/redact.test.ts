@@ -71,6 +71,14 @@ describe('redaction of raw output, before it is cut', () => {
     expect(createRedactor(['é'.repeat(6)]).reach).toBeGreaterThanOrEqual(12);
   });
 
+  it('takes tens of thousands of secrets (more forms than a call takes arguments)', () => {
+    const secrets = Array.from({ length: 30_000 }, (_, i) => `value-secret-${i}-abcdefgh`);
+    const redact = createRedactor(secrets);
+    // The longest form of the longest secret: every byte percent-encoded, three characters a byte.
+    expect(redact.reach).toBe(3 * 'value-secret-29999-abcdefgh'.length);
+    expect(redact('x value-secret-29999-abcdefgh y')).toBe('x [REDACTED] y');
+  });
+
   it('masks a secret that crosses the edge of a window whole, never leaving a piece', () => {
     const raw = Buffer.from(`head ${secret} tail`);
     const start = raw.indexOf(secret);
