@@ -64,8 +64,15 @@ export function hashOffThread(file: string): OffThreadHash {
   let stop: () => void = () => undefined;
   const digest = new Promise<RawDigest>((resolve, reject) => {
     const start = () => {
+      try {
+        worker = new Worker(SOURCE, { eval: true, workerData: file, env: {}, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } });
+      } catch (error) {
+        // No thread to be had (a process limit, say): this hash fails (it is then taken in the event loop), and the next one gets its turn.
+        reject(error as Error);
+        waiting.shift()?.();
+        return;
+      }
       running += 1;
-      worker = new Worker(SOURCE, { eval: true, workerData: file, env: {}, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } });
       worker.once('message', (message: RawDigest) => resolve(message));
       worker.once('error', reject);
       // After a message this changes nothing; without one, the worker ended early.
