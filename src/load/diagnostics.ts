@@ -233,20 +233,21 @@ export function definitionSecrets(text: string, env: Record<string, string | und
   const containers: [number, number][] = [];
   for (let i = 0; i < tokens.length; i++) {
     const key = tokens[i]!;
-    // Inside an array or object already taken whole, a secret-looking key needs no look of its own.
-    if (key.index < (containers.at(-1)?.[1] ?? 0)) continue;
+    // Inside an array or object already masked whole in its lines: its values may still be quoted elsewhere (in a message, another line).
+    const inside = key.index < (containers.at(-1)?.[1] ?? 0);
     const after = text.slice(key.index + key[0].length);
     if (key[2] !== '"' || !/^\s*:/.test(after)) continue;
     const name = literalValue(key[1] ?? '');
     if (!SECRET_NAME.test(name) && !names.has(name)) continue;
     // A value that is not a string (a number, say) is refused by the schema, and its message quotes it.
     const scalar = /^\s*:\s*(-?[0-9][0-9.eE+-]*|true|false|null)/.exec(after);
-    if (scalar) values.push(...secretValues([{ [name]: scalar[1] }], listed));
+    // As written, and as JavaScript prints the number it reads (`1234567890123456789` as `1234567890123456800`, `12345678.0` as `12345678`).
+    if (scalar) for (const v of new Set([scalar[1]!, String(Number(scalar[1]))])) values.push(...secretValues([{ [name]: v }], listed));
     // An array or object is refused too, but its message names only its kind ("found an array"): only the lines that show it need masking.
     const container = /^\s*:\s*[[{]/.exec(after);
     if (container) {
       const start = key.index + key[0].length + container[0].length - 1;
-      containers.push([start, (ends ??= containerEnds(text)).get(start) ?? text.length]);
+      if (!inside) containers.push([start, (ends ??= containerEnds(text)).get(start) ?? text.length]);
       continue;
     }
     const value = tokens[i + 1];

@@ -348,6 +348,25 @@ describe('secrets in definition errors', () => {
     expect(d.sourceLine).toBe(text.replace('12345678', stars(8)));
   });
 
+  it('masks a number under a secret-looking key also as JavaScript prints it (digits past a double, a trailing .0)', async () => {
+    for (const [written, printed] of [['1234567890123456789', '1234567890123456800'], ['12345678.0', '12345678']] as const) {
+      const text = `{"env":{"API_KEY":${written}},"checks":[{"id":"a","run":["node","x.mjs"]}]}`;
+      const diags = await refused(text);
+      expect(find(diags, 'invalid-type').jsonPath).toBe('env.API_KEY');
+      // Neither the message (found …) nor the hint (put it in double quotes: "…") shows it either way.
+      for (const form of [written, printed]) expect(JSON.stringify(diags), form).not.toContain(form);
+    }
+  });
+
+  it('a secret-named value inside an array or object masked whole is masked wherever else it is quoted', async () => {
+    const secret = 'correct-horse-battery';
+    const text = `{"env": {"DB_CREDENTIALS": {"PASSWORD": "${secret}"}},\n "checks": [{"id": "a", "run": ["x", "${secret}"], "priority": "${secret}"}]}`;
+    const diags = await refused(text);
+    expect(find(diags, 'invalid-value').jsonPath).toBe('checks[0].priority');
+    expect(JSON.stringify(diags)).not.toContain(secret);
+    expect(formatDiagnostics(diags)).not.toContain(secret);
+  });
+
   it('masks an array, an object or a number under a secret-looking key whole in the quoted line, however short', async () => {
     const text = [
       '{"env": {"SERVICE_PASSWORD": ["arr-secret-123"], "DB_TOKEN": {"pw": "obj-secret-456"}, "API_KEY": 98765432, "PIN_SECRET": [7]}, "timout": 1,',
