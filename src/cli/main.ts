@@ -91,7 +91,7 @@ export async function main(io: Io): Promise<number> {
     // Its value stays [] when none is named (run-command reads that as pretty); the help says what that means.
     .addOption(new Option('--reporter <name>', `what to print on stdout: ${REPORTERS.join(', ')}; repeatable`).argParser(collectReporter).default([], 'pretty'))
     .option('--json', 'print the report JSON alone on stdout', false)
-    .option('--quiet', 'no progress on stderr, and the summary cut to its verdict line; a reporter named with --reporter still prints in full', false)
+    .option('--quiet', 'no progress on stderr, and the summary (pretty) cut to its verdict line; any other reporter named with --reporter still prints in full', false)
     .option('--verbose', "also stream each check's output to stderr as it is written (secrets masked)", false)
     .addHelpText('after', '\nExamples:\n  gate run m28\n  gate run m28 --inject-fail M28-8\n  gate run gates/m28.json --only M28-1,M28-3 --json\n')
     .action(async (gates: string[], opts: RunOptions) => {
@@ -193,7 +193,7 @@ export async function main(io: Io): Promise<number> {
   const commands = [...program.commands.map((c) => c.name()), 'help'];
   // `gate help help`: the help there is (commander would print it as an error, exit 1).
   if (helpFor === 'help') {
-    io.stdout.write(program.helpInformation());
+    program.outputHelp();
     return EXIT.go;
   }
   if (helpFor !== undefined && !helpFor.startsWith('-') && !commands.includes(helpFor)) {

@@ -46,7 +46,7 @@ const capturedOutput = z
     bytes: count('Size of the kept file.'),
     sha256: sha256.describe('sha256 of the kept file.'),
     originalSha256: sha256.optional().describe('sha256 of the whole output, secrets masked as in the kept file.'),
-    originalBytes: count('Size of the whole output, secrets masked as in the kept file (what `originalSha256` is of); more than `bytes` only when it was truncated.'),
+    originalBytes: count('Size of the whole output, secrets masked as in the kept file (what `originalSha256` is of); more than `bytes` when it was truncated.'),
     truncated: z.boolean(),
   })
   .describe('A captured output as the report keeps it.');

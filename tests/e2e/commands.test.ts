@@ -359,6 +359,7 @@ describe('help, version and suggestions', () => {
       const r = await gate(args, { cwd: REPO });
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout, args.join(' ')).toContain(args[1] === 'run' ? 'Usage: gate run' : 'Usage: gate [options] [command]');
+      if (args[1] !== 'run') expect(r.stdout, args.join(' ')).toBe(top.stdout);
       expect(r.stderr, args.join(' ')).toBe('');
     }
   });
