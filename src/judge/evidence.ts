@@ -128,6 +128,9 @@ export async function probeEvidencePath(file: string): Promise<undefined | { ok:
   return info.isFile() ? { ok: true } : { ok: false, message: notRegular(info) };
 }
 
+/** How a file is hashed for the report: its bytes as they are, or (with secrets to mask) masked. */
+export type FileHasher = (file: string) => Promise<{ sha256: string; bytes: number }>;
+
 export function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
@@ -153,6 +156,7 @@ export async function hashRegularFile(
   file: string,
   notBeforeMs = 0,
   early?: Promise<RawDigest>,
+  hash: FileHasher = hashFile,
 ): Promise<{ ok: true; sha256: string; bytes: number; stale: boolean } | { ok: false; message: string }> {
   try {
     const info = await stat(file);
@@ -161,7 +165,7 @@ export async function hashRegularFile(
     // Hashed on another thread already (a large $GATE_EVIDENCE_FILE), if the file is still the one it hashed.
     const sha256 = await hashIfUnchanged(early, info);
     if (sha256 !== undefined) return { ok: true, sha256, bytes: info.size, stale };
-    return { ok: true, ...(await hashFile(file)), stale };
+    return { ok: true, ...(await hash(file)), stale };
   } catch (error) {
     return { ok: false, message: errnoMessage(error) };
   }
@@ -177,6 +181,7 @@ export async function collectEvidence(
   cwd: string,
   projectRoot: string,
   notBeforeMs: number,
+  hash: FileHasher = hashFile,
 ): Promise<{ files: EvidenceFile[]; missing: string[] }> {
   const files: EvidenceFile[] = [];
   const missing: string[] = [];
@@ -189,7 +194,7 @@ export async function collectEvidence(
     let stale = 0;
     for (const match of matches) {
       const shown = path.relative(projectRoot, match);
-      const hashed = await hashRegularFile(match, notBeforeMs);
+      const hashed = await hashRegularFile(match, notBeforeMs, undefined, hash);
       if (!hashed.ok) missing.push(`${shown} (${hashed.message})`);
       else if (hashed.stale) stale += 1;
       else {

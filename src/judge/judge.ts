@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { evaluateAssertion, unreadableAssertion } from '../assert/evaluate.js';
 import type { Assertion, AssertionResult, AttemptOutcome, Check, EvidenceFile } from '../model/types.js';
-import { collectEvidence, hashRegularFile, MAX_EVIDENCE_BYTES, probeEvidencePath, readJsonFile, type JsonRead } from './evidence.js';
+import { collectEvidence, hashRegularFile, MAX_EVIDENCE_BYTES, probeEvidencePath, readJsonFile, type FileHasher, type JsonRead } from './evidence.js';
 import { checkOutputSchema } from './output-schema.js';
 import { needOf } from './projected-json.js';
 import type { ReasonDetail } from './reasons.js';
@@ -35,6 +35,8 @@ export interface JudgeInput {
   command: string;
   /** When the check's first attempt started (epoch ms): files older than this were not left by this run. */
   notBeforeMs: number;
+  /** How evidence files are hashed for the report: masked when the gate has secrets (default: their bytes as they are). */
+  hashFile?: FileHasher;
 }
 
 export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
@@ -109,16 +111,16 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
 
   const evidence: EvidenceFile[] = [];
   for (const [file, on] of byFile) {
-    const hashed = await hashRegularFile(file, input.notBeforeMs);
+    const hashed = await hashRegularFile(file, input.notBeforeMs, undefined, input.hashFile);
     if (!hashed.ok) continue;
     evidence.push({ path: path.relative(input.projectRoot, file), sha256: hashed.sha256, bytes: hashed.bytes });
     if (hashed.stale) notes.push(`${on[0]?.file} was not written during this run (it is older than the check): its assertions read what an earlier run left`);
   }
   if (outcome.evidenceFile) {
-    const hashed = await hashRegularFile(outcome.evidenceFile.path, 0, outcome.evidenceFile.digest);
+    const hashed = await hashRegularFile(outcome.evidenceFile.path, 0, outcome.evidenceFile.digest, input.hashFile);
     if (hashed.ok) evidence.push({ path: '$GATE_EVIDENCE_FILE', sha256: hashed.sha256, bytes: hashed.bytes });
   }
-  const globbed = await collectEvidence(check.evidence, check.cwd, input.projectRoot, input.notBeforeMs);
+  const globbed = await collectEvidence(check.evidence, check.cwd, input.projectRoot, input.notBeforeMs, input.hashFile);
   evidence.push(...globbed.files);
 
   const failed = assertions.filter((a) => !a.ok).map((a) => a.message);

@@ -82,7 +82,7 @@ const checkResult = z
     waiver: z.strictObject({ reason: z.string(), owner: z.string().optional(), expires: z.string() }).optional(),
     startedAt: instant('When the first attempt started').optional(),
     finishedAt: instant('When the last attempt ended').optional(),
-    evidence: z.array(z.strictObject({ path: z.string(), sha256, bytes: count('Size of the file.') })).describe('Evidence files, hashed.'),
+    evidence: z.array(z.strictObject({ path: z.string(), sha256, bytes: count('Size of the file, secrets masked as for the sha256.') })).describe('Evidence files, hashed with the gate\'s secrets masked (as they are when there are none).'),
     signalsSent: z.array(signalSent).describe('Signals that ended the check itself (timeout, interruption, output flood).'),
     leakedProcesses: z.boolean().describe('Processes of the check were still alive after it exited, and were ended.'),
     cleanupSignals: z.array(signalSent).optional().describe('Signals sent to the processes the check left behind, after it exited.'),

@@ -98,6 +98,23 @@ async function hashWhole(handle: FileHandle, size: number, redact: Redactor): Pr
   return { sha256: hash.digest('hex'), maskedBytes };
 }
 
+/**
+ * The sha256 and size of a file with its secrets masked, read a chunk at a
+ * time: what a report may say of a file that can hold a secret (a hash of the
+ * raw bytes would let anyone holding the report confirm a guessed secret).
+ */
+export async function hashMaskedFile(file: string, redact: Redactor): Promise<{ sha256: string; bytes: number }> {
+  const handle = await open(file, READ_FLAGS);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw notRegular(file);
+    const { sha256, maskedBytes } = await hashWhole(handle, info.size, redact);
+    return { sha256, bytes: maskedBytes };
+  } finally {
+    await handle.close();
+  }
+}
+
 /** An output kept whole: `raw` is all of it. */
 function keptWhole(raw: Buffer, whole: { sha256: string; maskedBytes: number }, redact: Redactor): KeptOutput {
   const tailFrom = charBoundaryBefore(raw, Math.max(0, raw.length - TAIL_BYTES));

@@ -7,6 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureDir } from '../util/ensure-dir.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { FileHasher } from '../judge/evidence.js';
 import { judgeAttempt, type Judgement } from '../judge/judge.js';
 import { describeReason } from '../judge/reasons.js';
 import type { AttemptOutcome, Check, CheckResult, InjectMode, ReasonDetail } from '../model/types.js';
@@ -33,6 +34,8 @@ export interface RunContext {
   onAttempt?: (checkId: string, attempt: number, files: { stdout: string; stderr: string }) => void;
   /** Outputs from this size up are hashed on another thread while the check is judged; undefined: none (when there are secrets to mask, the hash is of the masked output). */
   hashOffThreadFrom?: number;
+  /** How evidence files are hashed for the report (masked when there are secrets); default: as they are. */
+  hashEvidence?: FileHasher;
 }
 
 export interface CheckRun {
@@ -209,7 +212,15 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       hashing.push(hash);
       stream.digest = hash.digest;
     }
-    judgement = await judgeAttempt({ check, outcome, evidenceFile, projectRoot: ctx.projectRoot, command: commandLine(check), notBeforeMs: startedAt.getTime() });
+    judgement = await judgeAttempt({
+      check,
+      outcome,
+      evidenceFile,
+      projectRoot: ctx.projectRoot,
+      command: commandLine(check),
+      notBeforeMs: startedAt.getTime(),
+      hashFile: ctx.hashEvidence,
+    });
     if (judgement.status === 'pass') break;
     failures.push(`attempt ${attempt}: ${judgement.status}: ${describeReason(judgement.detail)}`);
     const next = decideRetry(

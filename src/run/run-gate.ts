@@ -16,7 +16,7 @@ import { createRunLog } from '../log/run-log.js';
 import type { Progress } from '../log/progress.js';
 import type { AttemptOutcome, CheckResult, EnvFileSpec, Gate, Report } from '../model/types.js';
 import type { Plan } from '../plan/plan.js';
-import { keepOutput } from '../report/capture.js';
+import { hashMaskedFile, keepOutput } from '../report/capture.js';
 import { LOCK_NAME, lockWorkDir, type LockResult } from '../report/lock.js';
 import { isIdentity, redactDeep, redactorFor } from '../report/redact.js';
 import { sealReport } from '../report/seal.js';
@@ -161,6 +161,8 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       workDirChanged: () => preparedDirChanged(options.workDir, 'work dir', WORK_DIR_MARKER),
       onAttempt: (id, attempt, files) => options.progress.attemptStarted?.(id, attempt, files),
       hashOffThreadFrom: secrets.reach === 0 ? OFF_THREAD_HASH_BYTES : undefined,
+      // No hash in a report may cover an unmasked secret: evidence files are hashed masked, as outputs are.
+      hashEvidence: secrets.reach === 0 ? undefined : (file) => hashMaskedFile(file, secrets),
     };
     const outcomes = new Map<string, AttemptOutcome>();
     const byId = new Map(gate.checks.map((c) => [c.id, c]));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -65,6 +66,35 @@ describe('secrets inside base64 blobs', () => {
     expect(again.stdout).toContain('[REDACTED]');
     expect(again.stdout).not.toContain(BLOB);
     expect(survivors(p.root)).toEqual([]);
+  });
+});
+
+describe('hashes of evidence files', () => {
+  it('cover the files with their secrets masked, never the secret itself', async () => {
+    const p = makeProject();
+    const SECRET = 's3cr3t-T0ken-value';
+    const write = `const fs = require("fs"), t = process.env.API_TOKEN;
+      fs.writeFileSync(process.env.GATE_EVIDENCE_FILE, JSON.stringify({ ok: true, t }));
+      fs.writeFileSync("out.txt", "token=" + t + "\\n");
+      fs.writeFileSync("doc.json", JSON.stringify({ ready: true, t }));`;
+    p.gate('h', {
+      env: { API_TOKEN: SECRET },
+      checks: [{ id: 'a', run: ['node', '-e', write], evidence: ['out.txt'], expect: ['ok == true', { path: 'ready', op: '==', value: true, file: 'doc.json' }] }],
+    });
+    const r = await gate(['run', 'h'], { cwd: p.root });
+    expect(r.code).toBe(0);
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+    const report = JSON.parse(p.reportFile('h', 'closeout.json')) as { checks: { evidence: { path: string; sha256: string; bytes: number }[]; evidenceFile: { sha256: string } }[] };
+    const evidence = new Map(report.checks[0]!.evidence.map((e) => [e.path, e]));
+    const raw = { out: `token=${SECRET}\n`, doc: JSON.stringify({ ready: true, t: SECRET }), file: JSON.stringify({ ok: true, t: SECRET }) };
+    const masked = (text: string) => text.split(SECRET).join('[REDACTED]');
+    expect(evidence.get('out.txt')).toEqual({ path: 'out.txt', sha256: sha256(masked(raw.out)), bytes: Buffer.byteLength(masked(raw.out)) });
+    expect(evidence.get('doc.json')?.sha256).toBe(sha256(masked(raw.doc)));
+    // The evidence file's entry and the kept copy of it agree: one masked text.
+    expect(evidence.get('$GATE_EVIDENCE_FILE')?.sha256).toBe(sha256(masked(raw.file)));
+    expect(evidence.get('$GATE_EVIDENCE_FILE')?.sha256).toBe(report.checks[0]!.evidenceFile.sha256);
+    const hashes = JSON.stringify(report);
+    for (const text of Object.values(raw)) expect(hashes).not.toContain(sha256(text));
   });
 });
 
