@@ -85,8 +85,10 @@ export function roundStartLine(index: number, total: number, round: DrillRoundPl
 
 /** Progress on stderr, after a round: `round 3/8: M28-3 (declared) … caught: fail: <reason> (1.2 s)`. */
 export function roundEndLine(index: number, total: number, round: DrillRound): string {
-  const status = round.status === null ? '' : `: ${round.status}: ${oneLine(round.reason)}`;
-  return `round ${index + 1}/${total}: ${round.check} (${round.mode}) … ${round.outcome}${status} (${formatDuration(round.durationMs)})`;
+  // Each said once: an interrupted round's outcome and status are the same word.
+  const said = [round.outcome, round.status ?? undefined, round.status === null ? undefined : oneLine(round.reason)];
+  const parts = said.filter((part, i): part is string => part !== undefined && part !== '' && part !== said[i - 1]);
+  return `round ${index + 1}/${total}: ${round.check} (${round.mode}) … ${parts.join(': ')} (${formatDuration(round.durationMs)})`;
 }
 
 /** A timeout-mode round lasts as long as the check's time limit; over this, gate says so first. */

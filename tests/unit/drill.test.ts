@@ -216,6 +216,9 @@ describe('progress lines', () => {
   it('say which round runs, with what, and what it proved', () => {
     expect(roundStartLine(2, 8, { check: 'M28-5', mode: 'declared', needs: ['M28-1', 'M28-4'], timeoutMs: 1 })).toBe('round 3/8: M28-5 (declared) with M28-1, M28-4 …');
     expect(roundEndLine(0, 8, row('M28-1'))).toBe('round 1/8: M28-1 (declared) … caught: fail: go_no_go == "go": found "no_go" (1.2 s)');
+    // An interrupted round: outcome and status are one word, said once.
+    const stopped = row('M28-2', { outcome: 'interrupted', status: 'interrupted', reason: 'interrupted while running' });
+    expect(roundEndLine(1, 8, stopped)).toBe('round 2/8: M28-2 (declared) … interrupted: interrupted while running (1.2 s)');
   });
 
   it('warn before a timeout round that lasts over 30 s', () => {
