@@ -182,8 +182,12 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
   const githubRuns: GithubRun[] = [];
   let failedToWrite = false;
   try {
-    for (const p of planned) {
-      if (abort.aborted) break;
+    for (const [index, p] of planned.entries()) {
+      if (abort.aborted) {
+        // Said, not left out in silence: the gates after an interrupt never started and have no report.
+        if (!quiet) for (const left of planned.slice(index)) stderr.write(`gate ${left.gate.id}: not run: the run was interrupted before it started; no report written\n`);
+        break;
+      }
       const { redact } = p;
       const shown = displayPath(p.reportDir, io.cwd);
       const out = (text: string) => stdout.write(redact(text));

@@ -368,6 +368,34 @@ describe('gate run: interrupted', () => {
   });
 });
 
+describe('gate run of several gates: interrupted', () => {
+  it('says which gates after the interrupt never ran, and writes no report for them', async () => {
+    const p = makeProject();
+    p.gate('first', { checks: [check('a', fixture('forever.mjs'))] });
+    p.gate('second', { checks: [check('b', fixture('pass.mjs'))] });
+    p.gate('third', { checks: [check('c', fixture('pass.mjs'))] });
+    const pidFile = path.join(p.root, 'data/state/first_closeout/a/forever.pid');
+    const r = await gate(['run', 'first', 'second', 'third'], {
+      cwd: p.root,
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()) {
+            clearInterval(poll);
+            child.kill('SIGINT');
+          }
+        }, 20);
+      },
+    });
+    expect(r.code).toBe(130);
+    expect(p.report('first')).toMatchObject({ verdict: 'aborted' });
+    for (const id of ['second', 'third']) {
+      expect(r.stderr).toContain(`gate ${id}: not run: the run was interrupted before it started; no report written`);
+      expect(existsSync(path.join(p.root, `reports/${id}_closeout/closeout.json`))).toBe(false);
+    }
+    expect(survivors(p.root)).toEqual([]);
+  });
+});
+
 describe('gate run: repeated interrupts', () => {
   /** Sends SIGINT once the check runs (its pid file is written), then again after `againMs`. */
   const interruptTwice = (pidFile: string, againMs: number): CliOptions['onSpawn'] => (child) => {
