@@ -11,6 +11,17 @@
  * between the two renames of `checks/`, the old run's output files are in
  * `history/<runId>/checks/` only).
  *
+ * A write that fails (a full disk, a file that cannot be replaced) with some
+ * of the new run's files in place but not `closeout.json` puts the previous
+ * run back, so the top of the report dir is one run's, never two: each new
+ * file is replaced by the previous run's copy in history (its hard link), or
+ * removed where that run had none or there was no previous run; the new
+ * `checks/` goes back to the staging folder and the previous one returns from
+ * history. This is best effort: the message names the first error and what
+ * the dir holds after, including which files are still the new run's if
+ * putting one back failed too. A write that fails after `closeout.json` is in
+ * place (its fsync, pruning history) leaves the new run whole.
+ *
  * The top-level files are fsynced before their rename, and the folders after:
  * `closeout.json` on disk means the run's verdict is. The checks' output files
  * are not fsynced one by one (hundreds of them cost more than the rest of the
@@ -133,12 +144,24 @@ async function writeSynced(file: string, content: string): Promise<void> {
   }
 }
 
+/** Where the previous run went, filled in as it moves: what a failed write puts back. */
+interface Moved {
+  /** Its folder in history/ (unset while there was no previous run). */
+  folder?: string;
+  /** Whether this write made that folder. */
+  made: boolean;
+  /** Its top-level files, hard-linked into the folder. */
+  files: string[];
+  /** Whether its `checks/` folder was renamed into the folder. */
+  checks: boolean;
+}
+
 /**
  * Moves the run now at the top of the report dir into history/<runId>/: its
  * `checks/` folder in one rename, its top-level files as hard links (they stay
  * in place until the new ones replace them).
  */
-async function moveToHistory(dir: string): Promise<void> {
+async function moveToHistory(dir: string, moved: Moved): Promise<void> {
   const top = (await readdir(dir)).filter((n) => RUN_FILES.includes(n));
   const checks = await lstat(path.join(dir, CHECKS_DIR)).then((info) => info.isDirectory(), () => false);
   if (top.length === 0 && !checks) return;
@@ -151,19 +174,89 @@ async function moveToHistory(dir: string): Promise<void> {
       if (error.code !== 'EEXIST') throw error;
       return false;
     });
-    if (made) break;
+    if (made) {
+      moved.made = true;
+      break;
+    }
     const has = await lstat(path.join(target, CHECKS_DIR)).then(() => true, () => false);
     if (!(checks && has)) break;
     target = path.join(dir, HISTORY_DIR, `${id}.${n}`);
   }
+  moved.folder = target;
   await Promise.all(
-    top.map((name) =>
-      link(path.join(dir, name), path.join(target, name)).catch((error: NodeJS.ErrnoException) => {
+    top.map(async (name) => {
+      await link(path.join(dir, name), path.join(target, name)).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'EEXIST') throw error;
-      }),
-    ),
+      });
+      moved.files.push(name);
+    }),
   );
-  if (checks) await rename(path.join(dir, CHECKS_DIR), path.join(target, CHECKS_DIR));
+  if (checks) {
+    await rename(path.join(dir, CHECKS_DIR), path.join(target, CHECKS_DIR));
+    moved.checks = true;
+  }
+}
+
+/**
+ * After a failed write, makes the top of the report dir the previous run's
+ * again: each of the new run's files in place is replaced by the previous
+ * run's copy in history (or removed, where that run had none), the new
+ * `checks/` goes back into the staging folder and the previous one returns
+ * from history. `placed` lists the new run's files in place, in the order they
+ * were put there. Best effort: it goes on past a failure, and returns what
+ * failed and the new run's files still in place.
+ */
+async function putBack(dir: string, staging: string, moved: Moved, placed: string[]): Promise<{ failed: string[]; left: string[] }> {
+  const failed: string[] = [];
+  const left: string[] = [];
+  const attempt = async (name: string, step: () => Promise<unknown>) =>
+    step().then(
+      () => true,
+      (error: unknown) => {
+        failed.push(`${name}: ${errno(error)}`);
+        return false;
+      },
+    );
+  for (const name of [...placed].reverse()) {
+    const target = path.join(dir, name);
+    let done: boolean;
+    if (name === CHECKS_DIR) {
+      // Moved aside whole (never emptied in place), then the previous one back.
+      done = await attempt(name, () => rename(target, path.join(staging, CHECKS_DIR)));
+    } else if (moved.folder && moved.files.includes(name)) {
+      // A second link beside the new file, renamed over it: the copy in history stays until all is back.
+      const copy = path.join(staging, `previous-${name}`);
+      done = await attempt(name, async () => {
+        await link(path.join(moved.folder!, name), copy);
+        await rename(copy, target);
+      });
+    } else {
+      done = await attempt(name, () => rm(target, { force: true }));
+    }
+    if (!done) left.push(name);
+  }
+  if (moved.folder && moved.checks && !left.includes(CHECKS_DIR)) {
+    if (await attempt(CHECKS_DIR, () => rename(path.join(moved.folder!, CHECKS_DIR), path.join(dir, CHECKS_DIR)))) moved.checks = false;
+  }
+  // A history folder this write made holds only links to what is on top again.
+  if (moved.folder && moved.made && failed.length === 0) await rm(moved.folder, { recursive: true, force: true }).catch(() => undefined);
+  await fsyncDir(dir).catch(() => undefined);
+  return { failed, left: left.reverse() };
+}
+
+/** What a failed write left in the report dir, for its message; puts the previous run back first where need be. */
+async function afterFailure(dir: string, staging: string, moved: Moved, placed: string[], complete: boolean): Promise<string> {
+  if (complete) return "the new run's files are all in place";
+  const touched = placed.length > 0 || moved.checks;
+  if (!touched && !moved.folder) return 'no file of the new run was put in place';
+  const { failed, left } = await putBack(dir, staging, moved, placed);
+  if (failed.length === 0) {
+    if (!moved.folder) return "there was no previous run, and the new run's files were removed";
+    return touched ? "the previous run's files are back in place" : "the previous run's files are unchanged";
+  }
+  const whose = left.length > 0 ? `${left.join(', ')} ${left.length === 1 ? 'is' : 'are'} the new run's, the rest the previous run's` : "the new run's files are gone";
+  const copies = moved.folder ? `, whose copies are in ${moved.folder}` : '';
+  return `putting the previous run back failed too (${failed.join('; ')}): ${whose}${copies}`;
 }
 
 /** Keeps only the newest `keep` runs in history/. */
@@ -225,6 +318,10 @@ export async function writeReportFiles(
   const changed = await reportDirChanged(dir);
   if (changed) return { ok: false, message: changed };
   const staging = path.join(dir, `.staging-${process.pid}-${Date.now()}`);
+  const moved: Moved = { made: false, files: [], checks: false };
+  /** The new run's files now in place (`checks/` first), and whether all are. */
+  const placed: string[] = [];
+  let complete = false;
   try {
     const planted = await plantedLink(dir);
     if (planted) return { ok: false, message: linkRefused(planted) };
@@ -240,15 +337,22 @@ export async function writeReportFiles(
     // Again before the previous run's files move: staging big outputs takes time.
     const stillChanged = await reportDirChanged(dir);
     if (stillChanged) return { ok: false, message: stillChanged };
-    await moveToHistory(dir);
+    await moveToHistory(dir, moved);
     // The checks' files in one move, then the run's own files in order, closeout.json last.
     await rename(path.join(staging, CHECKS_DIR), path.join(dir, CHECKS_DIR));
-    for (const file of RUN_FILES.flatMap((n) => top.filter((f) => f.name === n))) await rename(path.join(staging, file.name), path.join(dir, file.name));
+    placed.push(CHECKS_DIR);
+    for (const file of RUN_FILES.flatMap((n) => top.filter((f) => f.name === n))) {
+      await rename(path.join(staging, file.name), path.join(dir, file.name));
+      placed.push(file.name);
+    }
+    complete = true;
     await fsyncDir(dir);
     await pruneHistory(dir, keepHistory);
     return { ok: true };
   } catch (error) {
-    return { ok: false, message: `writing in ${dir} failed: ${errno(error)}` };
+    // Some of the new run's files in place but not closeout.json: the previous run's go back.
+    const state = await afterFailure(dir, staging, moved, placed, complete).catch((failure: unknown) => `what it left is unknown (${errno(failure)})`);
+    return { ok: false, message: `writing in ${dir} failed: ${errno(error)}; ${state}` };
   } finally {
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
   }
