@@ -1,9 +1,26 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createRedactor } from '../../src/report/redact.js';
 import { prepareReportDir, writeReportFiles, type ReportFile } from '../../src/report/write.js';
+
+/** Renames to fail with EIO, each once and in turn: the next one fails the first rename it matches. */
+const renameFaults = vi.hoisted(() => [] as Array<(from: string, to: string) => boolean>);
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const rename = async (from: Parameters<typeof real.rename>[0], to: Parameters<typeof real.rename>[1]) => {
+    if (renameFaults[0]?.(String(from), String(to))) {
+      renameFaults.shift();
+      throw Object.assign(new Error(`EIO: i/o error, rename '${String(from)}' -> '${String(to)}'`), { code: 'EIO' });
+    }
+    return real.rename(from, to);
+  };
+  return { ...real, rename, default: { ...real, rename } };
+});
+afterEach(() => {
+  renameFaults.length = 0;
+});
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'gate-write-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -44,5 +61,95 @@ describe('writing a run’s files', () => {
     }
     expect(readdirSync(path.join(dir, 'history')).sort()).toEqual(['r3', 'r4']);
     expect(readFileSync(path.join(dir, 'checks/a.stdout.txt'), 'utf8')).toBe('5\n');
+  });
+});
+
+const TOP = ['run.log', 'junit.xml', 'closeout.md', 'closeout.json'];
+
+/** A run with every top-level file. */
+const fullRun = (id: string, checks: ReportFile[]): ReportFile[] => [
+  ...checks,
+  { name: 'run.log', content: `log ${id}\n` },
+  { name: 'junit.xml', content: `<testsuites name="${id}"/>\n` },
+  { name: 'closeout.md', content: `# ${id}\n` },
+  { name: 'closeout.json', content: `${JSON.stringify({ runId: id })}\n` },
+];
+
+/** Each top-level file and each file in checks/, with its content ('-' where missing). */
+function topOf(dir: string): Record<string, string> {
+  const seen: Record<string, string> = {};
+  for (const name of TOP) seen[name] = existsSync(path.join(dir, name)) ? readFileSync(path.join(dir, name), 'utf8') : '-';
+  const checks = path.join(dir, 'checks');
+  if (existsSync(checks)) for (const name of readdirSync(checks)) seen[`checks/${name}`] = readFileSync(path.join(checks, name), 'utf8');
+  return seen;
+}
+
+const named = (name: string) => (_from: string, to: string) => path.basename(to) === name;
+const staged = (dir: string) => readdirSync(dir).filter((name) => name.startsWith('.staging-'));
+
+describe('a write that fails midway', () => {
+  it('puts the previous run back when closeout.json cannot be renamed into place: no file of the new run is left on top', async () => {
+    const dir = await preparedDir();
+    expect(await writeReportFiles(dir, fullRun('r1', [{ name: 'checks/a.stdout.txt', content: 'old a\n' }]), redact)).toEqual({ ok: true });
+    const before = topOf(dir);
+    renameFaults.push(named('closeout.json'));
+    const result = await writeReportFiles(dir, fullRun('r2', [{ name: 'checks/a.stdout.txt', content: 'new a\n' }, { name: 'checks/b.stdout.txt', content: 'new b\n' }]), redact);
+    expect(renameFaults).toEqual([]);
+    expect(result).toMatchObject({ ok: false });
+    expect(topOf(dir)).toEqual(before);
+    expect(before['closeout.md']).toBe('# r1\n');
+    expect(staged(dir)).toEqual([]);
+    expect(result).toEqual({ ok: false, message: `writing in ${dir} failed: EIO; the previous run's files are back in place` });
+    // history/ holds no copy of the run that is on top again.
+    expect(readdirSync(path.join(dir, 'history'))).toEqual([]);
+    // The next write moves the previous run to history whole.
+    expect(await writeReportFiles(dir, fullRun('r3', [{ name: 'checks/a.stdout.txt', content: 'r3 a\n' }]), redact)).toEqual({ ok: true });
+    expect(topOf(path.join(dir, 'history', 'r1'))).toEqual(before);
+    expect(topOf(dir)['closeout.json']).toContain('r3');
+  });
+
+  it('puts the previous checks/ back when the new one cannot be renamed into place', async () => {
+    const dir = await preparedDir();
+    expect(await writeReportFiles(dir, fullRun('r1', [{ name: 'checks/a.stdout.txt', content: 'old a\n' }]), redact)).toEqual({ ok: true });
+    const before = topOf(dir);
+    renameFaults.push((from, to) => path.basename(to) === 'checks' && path.basename(path.dirname(from)).startsWith('.staging-'));
+    const result = await writeReportFiles(dir, fullRun('r2', [{ name: 'checks/a.stdout.txt', content: 'new a\n' }]), redact);
+    expect(renameFaults).toEqual([]);
+    expect(result).toMatchObject({ ok: false });
+    expect(topOf(dir)).toEqual(before);
+    expect(staged(dir)).toEqual([]);
+    expect(result).toEqual({ ok: false, message: `writing in ${dir} failed: EIO; the previous run's files are back in place` });
+  });
+
+  it('removes the new run’s files that were in place when there was no previous run', async () => {
+    const dir = await preparedDir();
+    renameFaults.push(named('closeout.json'));
+    const result = await writeReportFiles(dir, fullRun('r1', [{ name: 'checks/a.stdout.txt', content: 'a\n' }]), redact);
+    expect(renameFaults).toEqual([]);
+    expect(result).toMatchObject({ ok: false });
+    expect(topOf(dir)).toEqual({ 'run.log': '-', 'junit.xml': '-', 'closeout.md': '-', 'closeout.json': '-' });
+    expect(existsSync(path.join(dir, 'checks'))).toBe(false);
+    expect(staged(dir)).toEqual([]);
+    expect(result).toEqual({ ok: false, message: `writing in ${dir} failed: EIO; there was no previous run, and the new run's files were removed` });
+  });
+
+  it('says which files are whose when putting the previous run back fails too', async () => {
+    const dir = await preparedDir();
+    expect(await writeReportFiles(dir, fullRun('r1', [{ name: 'checks/a.stdout.txt', content: 'old a\n' }]), redact)).toEqual({ ok: true });
+    // closeout.json fails, then so does putting the previous closeout.md back.
+    renameFaults.push(named('closeout.json'), named('closeout.md'));
+    const result = await writeReportFiles(dir, fullRun('r2', [{ name: 'checks/a.stdout.txt', content: 'new a\n' }]), redact);
+    expect(renameFaults).toEqual([]);
+    expect(result).toMatchObject({ ok: false });
+    const now = topOf(dir);
+    expect(now).toEqual({ 'run.log': 'log r1\n', 'junit.xml': '<testsuites name="r1"/>\n', 'closeout.md': '# r2\n', 'closeout.json': '{"runId":"r1"}\n', 'checks/a.stdout.txt': 'old a\n' });
+    expect(readFileSync(path.join(dir, 'history', 'r1', 'closeout.md'), 'utf8')).toBe('# r1\n');
+    expect(staged(dir)).toEqual([]);
+    expect(result).toEqual({
+      ok: false,
+      message:
+        `writing in ${dir} failed: EIO; putting the previous run back failed too (closeout.md: EIO): ` +
+        `closeout.md is the new run's, the rest the previous run's, whose copies are in ${path.join(dir, 'history', 'r1')}`,
+    });
   });
 });
