@@ -17,7 +17,7 @@ import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { redactorFor } from '../report/redact.js';
-import { lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
+import { interruptedWait, lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
 import { prepareReportDir } from '../report/write.js';
 import { lockWorkDirOf, prepareWorkDir, runGate, type GateRun } from '../run/run-gate.js';
 import { exitCodeForSignal } from '../model/exit-codes.js';
@@ -131,11 +131,18 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
     for (const p of planned) {
       const waiting = (message: string) => io.stderr.write(`gate: ${p.redact(message)}\n`);
       const ready = await prepareReportDir(p.reportDir);
-      const locked = ready.ok ? await lockReportDir(p.reportDir, lockWaitMs(io.env), waiting) : ready;
+      const locked = ready.ok ? await lockReportDir(p.reportDir, lockWaitMs(io.env), waiting, io.interrupt) : ready;
       if (locked.ok) releases.push(locked.release);
       // Locked before anything in it is written or emptied: another run may use it with another report dir.
-      const claimed = locked.ok ? await lockWorkDirOf(p.workDir, lockWaitMs(io.env), waiting) : locked;
+      const claimed = locked.ok ? await lockWorkDirOf(p.workDir, lockWaitMs(io.env), waiting, io.interrupt) : locked;
       if (claimed.ok) releases.push(claimed.release);
+      const interrupted = interruptedWait(claimed);
+      if (interrupted) {
+        // The run never started and the dirs are the other run's: no report, nothing written; the locks taken are released below.
+        const signal = io.interruptedBy?.() ?? 'SIGINT';
+        io.stderr.write(`gate: ${p.redact(interrupted)} (${signal}); nothing ran, no report written.\n`);
+        return exitCodeForSignal(signal);
+      }
       const problem = claimed.ok ? await prepareWorkDir(p.workDir, p.gate.envFile) : claimed.message;
       if (problem) {
         io.stderr.write(`gate: ${p.redact(problem)}\nnothing ran.\n`);

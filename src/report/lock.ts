@@ -2,9 +2,10 @@
  * One run at a time per report dir and per work dir. The lock is a folder
  * inside the dir (proper-lockfile: atomic mkdir, refreshed while held, taken
  * over when stale after a crash). A second run says it is waiting, waits up to
- * a bound, then gives up (exit 1).
+ * a bound, then gives up (exit 1); interrupted while it waits, it stops at once.
  */
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 
 /** How long a second run waits for the lock; `GATE_LOCK_TIMEOUT_MS` overrides it. */
@@ -14,7 +15,13 @@ const STALE_MS = 10_000;
 
 export type Release = () => Promise<void>;
 
-export type LockResult = { ok: true; release: Release } | { ok: false; message: string };
+/** `interrupted`: the run was interrupted while it waited; nothing was taken. */
+export type LockResult = { ok: true; release: Release } | { ok: false; message: string; interrupted?: true };
+
+/** What to say when `result` is a lock wait that the run's interrupt ended; undefined otherwise. */
+export function interruptedWait(result: { ok: boolean; message?: string; interrupted?: true } | undefined): string | undefined {
+  return result && !result.ok && result.interrupted ? result.message : undefined;
+}
 
 /** The name of the lock folder inside a locked dir. */
 export const LOCK_NAME = '.gate.lock';
@@ -29,17 +36,26 @@ export function formatWait(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;
 }
 
-/** Locks a report dir (which exists); `onWait` is told once, with a line to show, if the wait begins. */
-export function lockReportDir(dir: string, waitMs: number, onWait?: (message: string) => void): Promise<LockResult> {
-  return lockDir(dir, 'report dir', waitMs, onWait);
+/**
+ * Locks a report dir (which exists); `onWait` is told once, with a line to show, if the wait begins.
+ * The wait ends as soon as `abort` is aborted (the run was interrupted).
+ */
+export function lockReportDir(dir: string, waitMs: number, onWait?: (message: string) => void, abort?: AbortSignal): Promise<LockResult> {
+  return lockDir(dir, 'report dir', waitMs, onWait, abort);
 }
 
 /** Locks a work dir (which exists), so that two runs never empty each other's check folders. */
-export function lockWorkDir(dir: string, waitMs: number, onWait?: (message: string) => void): Promise<LockResult> {
-  return lockDir(dir, 'work dir', waitMs, onWait);
+export function lockWorkDir(dir: string, waitMs: number, onWait?: (message: string) => void, abort?: AbortSignal): Promise<LockResult> {
+  return lockDir(dir, 'work dir', waitMs, onWait, abort);
 }
 
-async function lockDir(dir: string, what: string, waitMs: number, onWait: ((message: string) => void) | undefined): Promise<LockResult> {
+async function lockDir(
+  dir: string,
+  what: string,
+  waitMs: number,
+  onWait: ((message: string) => void) | undefined,
+  abort: AbortSignal | undefined,
+): Promise<LockResult> {
   const lockPath = path.join(dir, LOCK_NAME);
   const deadline = Date.now() + waitMs;
   let waiting = false;
@@ -56,6 +72,8 @@ async function lockDir(dir: string, what: string, waitMs: number, onWait: ((mess
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       if (e.code !== 'ELOCKED') return { ok: false, message: `cannot lock ${what} ${dir}: ${e.code ?? e.message}` };
+      const interrupted = { ok: false, interrupted: true, message: `interrupted while waiting for the lock on ${what} ${dir}` } as const;
+      if (abort?.aborted) return interrupted;
       if (Date.now() >= deadline) {
         return {
           ok: false,
@@ -65,7 +83,9 @@ async function lockDir(dir: string, what: string, waitMs: number, onWait: ((mess
       // Said once: a run that waits in silence looks hung.
       if (!waiting) onWait?.(`${what} ${dir} is in use by another gate run; waiting up to ${formatWait(waitMs)}`);
       waiting = true;
-      await new Promise((r) => setTimeout(r, Math.min(250, Math.max(10, deadline - Date.now()))));
+      // An interrupt ends the pause at once: nothing is held yet, so there is nothing to undo.
+      await sleep(Math.min(250, Math.max(10, deadline - Date.now())), undefined, { signal: abort }).catch(() => undefined);
+      if (abort?.aborted) return interrupted;
     }
   }
 }

@@ -70,7 +70,7 @@ async function workDirRefused(dir: string): Promise<string | undefined> {
  * or emptied: two runs of one gate with different report dirs would otherwise
  * empty each other's check folders. A second run waits, as for the report dir.
  */
-export async function lockWorkDirOf(dir: string, waitMs: number, onWait?: (message: string) => void): Promise<LockResult> {
+export async function lockWorkDirOf(dir: string, waitMs: number, onWait?: (message: string) => void, abort?: AbortSignal): Promise<LockResult> {
   const refused = await workDirRefused(dir);
   if (refused) return { ok: false, message: refused };
   try {
@@ -78,7 +78,7 @@ export async function lockWorkDirOf(dir: string, waitMs: number, onWait?: (messa
   } catch (error) {
     return { ok: false, message: `work dir ${dir} is not writable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
   }
-  return lockWorkDir(dir, waitMs, onWait);
+  return lockWorkDir(dir, waitMs, onWait, abort);
 }
 
 /**

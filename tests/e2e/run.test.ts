@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alive, byId, filesUnder, fixture, gate, makeProject, survivors, type CliOptions } from './harness.js';
@@ -503,9 +503,95 @@ describe('gate run: one report dir, one run at a time', () => {
     const firstId = p.report('g').runId;
     expect((await patient).code).toBe(0);
     expect(p.report('g').runId).not.toBe(firstId);
-    const { readdirSync } = await import('node:fs');
     expect(readdirSync(path.join(p.root, 'reports/g_closeout/history'))).toEqual([firstId]);
     expect(existsSync(lockDir)).toBe(false);
+  });
+
+  /** A check that passes once `goFile` exists: the first run holds its locks until the test lets it go. */
+  const heldUntil = (goFile: string) =>
+    check('a', ['node', '-e', "const f = require('fs'); setInterval(() => f.existsSync(process.argv[1]) && (console.log('{\"ok\":true}'), process.exit(0)), 20)", goFile], {
+      expect: ['ok == true'],
+      timeoutMs: 55_000,
+    });
+
+  /** Starts a second `gate run g`, sends it `signal` once it says it is waiting for a lock, and resolves with its result. */
+  const interruptWhileWaiting = (p: ReturnType<typeof makeProject>, args: string[], signal: NodeJS.Signals) =>
+    gate(['run', 'g', ...args], {
+      cwd: p.root,
+      // Longer than the test gives it: a run that ignores the signal gives up waiting (exit 1) well after.
+      env: { GATE_LOCK_TIMEOUT_MS: '20000' },
+      onSpawn: (child) => {
+        let said = '';
+        child.stderr!.on('data', (d: Buffer) => {
+          said += d.toString();
+          if (said.includes('waiting up to')) child.kill(signal);
+        });
+      },
+    });
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('a run waiting for the report dir lock ends on %s with exit %i, writes nothing, and leaves the other run be', async (signal, code) => {
+    const p = makeProject();
+    const goFile = path.join(p.root, 'go');
+    p.gate('g', { checks: [heldUntil(goFile)] });
+    let firstEnded = false;
+    const first = gate(['run', 'g'], { cwd: p.root }).finally(() => (firstEnded = true));
+    try {
+      const reportDir = path.join(p.root, 'reports/g_closeout');
+      const lockDir = path.join(reportDir, '.gate.lock');
+      while (!existsSync(lockDir)) await new Promise((r) => setTimeout(r, 20));
+      const before = filesUnder(reportDir).sort();
+      const second = await interruptWhileWaiting(p, [], signal);
+      expect(firstEnded).toBe(false);
+      expect(second.code).toBe(code);
+      expect(second.stderr).toContain(`interrupted while waiting for the lock on report dir ${reportDir} (${signal}); nothing ran, no report written`);
+      expect(second.stdout).toBe('');
+      // The first run still holds its lock, and the report dir holds nothing of the second's.
+      expect(existsSync(lockDir)).toBe(true);
+      expect(filesUnder(reportDir).sort()).toEqual(before);
+      writeFileSync(goFile, '');
+      const r = await first;
+      expect(r.code).toBe(0);
+      const report = p.report('g');
+      expect(report.decision).toBe('GO');
+      expect(existsSync(path.join(reportDir, 'history'))).toBe(false);
+      const runIds = p.reportFile('g', 'run.log').trim().split('\n').map((l) => (JSON.parse(l) as { runId: string }).runId);
+      expect(new Set(runIds)).toEqual(new Set([report.runId]));
+      expect(existsSync(lockDir)).toBe(false);
+    } finally {
+      writeFileSync(goFile, '');
+      await first;
+    }
+    expect(survivors(p.root)).toEqual([]);
+  });
+
+  it('a run waiting for the work dir lock ends on SIGHUP with exit 129 and releases the report dir lock it took', async () => {
+    const p = makeProject();
+    const goFile = path.join(p.root, 'go');
+    p.gate('g', { checks: [heldUntil(goFile)] });
+    let firstEnded = false;
+    const first = gate(['run', 'g'], { cwd: p.root }).finally(() => (firstEnded = true));
+    try {
+      const workDir = path.join(p.root, 'data/state/g_closeout');
+      while (!existsSync(path.join(workDir, '.gate.lock'))) await new Promise((r) => setTimeout(r, 20));
+      // Its own report dir, the first run's work dir.
+      const second = await interruptWhileWaiting(p, ['--report-dir', 'other'], 'SIGHUP');
+      expect(firstEnded).toBe(false);
+      expect(second.code).toBe(129);
+      expect(second.stderr).toContain(`interrupted while waiting for the lock on work dir ${workDir} (SIGHUP)`);
+      // Only the mark made before it locked the folder: no lock left, no report.
+      expect(readdirSync(path.join(p.root, 'other'))).toEqual(['.gate-report-dir']);
+      expect(existsSync(path.join(workDir, '.gate.lock'))).toBe(true);
+      writeFileSync(goFile, '');
+      expect((await first).code).toBe(0);
+      expect(p.report('g').decision).toBe('GO');
+    } finally {
+      writeFileSync(goFile, '');
+      await first;
+    }
+    expect(survivors(p.root)).toEqual([]);
   });
 
   it('a report dir that cannot be written is found before any check runs: exit 1', async () => {
