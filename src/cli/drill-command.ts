@@ -19,7 +19,7 @@ import { GATE_VERSION } from '../model/version.js';
 import { planDrill, roundGate, roundPlanOptions } from '../plan/drill.js';
 import { planGate, type Plan } from '../plan/plan.js';
 import { renderDrillJson, renderDrillMarkdown, renderDrillTable, roundEndLine, roundStartLine, timeoutNote } from '../report/drill.js';
-import { lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
+import { interruptedWait, lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
 import { redactDeep, redactorFor, type Redactor } from '../report/redact.js';
 import { DEFAULT_HISTORY, prepareReportDir, reportDirChanged } from '../report/write.js';
 import { lockWorkDirOf, newRunId, prepareWorkDir, runGate } from '../run/run-gate.js';
@@ -82,7 +82,7 @@ export async function drillCommand(gateArg: string | undefined, opts: DrillOptio
   try {
     const waiting = (message: string) => io.stderr.write(`gate: ${drill.redact(message)}\n`);
     const ready = await prepareReportDir(drill.reportDir);
-    const locked = ready.ok ? await lockReportDir(drill.reportDir, lockWaitMs(io.env), waiting) : ready;
+    const locked = ready.ok ? await lockReportDir(drill.reportDir, lockWaitMs(io.env), waiting, io.interrupt) : ready;
     if (locked.ok) release = locked.release;
     let problem = locked.ok ? undefined : locked.message;
     for (const round of drill.rounds) {
@@ -90,8 +90,15 @@ export async function drillCommand(gateArg: string | undefined, opts: DrillOptio
       const prepared = await prepareReportDir(round.reportDir);
       if (!prepared.ok) problem = prepared.message;
     }
-    const claimed = problem ? undefined : await lockWorkDirOf(drill.workDir, lockWaitMs(io.env), waiting);
+    const claimed = problem ? undefined : await lockWorkDirOf(drill.workDir, lockWaitMs(io.env), waiting, io.interrupt);
     if (claimed?.ok) releaseWork = claimed.release;
+    const interrupted = interruptedWait(locked) ?? interruptedWait(claimed);
+    if (interrupted) {
+      // No round started and the dirs are the other drill's: no matrix, nothing written; the lock taken is released below.
+      const signal = io.interruptedBy?.() ?? 'SIGINT';
+      io.stderr.write(`gate: ${drill.redact(interrupted)} (${signal}); nothing ran, no matrix written.\n`);
+      return exitCodeForSignal(signal);
+    }
     problem ??= claimed?.ok === false ? claimed.message : await prepareWorkDir(drill.workDir, gate.envFile);
     if (problem) {
       io.stderr.write(`gate: ${drill.redact(problem)}\nnothing ran.\n`);

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DrillReport } from '../../src/model/drill.js';
@@ -174,6 +174,44 @@ describe('gate drill', () => {
     expect(roundReport(p, 'g', 'b').verdict).toBe('aborted');
     expect(existsSync(path.join(drillDir(p, 'g'), 'rounds', 'c', 'closeout.json'))).toBe(false);
     expect(alive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+    expect(survivors(p.root)).toEqual([]);
+  });
+
+  it('SIGINT while waiting for another drill\'s lock: exit 130 before that drill ends, nothing written, that drill unaffected', async () => {
+    const p = makeProject();
+    const goFile = path.join(p.root, 'go');
+    const held = "const f = require('fs'); setInterval(() => f.existsSync(process.argv[1]) && (console.log('{\"ok\":true}'), process.exit(0)), 20)";
+    p.gate('g', { checks: [check('a', ['node', '-e', held, goFile], { expect: ['ok == true'], timeoutMs: 55_000 })] });
+    let firstEnded = false;
+    const first = gate(['drill', 'g'], { cwd: p.root }).finally(() => (firstEnded = true));
+    try {
+      const lockDir = path.join(drillDir(p, 'g'), '.gate.lock');
+      while (!existsSync(lockDir)) await new Promise((r) => setTimeout(r, 20));
+      const before = filesUnder(drillDir(p, 'g')).sort();
+      const second = await gate(['drill', 'g'], {
+        cwd: p.root,
+        env: { GATE_LOCK_TIMEOUT_MS: '20000' },
+        onSpawn: (child) => {
+          let said = '';
+          child.stderr!.on('data', (d: Buffer) => {
+            said += d.toString();
+            if (said.includes('waiting up to')) child.kill('SIGINT');
+          });
+        },
+      });
+      expect(firstEnded).toBe(false);
+      expect(second.code, second.stderr).toBe(130);
+      expect(second.stderr).toContain('(SIGINT); nothing ran, no matrix written');
+      expect(existsSync(lockDir)).toBe(true);
+      expect(filesUnder(drillDir(p, 'g')).sort()).toEqual(before);
+      writeFileSync(goFile, '');
+      // The injection goes unnoticed by this check: the first drill ends as it would have, escaped.
+      expect((await first).code).toBe(3);
+      expect(outcomes(drillJson(p, 'g'))).toEqual([['a', 'escaped']]);
+    } finally {
+      writeFileSync(goFile, '');
+      await first;
+    }
     expect(survivors(p.root)).toEqual([]);
   });
 
