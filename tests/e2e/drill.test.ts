@@ -124,9 +124,11 @@ describe('gate drill', () => {
       cwd: p.root,
       onSpawn: (child) => {
         let seen = '';
+        let sent = false;
         child.stderr?.on('data', (chunk: Buffer) => {
           seen += chunk.toString();
-          if (seen.includes('round 1/1: a (timeout) …\n')) child.kill('SIGTERM');
+          // Once: a second signal a second later would be a forced stop.
+          if (!sent && seen.includes('round 1/1: a (timeout) …\n')) sent = child.kill('SIGTERM');
         });
       },
     });
@@ -180,22 +182,26 @@ describe('gate drill', () => {
   it('SIGINT while waiting for another drill\'s lock: exit 130 before that drill ends, nothing written, that drill unaffected', async () => {
     const p = makeProject();
     const goFile = path.join(p.root, 'go');
-    const held = "const f = require('fs'); setInterval(() => f.existsSync(process.argv[1]) && (console.log('{\"ok\":true}'), process.exit(0)), 20)";
+    // Writes `<goFile>.started` first: by then the drill has prepared every folder it writes before its rounds end.
+    const held = "const f = require('fs'); f.writeFileSync(process.argv[1] + '.started', ''); setInterval(() => f.existsSync(process.argv[1]) && (console.log('{\"ok\":true}'), process.exit(0)), 20)";
     p.gate('g', { checks: [check('a', ['node', '-e', held, goFile], { expect: ['ok == true'], timeoutMs: 55_000 })] });
     let firstEnded = false;
     const first = gate(['drill', 'g'], { cwd: p.root }).finally(() => (firstEnded = true));
     try {
       const lockDir = path.join(drillDir(p, 'g'), '.gate.lock');
-      while (!existsSync(lockDir)) await new Promise((r) => setTimeout(r, 20));
+      while (!existsSync(`${goFile}.started`)) await new Promise((r) => setTimeout(r, 20));
+      expect(existsSync(lockDir)).toBe(true);
       const before = filesUnder(drillDir(p, 'g')).sort();
       const second = await gate(['drill', 'g'], {
         cwd: p.root,
         env: { GATE_LOCK_TIMEOUT_MS: '20000' },
         onSpawn: (child) => {
           let said = '';
+          let sent = false;
           child.stderr!.on('data', (d: Buffer) => {
             said += d.toString();
-            if (said.includes('waiting up to')) child.kill('SIGINT');
+            // Once: a second signal a second later would be a forced stop.
+            if (!sent && said.includes('waiting up to')) sent = child.kill('SIGINT');
           });
         },
       });

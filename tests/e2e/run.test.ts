@@ -507,9 +507,12 @@ describe('gate run: one report dir, one run at a time', () => {
     expect(existsSync(lockDir)).toBe(false);
   });
 
-  /** A check that passes once `goFile` exists: the first run holds its locks until the test lets it go. */
+  /**
+   * A check that passes once `goFile` exists: the first run holds its locks until the test lets it go.
+   * It writes `<goFile>.started` first: by then the run has prepared everything it writes before its checks end.
+   */
   const heldUntil = (goFile: string) =>
-    check('a', ['node', '-e', "const f = require('fs'); setInterval(() => f.existsSync(process.argv[1]) && (console.log('{\"ok\":true}'), process.exit(0)), 20)", goFile], {
+    check('a', ['node', '-e', "const f = require('fs'); f.writeFileSync(process.argv[1] + '.started', ''); setInterval(() => f.existsSync(process.argv[1]) && (console.log('{\"ok\":true}'), process.exit(0)), 20)", goFile], {
       expect: ['ok == true'],
       timeoutMs: 55_000,
     });
@@ -522,9 +525,11 @@ describe('gate run: one report dir, one run at a time', () => {
       env: { GATE_LOCK_TIMEOUT_MS: '20000' },
       onSpawn: (child) => {
         let said = '';
+        let sent = false;
         child.stderr!.on('data', (d: Buffer) => {
           said += d.toString();
-          if (said.includes('waiting up to')) child.kill(signal);
+          // Once: a second signal a second later would be a forced stop.
+          if (!sent && said.includes('waiting up to')) sent = child.kill(signal);
         });
       },
     });
@@ -541,7 +546,8 @@ describe('gate run: one report dir, one run at a time', () => {
     try {
       const reportDir = path.join(p.root, 'reports/g_closeout');
       const lockDir = path.join(reportDir, '.gate.lock');
-      while (!existsSync(lockDir)) await new Promise((r) => setTimeout(r, 20));
+      while (!existsSync(`${goFile}.started`)) await new Promise((r) => setTimeout(r, 20));
+      expect(existsSync(lockDir)).toBe(true);
       const before = filesUnder(reportDir).sort();
       const second = await interruptWhileWaiting(p, [], signal);
       expect(firstEnded).toBe(false);
@@ -575,7 +581,8 @@ describe('gate run: one report dir, one run at a time', () => {
     const first = gate(['run', 'g'], { cwd: p.root }).finally(() => (firstEnded = true));
     try {
       const workDir = path.join(p.root, 'data/state/g_closeout');
-      while (!existsSync(path.join(workDir, '.gate.lock'))) await new Promise((r) => setTimeout(r, 20));
+      while (!existsSync(`${goFile}.started`)) await new Promise((r) => setTimeout(r, 20));
+      expect(existsSync(path.join(workDir, '.gate.lock'))).toBe(true);
       // Its own report dir, the first run's work dir.
       const second = await interruptWhileWaiting(p, ['--report-dir', 'other'], 'SIGHUP');
       expect(firstEnded).toBe(false);
