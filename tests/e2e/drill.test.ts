@@ -1,9 +1,9 @@
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DrillReport } from '../../src/model/drill.js';
 import type { Report } from '../../src/model/types.js';
-import { alive, byId, filesUnder, fixture, gate, makeProject, REPO, survivors, type Project } from './harness.js';
+import { alive, byId, filesUnder, fixture, gate, heldUntil, makeProject, REPO, signalOnceSaid, survivors, whileHeld, type Project } from './harness.js';
 
 const check = (id: string, run: string[] | string, extra: object = {}) => ({ id, run, ...extra });
 /** Passes unless injected (GATE_INJECT_FAIL=1 breaks it): a check with a working fail path. */
@@ -122,15 +122,7 @@ describe('gate drill', () => {
     p.gate('g', { checks: [check('a', fixture('pass.mjs'))] });
     const r = await gate(['drill', 'g', '--mode', 'timeout'], {
       cwd: p.root,
-      onSpawn: (child) => {
-        let seen = '';
-        let sent = false;
-        child.stderr?.on('data', (chunk: Buffer) => {
-          seen += chunk.toString();
-          // Once: a second signal a second later would be a forced stop.
-          if (!sent && seen.includes('round 1/1: a (timeout) …\n')) sent = child.kill('SIGTERM');
-        });
-      },
+      onSpawn: signalOnceSaid('round 1/1: a (timeout) …\n', 'SIGTERM'),
     });
     expect(r.code, r.stderr).toBe(143);
     expect(r.stderr).toContain('note: the stand-in for a hangs until its time limit: this round takes about 5 min 0 s (--timeout-ms shortens it)\n');
@@ -182,42 +174,21 @@ describe('gate drill', () => {
   it('SIGINT while waiting for another drill\'s lock: exit 130 before that drill ends, nothing written, that drill unaffected', async () => {
     const p = makeProject();
     const goFile = path.join(p.root, 'go');
-    // Writes `<goFile>.started` first: by then the drill has prepared every folder it writes before its rounds end.
-    const held = "const f = require('fs'); f.writeFileSync(process.argv[1] + '.started', ''); setInterval(() => f.existsSync(process.argv[1]) && (console.log('{\"ok\":true}'), process.exit(0)), 20)";
-    p.gate('g', { checks: [check('a', ['node', '-e', held, goFile], { expect: ['ok == true'], timeoutMs: 55_000 })] });
-    let firstEnded = false;
-    const first = gate(['drill', 'g'], { cwd: p.root }).finally(() => (firstEnded = true));
-    try {
+    p.gate('g', { checks: [check('a', heldUntil(goFile), { expect: ['ok == true'], timeoutMs: 55_000 })] });
+    await whileHeld(p, ['drill', 'g'], goFile, async (first) => {
       const lockDir = path.join(drillDir(p, 'g'), '.gate.lock');
-      while (!existsSync(`${goFile}.started`)) await new Promise((r) => setTimeout(r, 20));
       expect(existsSync(lockDir)).toBe(true);
       const before = filesUnder(drillDir(p, 'g')).sort();
-      const second = await gate(['drill', 'g'], {
-        cwd: p.root,
-        env: { GATE_LOCK_TIMEOUT_MS: '20000' },
-        onSpawn: (child) => {
-          let said = '';
-          let sent = false;
-          child.stderr!.on('data', (d: Buffer) => {
-            said += d.toString();
-            // Once: a second signal a second later would be a forced stop.
-            if (!sent && said.includes('waiting up to')) sent = child.kill('SIGINT');
-          });
-        },
-      });
-      expect(firstEnded).toBe(false);
+      const second = await gate(['drill', 'g'], { cwd: p.root, env: { GATE_LOCK_TIMEOUT_MS: '20000' }, onSpawn: signalOnceSaid('waiting up to', 'SIGINT') });
+      expect(first.ended()).toBe(false);
       expect(second.code, second.stderr).toBe(130);
       expect(second.stderr).toContain('(SIGINT); nothing ran, no matrix written');
       expect(existsSync(lockDir)).toBe(true);
       expect(filesUnder(drillDir(p, 'g')).sort()).toEqual(before);
-      writeFileSync(goFile, '');
       // The injection goes unnoticed by this check: the first drill ends as it would have, escaped.
-      expect((await first).code).toBe(3);
+      expect((await first.release()).code).toBe(3);
       expect(outcomes(drillJson(p, 'g'))).toEqual([['a', 'escaped']]);
-    } finally {
-      writeFileSync(goFile, '');
-      await first;
-    }
+    });
     expect(survivors(p.root)).toEqual([]);
   });
 

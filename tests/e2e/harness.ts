@@ -3,7 +3,7 @@
  * child process, and a look for processes left behind.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,4 +131,55 @@ export function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)],
   );
+}
+
+/** An `onSpawn` that sends `signal` once the run's stderr has said `text`; once only: a second signal a second later would be a forced stop. */
+export const signalOnceSaid =
+  (text: string, signal: NodeJS.Signals): NonNullable<CliOptions['onSpawn']> =>
+  (child) => {
+    let said = '';
+    let sent = false;
+    child.stderr!.on('data', (d: Buffer) => {
+      said += d.toString();
+      if (!sent && said.includes(text)) sent = child.kill(signal);
+    });
+  };
+
+/**
+ * The `run` of a check that passes once `goFile` exists, so that the run holds its locks until a test lets it go.
+ * It writes `<goFile>.started` first: by then the run has prepared everything it writes before its checks end.
+ */
+export const heldUntil = (goFile: string) => [
+  'node',
+  '-e',
+  "const f = require('fs'); f.writeFileSync(process.argv[1] + '.started', ''); setInterval(() => f.existsSync(process.argv[1]) && (console.log('{\"ok\":true}'), process.exit(0)), 20)",
+  goFile,
+];
+
+/**
+ * Runs gate with `args` in `p` (a gate whose check is `heldUntil(goFile)`), waits until its check has started,
+ * then calls `body` with whether that first run has ended yet and a way to let it go (resolving with its result).
+ * Whatever `body` does, the first run is let go and awaited before this returns.
+ */
+export async function whileHeld(
+  p: Project,
+  args: string[],
+  goFile: string,
+  body: (first: { ended: () => boolean; release: () => Promise<CliResult> }) => Promise<void>,
+): Promise<void> {
+  let ended = false;
+  const first = gate(args, { cwd: p.root }).finally(() => (ended = true));
+  try {
+    while (!existsSync(`${goFile}.started`)) await new Promise((r) => setTimeout(r, 20));
+    await body({
+      ended: () => ended,
+      release: () => {
+        writeFileSync(goFile, '');
+        return first;
+      },
+    });
+  } finally {
+    writeFileSync(goFile, '');
+    await first;
+  }
 }

@@ -1,7 +1,7 @@
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alive, byId, filesUnder, fixture, gate, makeProject, survivors, type CliOptions } from './harness.js';
+import { alive, byId, filesUnder, fixture, gate, heldUntil, makeProject, signalOnceSaid, survivors, whileHeld, type CliOptions } from './harness.js';
 
 const check = (id: string, run: string[] | string, extra: object = {}) => ({ id, run, ...extra });
 
@@ -507,15 +507,8 @@ describe('gate run: one report dir, one run at a time', () => {
     expect(existsSync(lockDir)).toBe(false);
   });
 
-  /**
-   * A check that passes once `goFile` exists: the first run holds its locks until the test lets it go.
-   * It writes `<goFile>.started` first: by then the run has prepared everything it writes before its checks end.
-   */
-  const heldUntil = (goFile: string) =>
-    check('a', ['node', '-e', "const f = require('fs'); f.writeFileSync(process.argv[1] + '.started', ''); setInterval(() => f.existsSync(process.argv[1]) && (console.log('{\"ok\":true}'), process.exit(0)), 20)", goFile], {
-      expect: ['ok == true'],
-      timeoutMs: 55_000,
-    });
+  /** A check that passes once `goFile` exists (see `heldUntil`). */
+  const held = (goFile: string) => check('a', heldUntil(goFile), { expect: ['ok == true'], timeoutMs: 55_000 });
 
   /** Starts a second `gate run g`, sends it `signal` once it says it is waiting for a lock, and resolves with its result. */
   const interruptWhileWaiting = (p: ReturnType<typeof makeProject>, args: string[], signal: NodeJS.Signals) =>
@@ -523,15 +516,7 @@ describe('gate run: one report dir, one run at a time', () => {
       cwd: p.root,
       // Longer than the test gives it: a run that ignores the signal gives up waiting (exit 1) well after.
       env: { GATE_LOCK_TIMEOUT_MS: '20000' },
-      onSpawn: (child) => {
-        let said = '';
-        let sent = false;
-        child.stderr!.on('data', (d: Buffer) => {
-          said += d.toString();
-          // Once: a second signal a second later would be a forced stop.
-          if (!sent && said.includes('waiting up to')) sent = child.kill(signal);
-        });
-      },
+      onSpawn: signalOnceSaid('waiting up to', signal),
     });
 
   it.each([
@@ -540,25 +525,21 @@ describe('gate run: one report dir, one run at a time', () => {
   ] as const)('a run waiting for the report dir lock ends on %s with exit %i, writes nothing, and leaves the other run be', async (signal, code) => {
     const p = makeProject();
     const goFile = path.join(p.root, 'go');
-    p.gate('g', { checks: [heldUntil(goFile)] });
-    let firstEnded = false;
-    const first = gate(['run', 'g'], { cwd: p.root }).finally(() => (firstEnded = true));
-    try {
+    p.gate('g', { checks: [held(goFile)] });
+    await whileHeld(p, ['run', 'g'], goFile, async (first) => {
       const reportDir = path.join(p.root, 'reports/g_closeout');
       const lockDir = path.join(reportDir, '.gate.lock');
-      while (!existsSync(`${goFile}.started`)) await new Promise((r) => setTimeout(r, 20));
       expect(existsSync(lockDir)).toBe(true);
       const before = filesUnder(reportDir).sort();
       const second = await interruptWhileWaiting(p, [], signal);
-      expect(firstEnded).toBe(false);
+      expect(first.ended()).toBe(false);
       expect(second.code).toBe(code);
       expect(second.stderr).toContain(`interrupted while waiting for the lock on report dir ${reportDir} (${signal}); nothing ran, no report written`);
       expect(second.stdout).toBe('');
       // The first run still holds its lock, and the report dir holds nothing of the second's.
       expect(existsSync(lockDir)).toBe(true);
       expect(filesUnder(reportDir).sort()).toEqual(before);
-      writeFileSync(goFile, '');
-      const r = await first;
+      const r = await first.release();
       expect(r.code).toBe(0);
       const report = p.report('g');
       expect(report.decision).toBe('GO');
@@ -566,38 +547,28 @@ describe('gate run: one report dir, one run at a time', () => {
       const runIds = p.reportFile('g', 'run.log').trim().split('\n').map((l) => (JSON.parse(l) as { runId: string }).runId);
       expect(new Set(runIds)).toEqual(new Set([report.runId]));
       expect(existsSync(lockDir)).toBe(false);
-    } finally {
-      writeFileSync(goFile, '');
-      await first;
-    }
+    });
     expect(survivors(p.root)).toEqual([]);
   });
 
   it('a run waiting for the work dir lock ends on SIGHUP with exit 129 and releases the report dir lock it took', async () => {
     const p = makeProject();
     const goFile = path.join(p.root, 'go');
-    p.gate('g', { checks: [heldUntil(goFile)] });
-    let firstEnded = false;
-    const first = gate(['run', 'g'], { cwd: p.root }).finally(() => (firstEnded = true));
-    try {
+    p.gate('g', { checks: [held(goFile)] });
+    await whileHeld(p, ['run', 'g'], goFile, async (first) => {
       const workDir = path.join(p.root, 'data/state/g_closeout');
-      while (!existsSync(`${goFile}.started`)) await new Promise((r) => setTimeout(r, 20));
       expect(existsSync(path.join(workDir, '.gate.lock'))).toBe(true);
       // Its own report dir, the first run's work dir.
       const second = await interruptWhileWaiting(p, ['--report-dir', 'other'], 'SIGHUP');
-      expect(firstEnded).toBe(false);
+      expect(first.ended()).toBe(false);
       expect(second.code).toBe(129);
       expect(second.stderr).toContain(`interrupted while waiting for the lock on work dir ${workDir} (SIGHUP)`);
       // Only the mark made before it locked the folder: no lock left, no report.
       expect(readdirSync(path.join(p.root, 'other'))).toEqual(['.gate-report-dir']);
       expect(existsSync(path.join(workDir, '.gate.lock'))).toBe(true);
-      writeFileSync(goFile, '');
-      expect((await first).code).toBe(0);
+      expect((await first.release()).code).toBe(0);
       expect(p.report('g').decision).toBe('GO');
-    } finally {
-      writeFileSync(goFile, '');
-      await first;
-    }
+    });
     expect(survivors(p.root)).toEqual([]);
   });
 
