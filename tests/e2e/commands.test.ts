@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixture, gate, makeProject, REPO, survivors, type CliOptions } from './harness.js';
+import { fixture, gate, makeProject, REPO, signalOnceStarted, survivors } from './harness.js';
 
 const STACK = /\n\s+at .+[:(]\d+/;
 const readJson = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'));
@@ -209,14 +209,7 @@ describe('closeout.json meets the published report schema', () => {
     p.gate('drill', { checks: [check('x', fixture('inject-aware.mjs')), check('y', fixture('pass.mjs'))] });
     p.gate('stop', { checks: [check('a', fixture('forever.mjs')), check('b', fixture('pass.mjs'), { dependsOn: ['a'] })] });
     const pidFile = path.join(p.root, 'data/state/stop_closeout/a/forever.pid');
-    const interruptOnceStarted: CliOptions['onSpawn'] = (child) => {
-      const poll = setInterval(() => {
-        if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()) {
-          clearInterval(poll);
-          child.kill('SIGINT');
-        }
-      }, 20);
-    };
+    const interruptOnceStarted = signalOnceStarted(pidFile, 'SIGINT');
 
     const runs = [
       { args: ['run', 'go'], id: 'go', code: 0 },

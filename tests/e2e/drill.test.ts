@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DrillReport } from '../../src/model/drill.js';
 import type { Report } from '../../src/model/types.js';
-import { alive, byId, filesUnder, fixture, gate, heldUntil, makeProject, REPO, signalOnceSaid, survivors, whileHeld, type Project } from './harness.js';
+import { alive, byId, filesUnder, fixture, gate, heldUntil, makeProject, REPO, signalOnceSaid, signalOnceStarted, survivors, whileHeld, type Project } from './harness.js';
 
 const check = (id: string, run: string[] | string, extra: object = {}) => ({ id, run, ...extra });
 /** Passes unless injected (GATE_INJECT_FAIL=1 breaks it): a check with a working fail path. */
@@ -147,14 +147,7 @@ describe('gate drill', () => {
     const pidFile = path.join(p.root, 'data/state/g_drill/b/forever.pid');
     const r = await gate(['drill', 'g'], {
       cwd: p.root,
-      onSpawn: (child) => {
-        const poll = setInterval(() => {
-          if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()) {
-            clearInterval(poll);
-            child.kill('SIGINT');
-          }
-        }, 20);
-      },
+      onSpawn: signalOnceStarted(pidFile, 'SIGINT'),
     });
     expect(r.code, r.stderr).toBe(130);
     expect(r.stdout).toContain('drill g: INTERRUPTED after 1/3 rounds (1/3 caught)\n');

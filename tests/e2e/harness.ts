@@ -183,3 +183,15 @@ export async function whileHeld(
     await first;
   }
 }
+
+/** An `onSpawn` that sends `signal` once `pidFile` holds a pid: the check it belongs to has started. */
+export const signalOnceStarted =
+  (pidFile: string, signal: NodeJS.Signals): NonNullable<CliOptions['onSpawn']> =>
+  (child) => {
+    const poll = setInterval(() => {
+      if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()) {
+        clearInterval(poll);
+        child.kill(signal);
+      }
+    }, 20);
+  };

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alive, byId, filesUnder, fixture, gate, heldUntil, makeProject, signalOnceSaid, survivors, whileHeld, type CliOptions } from './harness.js';
+import { alive, byId, filesUnder, fixture, gate, heldUntil, makeProject, signalOnceSaid, signalOnceStarted, survivors, whileHeld, type CliOptions } from './harness.js';
 
 const check = (id: string, run: string[] | string, extra: object = {}) => ({ id, run, ...extra });
 
@@ -349,14 +349,7 @@ describe('gate run: interrupted', () => {
     const pidFile = path.join(p.root, 'data/state/g_closeout/a/forever.pid');
     const r = await gate(['run', 'g'], {
       cwd: p.root,
-      onSpawn: (child) => {
-        const poll = setInterval(() => {
-          if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()) {
-            clearInterval(poll);
-            child.kill(signal);
-          }
-        }, 20);
-      },
+      onSpawn: signalOnceStarted(pidFile, signal),
     });
     expect(r.code).toBe(code);
     const report = p.report('g');
@@ -377,14 +370,7 @@ describe('gate run of several gates: interrupted', () => {
     const pidFile = path.join(p.root, 'data/state/first_closeout/a/forever.pid');
     const r = await gate(['run', 'first', 'second', 'third'], {
       cwd: p.root,
-      onSpawn: (child) => {
-        const poll = setInterval(() => {
-          if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()) {
-            clearInterval(poll);
-            child.kill('SIGINT');
-          }
-        }, 20);
-      },
+      onSpawn: signalOnceStarted(pidFile, 'SIGINT'),
     });
     expect(r.code).toBe(130);
     expect(p.report('first')).toMatchObject({ verdict: 'aborted' });
