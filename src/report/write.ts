@@ -20,7 +20,9 @@
  * history. This is best effort: the message names the first error and what
  * the dir holds after, including which files are still the new run's if
  * putting one back failed too. A write that fails after `closeout.json` is in
- * place (its fsync, pruning history) leaves the new run whole.
+ * place (its fsync) leaves the new run whole. Pruning old runs from history
+ * is best effort: one that cannot be removed is no failure, and is tried
+ * again by the next write.
  *
  * The top-level files are fsynced before their rename, and the folders after:
  * `closeout.json` on disk means the run's verdict is. The checks' output files
@@ -347,7 +349,8 @@ export async function writeReportFiles(
     }
     complete = true;
     await fsyncDir(dir);
-    await pruneHistory(dir, keepHistory);
+    // Best effort: the new run is whole on top (and is yet to be sealed); an old run that cannot be removed now is tried again next time.
+    await pruneHistory(dir, keepHistory).catch(() => undefined);
     return { ok: true };
   } catch (error) {
     // Some of the new run's files in place but not closeout.json: the previous run's go back.

@@ -7,6 +7,8 @@ import { prepareReportDir, writeReportFiles, type ReportFile } from '../../src/r
 
 /** Renames to fail with EIO, each once and in turn: the next one fails the first rename it matches. */
 const renameFaults = vi.hoisted(() => [] as Array<(from: string, to: string) => boolean>);
+/** Removals to fail with EACCES, as `renameFaults`. */
+const rmFaults = vi.hoisted(() => [] as Array<(target: string) => boolean>);
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs/promises')>();
   const rename = async (from: Parameters<typeof real.rename>[0], to: Parameters<typeof real.rename>[1]) => {
@@ -16,10 +18,18 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     }
     return real.rename(from, to);
   };
-  return { ...real, rename, default: { ...real, rename } };
+  const rm = async (target: Parameters<typeof real.rm>[0], options?: Parameters<typeof real.rm>[1]) => {
+    if (rmFaults[0]?.(String(target))) {
+      rmFaults.shift();
+      throw Object.assign(new Error(`EACCES: permission denied, rm '${String(target)}'`), { code: 'EACCES' });
+    }
+    return real.rm(target, options);
+  };
+  return { ...real, rename, rm, default: { ...real, rename, rm } };
 });
 afterEach(() => {
   renameFaults.length = 0;
+  rmFaults.length = 0;
 });
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'gate-write-'));
@@ -61,6 +71,17 @@ describe('writing a run’s files', () => {
     }
     expect(readdirSync(path.join(dir, 'history')).sort()).toEqual(['r3', 'r4']);
     expect(readFileSync(path.join(dir, 'checks/a.stdout.txt'), 'utf8')).toBe('5\n');
+  });
+
+  it('an old run that cannot be pruned is no failure: the new run is in place, and the old one goes next time', async () => {
+    const dir = await preparedDir();
+    for (let i = 1; i <= 2; i += 1) expect(await writeReportFiles(dir, run(`r${i}`, []), redact, 1)).toEqual({ ok: true });
+    rmFaults.push((target) => target === path.join(dir, 'history', 'r1'));
+    expect(await writeReportFiles(dir, run('r3', []), redact, 1)).toEqual({ ok: true });
+    expect(readFileSync(path.join(dir, 'closeout.json'), 'utf8')).toBe(`${JSON.stringify({ runId: 'r3' })}\n`);
+    expect(readdirSync(path.join(dir, 'history')).sort()).toEqual(['r1', 'r2']);
+    expect(await writeReportFiles(dir, run('r4', []), redact, 1)).toEqual({ ok: true });
+    expect(readdirSync(path.join(dir, 'history')).sort()).toEqual(['r3']);
   });
 });
 
