@@ -148,7 +148,7 @@ function takeObject(b: Buffer, i: number, need: Need): number {
     if (b[i] !== 0x3a) return -1;
     i = skipSpace(b, i + 1);
     const byKey = key === undefined ? undefined : need.keys.get(key);
-    const child = byKey && need.each ? merge(byKey, need.each) : (byKey ?? need.each);
+    const child = childNeed(byKey, need.each);
     if (child !== undefined) {
       i = take(b, i, child);
       if (i < 0) return -1;
@@ -170,6 +170,11 @@ function takeObject(b: Buffer, i: number, need: Need): number {
   }
 }
 
+/** What one member or element needs: what its own key or index asks for, and what a wildcard asks of every one. */
+function childNeed(own: Need | undefined, each: Need | undefined): Need | undefined {
+  return own && each ? merge(own, each) : (own ?? each);
+}
+
 function takeArray(b: Buffer, i: number, need: Need): number {
   // Every element has a place, so the length is the document's; unread ones hold null.
   const arr: unknown[] = [];
@@ -181,7 +186,7 @@ function takeArray(b: Buffer, i: number, need: Need): number {
   const indexed = need.indexes.size > 0;
   for (;;) {
     const byIndex = indexed ? need.indexes.get(arr.length) : undefined;
-    const child = byIndex && need.each ? merge(byIndex, need.each) : (byIndex ?? need.each);
+    const child = childNeed(byIndex, need.each);
     if (child !== undefined) {
       i = take(b, i, child);
       if (i < 0) return -1;
