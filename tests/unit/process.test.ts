@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { groupAlive, runProcess, type ProcessRequest } from '../../src/run/process.js';
+import { endEscapedProcesses, groupAlive, runProcess, type ProcessRequest } from '../../src/run/process.js';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/checks');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gate-process-'));
@@ -129,5 +129,26 @@ describe('the process module, with real processes', () => {
     // The sleeps are now zombies (or gone): either way nothing in the group runs.
     for (let i = 0; i < 50 && groupAlive(leader.pid!); i++) await new Promise((r) => setTimeout(r, 20));
     expect(groupAlive(leader.pid!)).toBe(false);
+  });
+
+  it('finds an escaped process by its run id even past the first 64 KiB of its environment, and ends it', async () => {
+    const { spawn } = await import('node:child_process');
+    const runId = `escape-test-${process.pid}-${Date.now()}`;
+    // Object order is the order of the environment block: the tag comes after 100 KB.
+    const env = { BIG: 'x'.repeat(100_000), GATE_CHECK_ID: 'far', GATE_RUN_ID: runId };
+    const escaped = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore', env });
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore', env: { ...env, GATE_RUN_ID: `${runId}-other` } });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const found = await endEscapedProcesses(runId, 200);
+      expect([...found.keys()]).toEqual(['far']);
+      expect(found.get('far')?.pids).toEqual([escaped.pid]);
+      expect(found.get('far')?.signals[0]?.signal).toBe('SIGTERM');
+      await new Promise((r) => (escaped.exitCode !== null || escaped.signalCode !== null ? r(undefined) : escaped.once('exit', r)));
+      expect(escaped.signalCode).toBe('SIGTERM');
+      expect(other.exitCode === null && other.signalCode === null).toBe(true);
+    } finally {
+      for (const child of [escaped, other]) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 });
