@@ -39,7 +39,7 @@
  * prepared (replaced by a link or another folder, or removed, while the
  * checks ran): that is refused too, and never recreated.
  */
-import { constants } from 'node:fs';
+import { constants, lstatSync, rmSync } from 'node:fs';
 import { access, link, lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureDir } from '../util/ensure-dir.js';
@@ -66,11 +66,14 @@ const FILE_CONCURRENCY = 16;
 
 const errno = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 
-const isLink = async (file: string) =>
-  lstat(file).then(
-    (info) => info.isSymbolicLink(),
-    () => false,
-  );
+/** Asked in place, not through the thread pool: there are dozens of names to look at, each answered at once. */
+const isLink = (file: string) => {
+  try {
+    return lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+};
 
 const entriesOf = (dir: string) => readdir(dir).catch(() => [] as string[]);
 
@@ -82,9 +85,9 @@ const entriesOf = (dir: string) => readdir(dir).catch(() => [] as string[]);
  */
 async function plantedLink(dir: string): Promise<string | undefined> {
   const candidates = [MARKER, ...RUN_FILES, CHECKS_DIR, HISTORY_DIR].map((n) => path.join(dir, n));
-  for (const file of candidates) if (await isLink(file)) return file;
+  for (const file of candidates) if (isLink(file)) return file;
   const runs = (await entriesOf(path.join(dir, HISTORY_DIR))).map((n) => path.join(dir, HISTORY_DIR, n));
-  for (const file of [...runs, ...runs.map((r) => path.join(r, CHECKS_DIR))]) if (await isLink(file)) return file;
+  for (const file of [...runs, ...runs.map((r) => path.join(r, CHECKS_DIR))]) if (isLink(file)) return file;
   return undefined;
 }
 
@@ -261,10 +264,23 @@ async function afterFailure(dir: string, staging: string, moved: Moved, placed: 
   return `putting the previous run back failed too (${failed.join('; ')}): ${whose}${copies}`;
 }
 
-/** Keeps only the newest `keep` runs in history/. */
+/**
+ * Keeps only the newest `keep` runs in history/. Removed in place, not through
+ * the thread pool: Node's asynchronous recursive removal takes a round trip for
+ * each file and folder, about twice the time here, and nothing else waits.
+ * Throws the first error, after trying every old run.
+ */
 async function pruneHistory(dir: string, keep: number): Promise<void> {
   const runs = (await entriesOf(path.join(dir, HISTORY_DIR))).sort();
-  await forEachLimit(runs.slice(0, Math.max(0, runs.length - keep)), 4, (old) => rm(path.join(dir, HISTORY_DIR, old), { recursive: true, force: true }));
+  let failure: unknown;
+  for (const old of runs.slice(0, Math.max(0, runs.length - keep))) {
+    try {
+      rmSync(path.join(dir, HISTORY_DIR, old), { recursive: true, force: true });
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  if (failure !== undefined) throw failure;
 }
 
 /**
@@ -357,6 +373,11 @@ export async function writeReportFiles(
     const state = await afterFailure(dir, staging, moved, placed, complete).catch((failure: unknown) => `what it left is unknown (${errno(failure)})`);
     return { ok: false, message: `writing in ${dir} failed: ${errno(error)}; ${state}` };
   } finally {
-    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    // Empty unless the write failed midway; in place, as history is pruned.
+    try {
+      rmSync(staging, { recursive: true, force: true });
+    } catch {
+      // best effort: the next write removes staging left behind
+    }
   }
 }

@@ -3,6 +3,7 @@
  * report. Returns the report; the caller turns it into an exit code.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { lstat, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -281,6 +282,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
     ]);
     return leak ? { report, writeError: leak, written: true } : { report, written: true };
   } finally {
-    await rm(scratchDir, { recursive: true, force: true });
+    // In place, not through the thread pool: Node's asynchronous recursive removal takes a round trip a file.
+    rmSync(scratchDir, { recursive: true, force: true });
   }
 }

@@ -27,6 +27,18 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   };
   return { ...real, rename, rm, default: { ...real, rename, rm } };
 });
+// History is pruned (and staging removed) with rmSync: the same faults reach it.
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  const rmSync = (target: Parameters<typeof real.rmSync>[0], options?: Parameters<typeof real.rmSync>[1]) => {
+    if (rmFaults[0]?.(String(target))) {
+      rmFaults.shift();
+      throw Object.assign(new Error(`EACCES: permission denied, rm '${String(target)}'`), { code: 'EACCES' });
+    }
+    return real.rmSync(target, options);
+  };
+  return { ...real, rmSync, default: { ...real, rmSync } };
+});
 afterEach(() => {
   renameFaults.length = 0;
   rmFaults.length = 0;
