@@ -181,7 +181,9 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
         if (run.outcome) outcomes.set(id, run.outcome);
         return run.result;
       },
-      finalize: (result) => applyWaiver(result, gate.waivers, now()),
+      // Every waiver is judged as of the run's start: one that expires while the run goes on still covers,
+      // and the report (below) says so; two readings of the clock could otherwise apply one and call it expired.
+      finalize: (result) => applyWaiver(result, gate.waivers, started),
       onResult: (result) => {
         log.info({ check: result.id, status: result.status, reason: result.reason, attempts: result.attempts, durationMs: result.durationMs, exitCode: result.exitCode, signalsSent: result.signalsSent }, 'check finished');
         options.progress.checkFinished(result);
@@ -249,7 +251,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       summary,
       injected: [...plan.injections].map(([checkId, mode]) => ({ checkId, mode })),
       checks,
-      waivers: reportWaivers(gate.waivers, checks, finishedAt),
+      waivers: reportWaivers(gate.waivers, checks, started),
       handover: gate.handover,
       provenance: {
         gateVersion: GATE_VERSION,
