@@ -87,7 +87,9 @@ function judgeFunction(a: Assertion, doc: unknown): [boolean, string] {
     // count of nothing is 0: missing branches and empty wildcards simply add nothing.
     result = 0;
     for (const b of branches) {
-      if (b.kind === 'found') result += !wild && Array.isArray(b.value) ? b.value.length : 1;
+      // Without a wildcard, an array counts its elements and an object its members (as `[*]` walks
+      // them), so `count(errors) == 0` holds for `{}` as for `[]`; any other value found, null too, is one.
+      if (b.kind === 'found') result += wild ? 1 : (sizeOf(b.value) ?? 1);
     }
     const why = result === 0 ? branches.find((b) => b.kind !== 'found') : undefined;
     const note = why === undefined ? '' : ` (${why.kind === 'empty' ? emptyText(why) : missingText(why as Branch & { kind: 'missing' })})`;
@@ -102,12 +104,13 @@ function judgeFunction(a: Assertion, doc: unknown): [boolean, string] {
       firstEmpty ??= b;
       continue;
     }
-    const spread = !wild && Array.isArray(b.value);
-    const values: readonly unknown[] = spread ? (b.value as unknown[]) : [b.value];
+    // Without a wildcard, an array's elements and an object's members are what is summed (as for `count`).
+    const spread = wild ? undefined : membersOf(b.value);
+    const values: readonly unknown[] = spread ? spread.values : [b.value];
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (typeof v !== 'number') {
-        const at = spread ? { parent: b.at, seg: i } : b.at;
+        const at = spread ? { parent: b.at, seg: spread.keys?.[i] ?? i } : b.at;
         return [false, `found ${render(v)} at ${locText(at)}, not a number`];
       }
       n++;
@@ -118,9 +121,24 @@ function judgeFunction(a: Assertion, doc: unknown): [boolean, string] {
   }
   if (n === 0) {
     if (firstEmpty?.kind === 'empty') return [false, nothingFound(firstEmpty)];
-    return [false, `found nothing (an empty array at ${locText(firstEmpty?.at)})`];
+    const what = firstEmpty?.kind === 'found' && !Array.isArray(firstEmpty.value) ? 'object' : 'array';
+    return [false, `found nothing (an empty ${what} at ${locText(firstEmpty?.at)})`];
   }
   return [spec.test(acc, a.value), `found ${render(acc)}`];
+}
+
+/** An array's length or an object's number of members; undefined for any other value. */
+function sizeOf(v: unknown): number | undefined {
+  if (Array.isArray(v)) return v.length;
+  return typeof v === 'object' && v !== null ? Object.keys(v).length : undefined;
+}
+
+/** An array's elements, or an object's member values with their keys; undefined for any other value. */
+function membersOf(v: unknown): { values: readonly unknown[]; keys?: string[] } | undefined {
+  if (Array.isArray(v)) return { values: v };
+  if (typeof v !== 'object' || v === null) return undefined;
+  const keys = Object.keys(v);
+  return { values: keys.map((k) => (v as Record<string, unknown>)[k]), keys };
 }
 
 /**
@@ -139,7 +157,7 @@ function countLastWildcard(a: Assertion, doc: unknown, test: (found: unknown, ex
       continue;
     }
     const v = b.value;
-    const size = Array.isArray(v) ? v.length : typeof v === 'object' && v !== null ? Object.keys(v).length : undefined;
+    const size = sizeOf(v);
     if (size === undefined) why ??= { kind: 'missing', at: b.at, seg: wildcard, holder: v, expanded };
     else if (size === 0) why ??= { kind: 'empty', at: b.at };
     else result += size;

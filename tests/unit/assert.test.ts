@@ -349,7 +349,14 @@ describe('evaluation', () => {
     expect(holds('count(nope) == 0', DOC)).toBe(true);
     expect(holds('count(roles[*].extra) == 0', DOC)).toBe(true);
     expect(holds('count(profiles[*]) == 2', DOC)).toBe(true);
-    expect(holds('count(profiles) == 1', DOC)).toBe(true);
+    // Without a wildcard an object counts its members, as an array its elements: {} counts 0.
+    expect(holds('count(profiles) == 2', DOC)).toBe(true);
+    expect(holds('count(e) == 0', { e: {} })).toBe(true);
+    expect(holds('count(e) > 0', { e: {} })).toBe(false);
+    expect(holds('count(e) == 1', JSON.parse('{"e": {"__proto__": 1}}'))).toBe(true);
+    // Any other value found is one, null included (it is there); nothing found is 0.
+    expect(holds('count(nil) == 1', DOC)).toBe(true);
+    expect(holds('count(zero) == 1', DOC)).toBe(true);
     expect(holds('count(grid.b[*][*]) == 3', DOC)).toBe(true);
     expect(holds('count(grid.b[*]) == 2', DOC)).toBe(true);
   });
@@ -368,6 +375,10 @@ describe('evaluation', () => {
     expect(holds('sum(roles[*].ready) == 0', DOC)).toBe(false);
     expect(holds('sum(m[*].f) == 0', { m: [{ f: 0 }, {}] })).toBe(false);
     expect(holds('max(x) > 0', { x: Array.from({ length: 300_000 }, (_, i) => i) })).toBe(true);
+    // An object's members are summed as an array's elements are.
+    expect(holds('sum(s) == 3', { s: { lint: 1, test: 2 } })).toBe(true);
+    expect(holds('max(s) == 2', { s: { lint: 1, test: 2 } })).toBe(true);
+    expect(holds('sum(s) == 0', { s: {} })).toBe(false);
   });
 });
 
@@ -384,6 +395,9 @@ describe('messages', () => {
     ['count(roles[*]) >= 3', { roles: [1, 2] }, false, 'count(roles[*]) >= 3: found 2'],
     ['sum(m[*]) == 0', { m: [] }, false, 'sum(m[*]) == 0: found nothing ([*] matched no element at m)'],
     ['sum(m) == 0', { m: [1, 'x'] }, false, 'sum(m) == 0: found "x" at m[1], not a number'],
+    ['sum(m) == 0', { m: { a: 1, b: 'x' } }, false, 'sum(m) == 0: found "x" at m.b, not a number'],
+    ['sum(m) == 0', { m: {} }, false, 'sum(m) == 0: found nothing (an empty object at m)'],
+    ['count(m) == 1', { m: { a: 1, b: 2 } }, false, 'count(m) == 1: found 2'],
     ['a absent', { a: 1 }, false, 'a absent: found 1'],
     ['r[*].x == 1', { r: [{ x: 1 }, {}] }, false, 'r[*].x == 1: found nothing (no "x" at r[1])'],
     ['[*].n == 1', [], false, '[*].n == 1: found nothing ([*] matched no element at the top level)'],
