@@ -57,7 +57,10 @@ function judgePath(a: Assertion, doc: unknown): [boolean, string] {
   const spec = OPERATORS[a.op];
   for (const b of branches) {
     if (b.kind !== 'found') return [false, nothingFound(b)];
-    if (!spec.test(b.value, a.value)) return [false, `found ${render(b.value)}${wild ? ` at ${locText(b.at)}` : ''}`];
+    if (!spec.test(b.value, a.value)) {
+      const why = spec.untestable?.(b.value, a.value);
+      return [false, `found ${render(b.value)}${wild ? ` at ${locText(b.at)}` : ''}${why ? ` (${why})` : ''}`];
+    }
   }
   if (!wild) return [true, `found ${render((branches[0] as { value: unknown }).value)}`];
   return [true, `found ${render(branches.map((b) => (b as { value: unknown }).value))}`];

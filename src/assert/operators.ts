@@ -17,6 +17,8 @@ export interface OperatorSpec {
   checkValue(value: unknown): ValueProblem | undefined;
   /** Whether one found value satisfies the operator. `exists`/`absent` are decided by path resolution. */
   test(found: unknown, expected: unknown): boolean;
+  /** Why a found value could not be tested at all (not why it failed the test), for the message. */
+  untestable?(found: unknown, expected: unknown): string | undefined;
 }
 
 export const OPERATOR_NAMES: readonly AssertionOp[] = ['==', '!=', '<', '<=', '>', '>=', 'in', 'not in', 'contains', 'matches', 'exists', 'absent'];
@@ -43,15 +45,21 @@ function ordered(cmp: (a: number | string, b: number | string) => boolean) {
       : false;
 }
 
+/** A found value of another type than the expected number or string: it fails, and the message says why. */
+function unordered(op: string) {
+  return (found: unknown, expected: unknown): string | undefined =>
+    typeof found === typeof expected ? undefined : `${describeType(found)}, and "${op}" orders two numbers or two strings`;
+}
+
 const isIn = (found: unknown, expected: unknown): boolean => Array.isArray(expected) && expected.some((e) => deepEqual(found, e));
 
 export const OPERATORS: Record<AssertionOp, OperatorSpec> = {
   '==': { needsValue: true, checkValue: anyValue, test: (f, e) => deepEqual(f, e) },
   '!=': { needsValue: true, checkValue: anyValue, test: (f, e) => !deepEqual(f, e) },
-  '<': { needsValue: true, checkValue: orderValue('<'), test: ordered((a, b) => a < b) },
-  '<=': { needsValue: true, checkValue: orderValue('<='), test: ordered((a, b) => a <= b) },
-  '>': { needsValue: true, checkValue: orderValue('>'), test: ordered((a, b) => a > b) },
-  '>=': { needsValue: true, checkValue: orderValue('>='), test: ordered((a, b) => a >= b) },
+  '<': { needsValue: true, checkValue: orderValue('<'), test: ordered((a, b) => a < b), untestable: unordered('<') },
+  '<=': { needsValue: true, checkValue: orderValue('<='), test: ordered((a, b) => a <= b), untestable: unordered('<=') },
+  '>': { needsValue: true, checkValue: orderValue('>'), test: ordered((a, b) => a > b), untestable: unordered('>') },
+  '>=': { needsValue: true, checkValue: orderValue('>='), test: ordered((a, b) => a >= b), untestable: unordered('>=') },
   in: { needsValue: true, checkValue: arrayValue('in'), test: isIn },
   'not in': { needsValue: true, checkValue: arrayValue('not in'), test: (f, e) => Array.isArray(e) && !isIn(f, e) },
   contains: {

@@ -88,6 +88,8 @@ function parseString(input: string): ParseAssertionResult {
     if (!v.ok) return v;
     value = v.value;
     hasValue = true;
+    const numberLike = numberLikeWord(op.op, rest, value);
+    if (numberLike) return numberLike;
   }
   return finish({ expr: s, pathText: target.pathText, path: target.path, fn: target.fn, op: op.op }, hasValue, value, rest);
 }
@@ -182,6 +184,20 @@ export function parseValueText(text: string): { ok: true; value: unknown } | Par
   if (/^[^\s"'`[\]{},]+$/.test(text)) return { ok: true, value: text };
   if (/^'.*'$/s.test(text)) return fail(`value ${text} is not JSON`, `use double quotes for a string: ${quote(text.slice(1, -1))}`);
   return fail(`value ${text} is not valid JSON, nor a single bare word`, `write a JSON literal (true, 0, null, [1,2]); to compare with text, quote it as a JSON string: ${quote(text)}`);
+}
+
+/**
+ * A bare word that reads as a number but is not JSON (`+5`, `.5`, `5.`, `0x10`) is a string by the
+ * bare-word rule, and `<` `<=` `>` `>=` never order a number against a string: such an assertion
+ * could never hold against a number. Refused, so the mistake shows when the gate loads.
+ */
+function numberLikeWord(op: AssertionOp, text: string, value: unknown): ParseError | undefined {
+  if (!['<', '<=', '>', '>='].includes(op) || typeof value !== 'string' || value !== text) return undefined;
+  if (text.trim() === '' || !Number.isFinite(Number(text))) return undefined;
+  return fail(
+    `value ${text} is not a JSON number: it is read as the string ${quote(text)}, and "${op}" orders a string only against strings`,
+    `write it as a JSON number (${JSON.stringify(Number(text))}), or quote it to compare strings: ${quote(text)}`,
+  );
 }
 
 // ------------------------------------------------------------------ operators

@@ -172,6 +172,10 @@ describe('parsing the string form', () => {
     ['count(a) == "3"', 'compare it with a number'],
     ['sum(a) in [1, "x"]', 'compare it with a number'],
     ['count(a) == 1.5', 'whole number'],
+    // A bare word that reads as a number but is not JSON would be a string that never orders against a number.
+    ['n > +5', 'value +5 is not a JSON number: it is read as the string "+5", and ">" orders a string only against strings'],
+    ['n <= .5e2', 'not a JSON number', 'write it as a JSON number (50)'],
+    ['n >= 5.', 'not a JSON number'],
     ['a. == 1', 'ends with "."'],
     ['a.b. exists', 'ends with "."'],
   ])('rejects %j', (input, phrase, hintPhrase?: string) => {
@@ -398,6 +402,9 @@ describe('messages', () => {
     ['sum(m) == 0', { m: { a: 1, b: 'x' } }, false, 'sum(m) == 0: found "x" at m.b, not a number'],
     ['sum(m) == 0', { m: {} }, false, 'sum(m) == 0: found nothing (an empty object at m)'],
     ['count(m) == 1', { m: { a: 1, b: 2 } }, false, 'count(m) == 1: found 2'],
+    ['v >= 2', { v: '2.10' }, false, 'v >= 2: found "2.10" (a string, and ">=" orders two numbers or two strings)'],
+    ['v[*] < "b"', { v: ['a', 3] }, false, 'v[*] < "b": found 3 at v[1] (a number, and "<" orders two numbers or two strings)'],
+    ['v < "b"', { v: 'c' }, false, 'v < "b": found "c"'],
     ['a absent', { a: 1 }, false, 'a absent: found 1'],
     ['r[*].x == 1', { r: [{ x: 1 }, {}] }, false, 'r[*].x == 1: found nothing (no "x" at r[1])'],
     ['[*].n == 1', [], false, '[*].n == 1: found nothing ([*] matched no element at the top level)'],
