@@ -70,19 +70,69 @@ const splitPlugin = (self) => ({
 });
 
 /**
- * commander requires node:child_process at load, for executable subcommands, which gate
- * does not have; loading it (and net, stream, ...) costs every start, `--version` included.
- * This makes the require happen on first use instead.
+ * Built-in modules that dependencies load when they load, for a use gate's run seldom or never
+ * has; each load costs every start (`--version` included, for commander). These are replaced by a
+ * require on first use. Each replacement must match its file once, or the build fails (the
+ * dependency changed: update it here).
+ * - commander: node:child_process (and net, stream, ...), for executable subcommands gate does not have.
+ * - sonic-boom, thread-stream (both through pino) and signal-exit (through proper-lockfile): assert,
+ *   for argument checks that pass (signal-exit's runs on every lock): loaded only to throw.
+ * - execa: node:v8, to check `ipcInput`, an option gate never passes.
  */
-const lazyChildProcess = {
-  name: 'gate-lazy-child-process',
+const DEFERRED = [
+  {
+    file: /[\\/]commander[\\/]lib[\\/]command\.js$/,
+    eager: "const childProcess = require('node:child_process');",
+    lazy: "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };",
+  },
+  {
+    file: /[\\/]sonic-boom[\\/]index\.js$/,
+    eager: "const assert = require('assert')",
+    lazy: "const assert = (ok, ...a) => { if (!ok) require('assert')(ok, ...a) }",
+  },
+  {
+    file: /[\\/]thread-stream[\\/]index\.js$/,
+    eager: "const assert = require('assert')",
+    lazy: "const assert = (ok, ...a) => { if (!ok) require('assert')(ok, ...a) }",
+  },
+  {
+    file: /[\\/]proper-lockfile[\\/]node_modules[\\/]signal-exit[\\/]index\.js$/,
+    eager: "var assert = require('assert')",
+    lazy: "var assert = { equal: (x, y, ...a) => { if (x != y) require('assert').equal(x, y, ...a) } }",
+  },
+  {
+    file: /[\\/]execa[\\/]lib[\\/]ipc[\\/]ipc-input\.js$/,
+    eager: "import {serialize} from 'node:v8';",
+    lazy: "const serialize = (...a) => require('node:v8').serialize(...a);",
+  },
+];
+
+const deferRequires = {
+  name: 'gate-deferred-requires',
   setup(b) {
-    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+    for (const { file, eager, lazy } of DEFERRED) {
+      b.onLoad({ filter: file }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (source.split(eager).length !== 2) throw new Error(`${args.path}: expected \`${eager}\` once (the dependency changed; update scripts/build.mjs)`);
+        return { contents: source.replace(eager, lazy), loader: 'js' };
+      });
+    }
+  },
+};
+
+/**
+ * human-signals (through execa) builds two signal tables when it loads, and execa reads only one
+ * (signalsByName). Marking the other one's build pure lets esbuild leave it out when nothing uses it:
+ * about 2 ms of every `run` and `drill` start (it looks up each of 65 numbers in a list).
+ */
+const pureSignalsByNumber = {
+  name: 'gate-pure-signals-by-number',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]human-signals[\\/]build[\\/]src[\\/]main\.js$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      const eager = "const childProcess = require('node:child_process');";
-      if (!source.includes(eager)) throw new Error(`${args.path}: expected \`${eager}\` (commander changed; update scripts/build.mjs)`);
-      const lazy = "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
-      return { contents: source.replace(eager, lazy), loader: 'js' };
+      const eager = 'export const signalsByNumber=getSignalsByNumber();';
+      if (!source.includes(eager)) throw new Error(`${args.path}: expected \`${eager}\` (human-signals changed; update scripts/build.mjs)`);
+      return { contents: source.replace(eager, 'export const signalsByNumber=/* @__PURE__ */ getSignalsByNumber();'), loader: 'js' };
     });
   },
 };
@@ -106,7 +156,7 @@ await Promise.all([
   // The gate-file schema as ajv standalone code: a valid gate file is accepted without zod (see the script).
   build({ ...common, minify: true, stdin: { contents: gateFileCheckCode(), resolveDir: root, loader: 'js' }, outfile: path.join(dist, 'gate-file-check.cjs') }),
   ...Object.entries(ENTRIES).map(([src, out]) =>
-    build({ ...common, entryPoints: [path.join(root, src)], outfile: path.join(dist, out), plugins: [splitPlugin(out), lazyChildProcess] }),
+    build({ ...common, entryPoints: [path.join(root, src)], outfile: path.join(dist, out), plugins: [splitPlugin(out), deferRequires, pureSignalsByNumber] }),
   ),
   ...Object.entries(VENDOR).map(([name, out]) =>
     build({
