@@ -157,3 +157,21 @@ describe('definition errors: settings that could only mislead', () => {
     }
   });
 });
+
+describe('definition errors: assertion paths the outputSchema rules out', () => {
+  it('[*] over an object is checked against its values: a possible path runs, one that cannot exist is refused', async () => {
+    const p = makeProject();
+    const outputSchema = { type: 'object', properties: { summary: { type: 'object', additionalProperties: { type: 'integer' } } } };
+    const run = fixture('echo-json.mjs', '{"summary":{"lint":0,"test":0}}');
+    p.gate('g', { checks: [{ id: 'a', run, outputSchema, expect: ['summary[*] == 0', 'count(summary[*]) == 2'] }] });
+    const ok = await gate(['run', 'g'], { cwd: p.root });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(p.report('g')).toMatchObject({ decision: 'GO' });
+    expect(p.report('g').checks[0]?.assertions.map((a) => a.message)).toEqual(['summary[*] == 0: found [0,0]', 'count(summary[*]) == 2: found 2']);
+
+    p.gate('bad', { checks: [{ id: 'a', run, outputSchema, expect: ['summary[*].x == 0'] }] });
+    const bad = await gate(['validate', 'bad'], { cwd: p.root });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('checks[0].expect[0]: assertion path summary[*].x cannot exist in the output schema: summary[*] has type integer, so it has no property "x"');
+  });
+});

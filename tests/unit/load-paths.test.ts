@@ -105,4 +105,77 @@ describe('outputSchema', () => {
     ]);
     expect(find(diags, 'assertion-path-not-in-schema').message).toContain('has no property "staus"');
   });
+
+  /** The assertion-path-not-in-schema diagnostics of one check with `schema`, as `expect[j]: message`. */
+  async function refused(schema: object, expect: string[]): Promise<string[]> {
+    const { diags } = await load(tempProject(), { checks: [minimalCheck('a', { outputSchema: schema, expect })] });
+    return diags.map((d) => `${d.code === 'assertion-path-not-in-schema' ? '' : `${d.code} `}${d.jsonPath.replace('checks[0].', '')}: ${d.message.replace(/^assertion path .* cannot exist in the output schema: /, '')}`);
+  }
+
+  it('[*] walks an object\'s values: checked against additionalProperties', async () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        summary: { type: 'object', additionalProperties: { type: 'integer' } },
+        jobs: { type: 'object', additionalProperties: { type: 'object', properties: { ok: { type: 'boolean' } }, additionalProperties: false } },
+        open: { type: 'object' },
+      },
+    };
+    expect(await refused(schema, ['summary[*] == 0', 'jobs[*].ok == true', 'open[*].x.y == 1', 'summary[*].x == 0', 'jobs[*].okay == true', 'jobs[*].ok.x == 1'])).toEqual([
+      'expect[3]: summary[*] has type integer, so it has no property "x"',
+      'expect[4]: jobs[*] has no property "okay" (additionalProperties is false; it has "ok")',
+      'expect[5]: jobs[*].ok has type boolean, so it has no property "x"',
+    ]);
+  });
+
+  it('[*] over an object: the values may be under any of properties, patternProperties and additionalProperties', async () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        mixed: { type: 'object', properties: { n: { type: 'integer' }, sub: { type: 'object' } }, additionalProperties: false },
+        scalars: { type: 'object', properties: { n: { type: 'integer' }, s: { type: 'string' } }, additionalProperties: false },
+        patterned: { type: 'object', patternProperties: { '^t_': { type: 'integer' } }, additionalProperties: false },
+        gone: { type: 'object', properties: { x: false }, additionalProperties: false },
+        empty: { type: 'object', additionalProperties: false },
+        noItems: { type: 'array', items: false },
+      },
+    };
+    const paths = ['mixed[*] exists', 'mixed[*].x == 1', 'patterned[*] == 0', 'scalars[*].x == 1', 'patterned[*].x == 1', 'gone[*] exists', 'empty[*] exists', 'noItems[*] exists'];
+    expect(await refused(schema, paths)).toEqual([
+      'expect[3]: scalars[*] has type integer, so it has no property "x"; scalars[*] has type string, so it has no property "x"',
+      'expect[4]: patterned[*] has type integer, so it has no property "x"',
+      // An object that can have no member is treated like an array whose items are false.
+      'expect[5]: gone[*] is not allowed by the schema',
+      'expect[6]: empty[*] is not allowed by the schema',
+      'expect[7]: noItems[*] is not allowed by the schema',
+    ]);
+  });
+
+  it('a type of ["object", "array"] (or none): [*] may take either; an index only an array\'s elements, as the evaluator does', async () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        either: { type: ['object', 'array'], items: { type: 'integer' }, additionalProperties: { type: 'object' } },
+        neither: { type: ['object', 'array'], items: { type: 'integer' }, additionalProperties: { type: 'string' } },
+        untyped: { items: { type: 'integer' } },
+        map: { type: 'object', additionalProperties: { type: 'object' } },
+        text: { type: 'string' },
+      },
+    };
+    const paths = ['either[*].x == 1', 'either[0] == 1', 'untyped[*].x == 1', 'neither[*].x == 1', 'either[0].x == 1', 'map[0] exists', 'text[*] exists'];
+    expect(await refused(schema, paths)).toEqual([
+      'expect[3]: neither[*] has type integer, so it has no property "x"; neither[*] has type string, so it has no property "x"',
+      'expect[4]: either[0] has type integer, so it has no property "x"',
+      'expect[5]: map has type object, so it has no elements (an index takes an array\'s elements; [*] also walks an object\'s values)',
+      'expect[6]: text has type string, so it has no elements or values',
+    ]);
+  });
+
+  it('count(...) over an object\'s values is checked like the path', async () => {
+    const schema = { type: 'object', properties: { summary: { type: 'object', additionalProperties: { type: 'integer' } } }, additionalProperties: false };
+    expect(await refused(schema, ['count(summary[*]) == 2', 'sum(summary[*]) == 0', 'count(summary[*].x) == 0', 'count(sumary[*]) == 0'])).toEqual([
+      'expect[2]: summary[*] has type integer, so it has no property "x"',
+      'expect[3]: the document has no property "sumary" (additionalProperties is false; it has "summary")',
+    ]);
+  });
 });
