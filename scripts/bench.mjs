@@ -13,7 +13,8 @@
 //   BENCH_KEEP=1       keep the temp projects (their path is printed)
 //
 // Prints one table and writes it as JSON to reports/bench/bench-<time>.json and
-// reports/bench/latest.json (and the same table as Markdown in latest.md).
+// reports/bench/latest.json (and the same table as Markdown in latest.md); a run
+// with BENCH_ONLY writes bench-<time>-only-<n>.json and .md and leaves latest.* be.
 // Exit code: 0 when every measured budget holds, 1 otherwise.
 import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
@@ -514,10 +515,19 @@ async function main() {
   const dir = path.join(ROOT, 'reports', 'bench');
   mkdirSync(dir, { recursive: true });
   const json = `${JSON.stringify(result, null, 2)}\n`;
-  writeFileSync(path.join(dir, `bench-${before.date.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json`), json);
-  writeFileSync(path.join(dir, 'latest.json'), json);
-  writeFileSync(path.join(dir, 'latest.md'), `${renderMarkdown()}\n\n${before.date.slice(0, 10)}; ${before.cpu}, ${before.cores} cores, ${before.memoryGb} GB, node ${before.node}, ${before.os}; ${PAIRS} pairs after ${WARMUP} warm-up rounds.\n`);
-  say(`bench: wrote ${path.relative(ROOT, dir)}/latest.json and latest.md`);
+  const stamp = before.date.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  // A run of some scenarios (BENCH_ONLY) is kept under its own name: latest.* stay the last full table.
+  const name = ONLY ? `bench-${stamp}-only-${[...ONLY].join('-')}` : `bench-${stamp}`;
+  writeFileSync(path.join(dir, `${name}.json`), json);
+  const markdown = `${renderMarkdown()}\n\n${before.date.slice(0, 10)}; ${before.cpu}, ${before.cores} cores, ${before.memoryGb} GB, node ${before.node}, ${before.os}; ${PAIRS} pairs after ${WARMUP} warm-up rounds.\n`;
+  if (ONLY) {
+    writeFileSync(path.join(dir, `${name}.md`), markdown);
+    say(`bench: wrote ${path.relative(ROOT, dir)}/${name}.json and .md (latest.* are left to full runs)`);
+  } else {
+    writeFileSync(path.join(dir, 'latest.json'), json);
+    writeFileSync(path.join(dir, 'latest.md'), markdown);
+    say(`bench: wrote ${path.relative(ROOT, dir)}/${name}.json, latest.json and latest.md`);
+  }
   process.exitCode = failed.length === 0 ? 0 : 1;
 }
 
