@@ -45,10 +45,11 @@ export function planGate(gate: Gate, options: PlanOptions): PlanResult {
   const ids = gate.checks.map((c) => c.id);
   const known = new Set(ids);
   const problems: PlanProblem[] = [];
-  const unknown = (flag: string, id: string) =>
+  /** `typed` is the argument as given (`--inject-fail x:exit`), echoed whole. */
+  const unknown = (flag: string, id: string, typed = id) =>
     problems.push({
       code: 'unknown-check',
-      message: `${flag} ${id}: gate "${gate.id}" has no check "${id}"`,
+      message: `${flag} ${typed}: gate "${gate.id}" has no check "${id}"`,
       hint: hintFor(id, ids),
     });
 
@@ -66,7 +67,7 @@ export function planGate(gate: Gate, options: PlanOptions): PlanResult {
     }
     const { checkId, mode } = parsed.injection;
     const earlier = injections.get(checkId);
-    if (!known.has(checkId)) unknown('--inject-fail', checkId);
+    if (!known.has(checkId)) unknown('--inject-fail', checkId, spec);
     // One injection a check: the same one twice is one request, two different ones are a contradiction, not "the last wins".
     else if (earlier !== undefined && earlier !== mode) {
       problems.push({
@@ -95,7 +96,7 @@ export function planGate(gate: Gate, options: PlanOptions): PlanResult {
     if (!selected.has(id) && problems.length === 0) {
       problems.push({
         code: 'unknown-check',
-        message: `--inject-fail ${id}: that check is filtered out by --only/--skip, so the injection could not run`,
+        message: `--inject-fail ${typed.get(id)}: that check is filtered out by --only/--skip, so the injection could not run`,
         hint: 'select the injected check, or drop the injection',
       });
     }

@@ -599,4 +599,18 @@ describe('faults: contradictory command lines are refused before anything is mad
     expect(existsSync(ran)).toBe(false);
     expect(existsSync(path.join(p.root, 'reports'))).toBe(false);
   });
+
+  it.each([
+    [['--inject-fail', ':exit'], '--inject-fail :exit: gate "g" has no check ""'],
+    [['--inject-fail', 'nope:crash'], '--inject-fail nope:crash: gate "g" has no check "nope"'],
+    [['--inject-fail', 'b:timeout', '--only', 'a'], '--inject-fail b:timeout: that check is filtered out by --only/--skip'],
+  ])('%j is a usage error that echoes the argument as typed, mode and all', async (args, said) => {
+    const p = makeProject();
+    const ran = path.join(p.root, 'ran');
+    p.gate('g', { checks: [check('a', ['touch', ran], { output: 'text' }), check('b', ['touch', ran], { output: 'text' })] });
+    const r = await gate(['run', 'g', ...args], { cwd: p.root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`gate: gates/g.json: ${said}`);
+    expect(existsSync(ran)).toBe(false);
+  });
 });
