@@ -40,6 +40,15 @@ const positiveInt = (value: string) => {
   return Number(value);
 };
 
+/**
+ * A folder named on the command line. An empty name (`--report-dir ''`, or `"$DIR"` with DIR unset) is refused:
+ * read as a path it is the current directory, which is never what was meant.
+ */
+const folder = (name: string, fallback = 'its default') => (value: string) => {
+  if (value === '') throw new InvalidArgumentError(`${name} must not be empty: name a folder, or leave it out for ${fallback}.`);
+  return value;
+};
+
 export const REPORTERS = ['pretty', 'json', 'junit', 'markdown', 'github'] as const;
 
 /** A parser for an argument or option with a few allowed values; a near miss gets a suggestion. */
@@ -77,8 +86,8 @@ export async function main(io: Io): Promise<number> {
     .command('run')
     .description('run gates and write their closeout reports (exit 0 GO, 3 NO-GO, 2 usage or definition error)')
     .argument('[gates...]', 'gate ids (gates/<id>.json) or paths ending in .json; none: every gates/*.json')
-    .option('--work-dir <dir>', 'scratch space for checks (default: <project>/data/state/<id>_closeout)')
-    .option('--report-dir <dir>', 'where the report goes (default: <project>/reports/<id>_closeout)')
+    .option('--work-dir <dir>', 'scratch space for checks (default: <project>/data/state/<id>_closeout)', folder('--work-dir'))
+    .option('--report-dir <dir>', 'where the report goes (default: <project>/reports/<id>_closeout)', folder('--report-dir'))
     .addOption(
       new Option('--inject-fail <id[:mode]>', 'run a check along its fail path (modes: declared, exit, timeout, bad-json, crash); repeatable')
         .argParser(collect)
@@ -128,8 +137,8 @@ export async function main(io: Io): Promise<number> {
     )
     .option('--timeout-ms <ms>', "with --mode timeout: the injected check's time limit in every round, instead of its timeoutMs", timeLimit)
     .option('-j, --jobs <n>', 'checks run at once within a round (default: CPU count)', positiveInt)
-    .option('--work-dir <dir>', 'scratch space for checks (default: <project>/data/state/<id>_drill)')
-    .option('--report-dir <dir>', 'where drill.json, drill.md and rounds/<check>/ go (default: <project>/reports/<id>_drill)')
+    .option('--work-dir <dir>', 'scratch space for checks (default: <project>/data/state/<id>_drill)', folder('--work-dir'))
+    .option('--report-dir <dir>', 'where drill.json, drill.md and rounds/<check>/ go (default: <project>/reports/<id>_drill)', folder('--report-dir'))
     .option('--json', 'print drill.json alone on stdout', false)
     .addHelpText(
       'after',
@@ -175,7 +184,7 @@ export async function main(io: Io): Promise<number> {
   program
     .command('init')
     .description('scaffold an example gate that runs as written; never overwrites a file')
-    .argument('[dir]', 'where to scaffold (default: the current directory)')
+    .argument('[dir]', 'where to scaffold (default: the current directory)', folder('dir', 'the current directory'))
     .addHelpText('after', '\nExamples:\n  gate init\n  gate init my-project && cd my-project && gate run example\n')
     .action(async (dir: string | undefined) => {
       const { initCommand } = await import('./init-command.js');

@@ -80,9 +80,12 @@ function caretView(d: Diagnostic): string[] {
   return [`    ${d.line} | ${shown}`, `    ${gutter} | ${pad}${carets}`];
 }
 
+/** A diagnostic's file as shown: an empty gate argument (its `file`) as `""`, so the line still has a subject. */
+const shownFile = (file: string): string => (file === '' ? '""' : file);
+
 /** One diagnostic, as lines of text. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
+  const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : shownFile(d.file);
   const head = `${where}: ${d.jsonPath === '' ? '' : `${printable(d.jsonPath)}: `}${printable(d.message)}`;
   const lines = [head];
   if (d.hint !== undefined && d.hint !== '') lines.push(`  hint: ${printable(d.hint)}`);
@@ -109,7 +112,7 @@ export function formatDiagnostics(diags: Diagnostic[]): string {
     const sorted = [...list].sort((a, b) => a.line - b.line || a.column - b.column);
     blocks.push(sorted.map(formatDiagnostic).join('\n'));
   }
-  const files = [...byFile.keys()];
+  const files = [...byFile.keys()].map(shownFile);
   const tail =
     files.length === 1
       ? `${plural(diags.length, 'problem')} in ${files[0]}; nothing ran.`

@@ -75,6 +75,11 @@ export async function resolveGateFiles(args: string[], opts: { cwd: string }): P
         continue;
       }
     } else {
+      if (arg === '') {
+        // Said as such (`gate run "$GATE"` with GATE unset), not as an id that does not match.
+        diagnostics.push(unplaced(arg, 'gate-not-found', 'an empty argument names no gate', listHint()));
+        continue;
+      }
       if (!ID_PATTERN.test(arg)) {
         diagnostics.push(unplaced(arg, 'gate-not-found', `"${arg}" is neither a gate id nor a path ending in .json`, listHint(arg)));
         continue;

@@ -583,6 +583,26 @@ describe('faults: contradictory command lines are refused before anything is mad
     expect(existsSync(ran)).toBe(false);
   });
 
+  it.each([
+    [['run', 'g', '--report-dir', ''], '--report-dir must not be empty'],
+    [['run', 'g', '--work-dir', ''], '--work-dir must not be empty'],
+    [['run', 'g', '--report-dir='], '--report-dir must not be empty'],
+    [['drill', 'g', '--report-dir', ''], '--report-dir must not be empty'],
+    [['drill', 'g', '--work-dir', ''], '--work-dir must not be empty'],
+    [['init', ''], 'dir must not be empty'],
+    [['run', ''], '"": an empty argument names no gate'],
+  ])('%j: an empty path is a usage error naming it (exit 2), not the current directory', async (args, said) => {
+    const p = makeProject();
+    const ran = path.join(p.root, 'ran');
+    p.gate('g', { checks: [check('a', ['touch', ran], { output: 'text' })] });
+    const r = await gate(args, { cwd: p.root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(said);
+    expect(r.stderr).not.toContain('overlap');
+    expect(r.stdout).toBe('');
+    expect(readdirSync(p.root).sort()).toEqual(['gates']);
+  });
+
   it('two different injections of one check are a usage error; a mistyped mode gets the nearest one', async () => {
     const p = makeProject();
     const ran = path.join(p.root, 'ran');
