@@ -60,9 +60,21 @@ function isTerminal(fd: number): boolean {
   return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd);
 }
 
+/**
+ * The current directory, or undefined when it no longer exists: removed under the shell that started gate,
+ * process.cwd() throws ENOENT (on Linux the one way it fails), which would end gate with a stack trace.
+ */
+function currentDir(): string | undefined {
+  try {
+    return process.cwd();
+  } catch {
+    return undefined;
+  }
+}
+
 main({
   argv: process.argv.slice(2),
-  cwd: process.cwd(),
+  cwd: currentDir(),
   env: process.env,
   stdout: { write: safeWrite('stdout'), isTTY: isTerminal(1) },
   stderr: {

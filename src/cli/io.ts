@@ -21,4 +21,12 @@ export interface Io {
   interruptedBy?: () => StopSignal | undefined;
 }
 
+/**
+ * What the process hands `main`: its current directory is undefined when it no longer exists (removed
+ * under the shell that started gate), and only the commands that need one refuse to go on without it.
+ */
+export interface ProcessIo extends Omit<Io, 'cwd'> {
+  cwd: string | undefined;
+}
+
 export { EXIT } from '../model/exit-codes.js';

@@ -6,7 +6,7 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { GATE_VERSION } from '../model/version.js';
 import { nearest } from '../util/suggest.js';
-import { EXIT, type Io } from './io.js';
+import { EXIT, type Io, type ProcessIo } from './io.js';
 
 
 export interface RunOptions {
@@ -61,7 +61,13 @@ const oneOf =
   };
 const collectReporter = (value: string, previous: string[]) => [...previous, oneOf(REPORTERS)(value)];
 
-export async function main(io: Io): Promise<number> {
+/**
+ * Said when the current directory no longer exists. Exit 2, not 1: nothing ran, and what is wrong is where
+ * gate was started, which the caller fixes as they fix a command line; gate itself is not failing at its job.
+ */
+export const CWD_GONE = 'gate: the current directory no longer exists; cd to a project and run again\n';
+
+export async function main(io: ProcessIo): Promise<number> {
   // `gate --version` on its own is answered before the parser is built: scripts run it often,
   // and its output is exactly what the parser would print.
   if (io.argv.length === 1 && (io.argv[0] === '--version' || io.argv[0] === '-V')) {
@@ -69,6 +75,21 @@ export async function main(io: Io): Promise<number> {
     return EXIT.go;
   }
   let exitCode: number = EXIT.go;
+  /**
+   * A command's action, for a command that finds or writes files relative to the current directory (every
+   * one but `schema`; `--version` and `--help` need none either). Without that directory, nothing runs.
+   */
+  const inCwd =
+    <A extends unknown[]>(command: (io: Io, ...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      const { cwd } = io;
+      if (cwd === undefined) {
+        io.stderr.write(CWD_GONE);
+        exitCode = EXIT.usage;
+        return;
+      }
+      exitCode = await command({ ...io, cwd }, ...args);
+    };
   const program = new Command()
     .name('gate')
     .description('Run a milestone closeout: checks as a dependency graph, evidence assertions, GO / NO-GO.')
@@ -103,10 +124,12 @@ export async function main(io: Io): Promise<number> {
     .option('--quiet', 'no progress on stderr, and the summary (pretty) cut to its verdict line; any other reporter named with --reporter still prints in full', false)
     .option('--verbose', "also stream each check's output to stderr as it is written (secrets masked)", false)
     .addHelpText('after', '\nExamples:\n  gate run m28\n  gate run m28 --inject-fail M28-8\n  gate run gates/m28.json --only M28-1,M28-3 --json\n')
-    .action(async (gates: string[], opts: RunOptions) => {
-      const { runCommand } = await import('./run-command.js');
-      exitCode = await runCommand(gates, opts, io);
-    });
+    .action(
+      inCwd(async (io, gates: string[], opts: RunOptions) => {
+        const { runCommand } = await import('./run-command.js');
+        return runCommand(gates, opts, io);
+      }),
+    );
 
   program
     .command('validate')
@@ -114,10 +137,12 @@ export async function main(io: Io): Promise<number> {
     .argument('[gates...]', 'gate ids or paths; none: every gates/*.json')
     .option('--json', 'print the diagnostics as JSON', false)
     .addHelpText('after', '\nExamples:\n  gate validate\n  gate validate m28 --json\n')
-    .action(async (gates: string[], opts: { json: boolean }) => {
-      const { validateCommand } = await import('./validate-command.js');
-      exitCode = await validateCommand(gates, opts, io);
-    });
+    .action(
+      inCwd(async (io, gates: string[], opts: { json: boolean }) => {
+        const { validateCommand } = await import('./validate-command.js');
+        return validateCommand(gates, opts, io);
+      }),
+    );
 
   const timeLimit = (value: string) => {
     if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 2147483647) {
@@ -144,10 +169,12 @@ export async function main(io: Io): Promise<number> {
       'after',
       '\nExamples:\n  gate drill m28\n  gate drill m28 --only M28-3,M28-4\n  gate drill m28 --mode crash --json\n  gate drill m28 --mode timeout --timeout-ms 2000\n',
     )
-    .action(async (gate: string | undefined, opts: import('./drill-command.js').DrillOptions) => {
-      const { drillCommand } = await import('./drill-command.js');
-      exitCode = await drillCommand(gate, opts, io);
-    });
+    .action(
+      inCwd(async (io, gate: string | undefined, opts: import('./drill-command.js').DrillOptions) => {
+        const { drillCommand } = await import('./drill-command.js');
+        return drillCommand(gate, opts, io);
+      }),
+    );
 
   program
     .command('list')
@@ -155,10 +182,12 @@ export async function main(io: Io): Promise<number> {
     .argument('[gates...]', 'gate ids or paths; none: every gates/*.json')
     .option('--json', 'print the checks as JSON', false)
     .addHelpText('after', '\nExamples:\n  gate list\n  gate list m28 --json\n')
-    .action(async (gates: string[], opts: { json: boolean }) => {
-      const { listCommand } = await import('./list-command.js');
-      exitCode = await listCommand(gates, opts, io);
-    });
+    .action(
+      inCwd(async (io, gates: string[], opts: { json: boolean }) => {
+        const { listCommand } = await import('./list-command.js');
+        return listCommand(gates, opts, io);
+      }),
+    );
 
   program
     .command('graph')
@@ -166,10 +195,12 @@ export async function main(io: Io): Promise<number> {
     .argument('[gate]', 'gate id or path; may be left out when gates/ holds one gate')
     .addOption(new Option('--format <format>', 'mermaid or dot').argParser(oneOf(['mermaid', 'dot'] as const)).default('mermaid'))
     .addHelpText('after', '\nExamples:\n  gate graph m28 > graph.mmd\n  gate graph m28 --format dot | dot -Tsvg > m28.svg\n')
-    .action(async (gate: string | undefined, opts: { format: 'mermaid' | 'dot' }) => {
-      const { graphCommand } = await import('./graph-command.js');
-      exitCode = await graphCommand(gate, opts, io);
-    });
+    .action(
+      inCwd(async (io, gate: string | undefined, opts: { format: 'mermaid' | 'dot' }) => {
+        const { graphCommand } = await import('./graph-command.js');
+        return graphCommand(gate, opts, io);
+      }),
+    );
 
   program
     .command('schema')
@@ -186,10 +217,12 @@ export async function main(io: Io): Promise<number> {
     .description('scaffold an example gate that runs as written; never overwrites a file')
     .argument('[dir]', 'where to scaffold (default: the current directory)', folder('dir', 'the current directory'))
     .addHelpText('after', '\nExamples:\n  gate init\n  gate init my-project && cd my-project && gate run example\n')
-    .action(async (dir: string | undefined) => {
-      const { initCommand } = await import('./init-command.js');
-      exitCode = await initCommand(dir, io);
-    });
+    .action(
+      inCwd(async (io, dir: string | undefined) => {
+        const { initCommand } = await import('./init-command.js');
+        return initCommand(dir, io);
+      }),
+    );
 
   program.addHelpText('after', '\nExamples:\n  gate init && gate run example\n  gate run m28\n  gate list m28\n  gate <command> --help\n');
 

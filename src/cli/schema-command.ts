@@ -29,7 +29,8 @@ export async function renderJsonSchema(kind: SchemaKind): Promise<string> {
   return `${JSON.stringify(await jsonSchemaOf(kind), null, 2)}\n`;
 }
 
-export async function schemaCommand(kind: SchemaKind, io: Io): Promise<number> {
+/** Needs nothing but stdout: it reads no file, so it works where the current directory is gone. */
+export async function schemaCommand(kind: SchemaKind, io: Pick<Io, 'stdout'>): Promise<number> {
   io.stdout.write(await renderJsonSchema(kind));
   return EXIT.go;
 }
