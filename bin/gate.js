@@ -43,9 +43,14 @@ function useCodeCaches() {
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // Answered before anything else loads: scripts and CI steps run it often. The same line the
-  // CLI prints (the build takes its version from this package.json).
+  // CLI prints (the build takes its version from this package.json). A failed write is what the CLI
+  // makes of one (src/cli/bin.ts): said on stderr, exit 1; a reader gone away (EPIPE) is not.
   process.stdout.on('error', () => {});
-  process.stdout.write(`${JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version}\n`);
+  process.stdout.write(`${JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version}\n`, (error) => {
+    if (!error || error.code === 'EPIPE') return;
+    process.stderr.write(`gate: could not write to stdout (${error.message.replace(/, write$/, '')}); what gate printed there is incomplete\n`);
+    process.exitCode = 1;
+  });
 } else {
   useCodeCaches();
   require('../dist/cli.cjs');

@@ -5,7 +5,7 @@
 import { fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { killAllGroups } from '../run/groups.js';
-import { exitCodeForSignal, type StopSignal } from '../model/exit-codes.js';
+import { EXIT, exitCodeForSignal, type StopSignal } from '../model/exit-codes.js';
 import { main } from './main.js';
 
 const controller = new AbortController();
@@ -31,20 +31,58 @@ const onSignal = (signal: StopSignal) => {
 };
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => onSignal(signal));
 /**
- * Writes to process.stdout or process.stderr, making the stream on first use: Node builds
- * each one lazily, and `gate --version` never needs stderr. A reader that goes away
- * (`gate run | head -1`) must not crash the run: the report still gets written.
+ * process.stdout or process.stderr, made on first use: Node builds each stream lazily, and
+ * `gate --version` never needs stderr. Every write is followed to its end, so that `settled`
+ * can tell, before the exit code is set, whether all of it got out: a write to a file is done
+ * at once, but one to a pipe may still be queued when `main` returns. A failed write never
+ * throws or crashes the run (the report still gets written); it is kept for `settled`.
  */
-const safeWrite = (name: 'stdout' | 'stderr') => {
+function output(name: 'stdout' | 'stderr') {
   let stream: NodeJS.WriteStream | undefined;
-  return (text: string) => {
-    if (!stream) {
-      stream = process[name];
-      stream.on('error', () => {});
-    }
-    if (!stream.destroyed && stream.writable) stream.write(text);
+  let pending = 0;
+  let failure: NodeJS.ErrnoException | undefined;
+  let allDone: (() => void) | undefined;
+  return {
+    write(text: string): void {
+      if (!stream) {
+        stream = process[name];
+        // The write's callback has the error too, and keeps it; unheard, the event would be thrown.
+        stream.on('error', () => {});
+      }
+      // After a failure the stream is destroyed: what follows is lost with it, and the first error says why.
+      if (stream.destroyed || !stream.writable) return;
+      pending += 1;
+      stream.write(text, (error) => {
+        failure ??= error ?? undefined;
+        pending -= 1;
+        if (pending === 0) allDone?.();
+      });
+    },
+    /** Once every write so far has ended: the first one that failed, if one did. */
+    settled(): Promise<NodeJS.ErrnoException | undefined> {
+      return pending === 0 ? Promise.resolve(failure) : new Promise((resolve) => (allDone = () => resolve(failure)));
+    },
   };
-};
+}
+
+const stdout = output('stdout');
+const stderr = output('stderr');
+
+/**
+ * The exit code once stdout has settled. A failed write (ENOSPC, EIO, ...) means that what gate
+ * printed is not all there (`gate run --json > report.json` on a full disk would pass with an empty
+ * file): gate could not do its job, so exit 1, said on stderr, whatever the verdict; only an
+ * interrupt's code is kept, as it is over a report that could not be written. EPIPE is the reader
+ * having gone away (`gate run | head -1`): as for other command-line tools, nothing is said and
+ * the run's own code stands.
+ */
+async function exitCodeAfterOutput(code: number): Promise<number> {
+  const failure = await stdout.settled();
+  if (!failure || failure.code === 'EPIPE') return code;
+  stderr.write(`gate: could not write to stdout (${failure.message.replace(/, write$/, '')}); what gate printed there is incomplete\n`);
+  return INTERRUPTED.has(code) ? code : EXIT.internal;
+}
+const INTERRUPTED = new Set<number>([EXIT.sighup, EXIT.sigint, EXIT.sigterm]);
 
 /**
  * Whether a descriptor is a terminal. Only a character device can be one, and fstat says so
@@ -76,9 +114,9 @@ main({
   argv: process.argv.slice(2),
   cwd: currentDir(),
   env: process.env,
-  stdout: { write: safeWrite('stdout'), isTTY: isTerminal(1) },
+  stdout: { write: stdout.write, isTTY: isTerminal(1) },
   stderr: {
-    write: safeWrite('stderr'),
+    write: stderr.write,
     isTTY: isTerminal(2),
     get columns() {
       return process.stderr.columns;
@@ -89,12 +127,15 @@ main({
   },
   interrupt: controller.signal,
   interruptedBy: () => interruptedBy,
-}).then(
-  (code) => {
+})
+  .then(
+    (code) => code,
+    (error: unknown) => {
+      stderr.write(`gate: internal error (this is a bug): ${error instanceof Error ? error.message : String(error)}\n`);
+      return EXIT.internal;
+    },
+  )
+  .then(exitCodeAfterOutput)
+  .then((code) => {
     process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`gate: internal error (this is a bug): ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+  });
