@@ -2,10 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { planGate } from '../../src/plan/plan.js';
-import { prepareReportDir } from '../../src/report/write.js';
-import { prepareWorkDir, runGate } from '../../src/run/run-gate.js';
 import { makeCheck, makeGate } from './gate-fixture.js';
+import { runGateIn } from './run-gate-fixture.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'gate-run-waivers-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -21,24 +19,7 @@ describe('waivers are judged against one instant, the run start', () => {
       projectRoot: root,
       waivers: [{ check: 'a', reason: 'known', expires, expiresAt: new Date(expires) }],
     });
-    const planned = planGate(gate, {});
-    if (!planned.ok) throw new Error('plan refused');
-    const workDir = path.join(root, 'work');
-    const reportDir = path.join(root, 'reports');
-    expect(await prepareWorkDir(workDir, undefined)).toBeUndefined();
-    expect(await prepareReportDir(reportDir)).toEqual({ ok: true });
-    const { report } = await runGate(gate, {
-      plan: planned.plan,
-      workDir,
-      reportDir,
-      jobs: 1,
-      failFast: false,
-      env: { PATH: process.env.PATH },
-      abort: new AbortController().signal,
-      progress: { runStarted() {}, checkStarted() {}, checkFinished() {} },
-      redact: (text) => text,
-      now,
-    });
+    const { report } = await runGateIn(root, gate, { now });
     expect(readings).toBeGreaterThan(1);
     expect(report.checks[0]).toMatchObject({ id: 'a', status: 'waived', waivedStatus: 'fail' });
     expect(report.waivers).toEqual([{ check: 'a', reason: 'known', expires, state: 'applied' }]);

@@ -1,0 +1,30 @@
+/** One gate run through runGate, its dirs prepared as the CLI prepares them, for the tests of what a run records. */
+import path from 'node:path';
+import { expect } from 'vitest';
+import type { Gate } from '../../src/model/types.js';
+import { planGate } from '../../src/plan/plan.js';
+import { prepareReportDir } from '../../src/report/write.js';
+import { prepareWorkDir, runGate, type GateRun, type RunGateOptions } from '../../src/run/run-gate.js';
+
+/** Runs every check of `gate`, one at a time, with its work dir and report dir (returned) under `root`. */
+export async function runGateIn(root: string, gate: Gate, over: Partial<RunGateOptions> = {}): Promise<GateRun & { reportDir: string }> {
+  const planned = planGate(gate, {});
+  if (!planned.ok) throw new Error('plan refused');
+  const workDir = path.join(root, 'work');
+  const reportDir = path.join(root, 'reports');
+  expect(await prepareWorkDir(workDir, undefined)).toBeUndefined();
+  expect(await prepareReportDir(reportDir)).toEqual({ ok: true });
+  const run = await runGate(gate, {
+    plan: planned.plan,
+    workDir,
+    reportDir,
+    jobs: 1,
+    failFast: false,
+    env: { PATH: process.env.PATH },
+    abort: new AbortController().signal,
+    progress: { runStarted() {}, checkStarted() {}, checkFinished() {} },
+    redact: (text) => text,
+    ...over,
+  });
+  return { ...run, reportDir };
+}
