@@ -13,7 +13,7 @@ import { preparedDirChanged, rememberPreparedDir } from '../util/prepared-dir.js
 import { exitCodeFor, type StopSignal } from '../model/exit-codes.js';
 import { GATE_VERSION } from '../model/version.js';
 import { applyWaiver, decideVerdict, reportWaivers, summarize } from '../judge/decide.js';
-import { createRunLog } from '../log/run-log.js';
+import { createRunLog, type RunLog } from '../log/run-log.js';
 import type { Progress } from '../log/progress.js';
 import type { AttemptOutcome, CheckResult, EnvFileSpec, Gate, Report } from '../model/types.js';
 import type { Plan } from '../plan/plan.js';
@@ -123,6 +123,27 @@ export function renderEnvFile(values: Record<string, string>): string {
     .join('');
 }
 
+/**
+ * One line a check in run.log: the sha256 of each output it left (stdout, stderr, the evidence document it
+ * wrote) and of each evidence file hashed for it, the same values as in closeout.json.
+ *
+ * For an output the line gives `originalSha256` (with `originalBytes`), not the `sha256` of the file the
+ * report keeps: it is the provenance of what the check wrote, the whole output even when the kept file is
+ * cut, with each secret in it replaced by `[REDACTED]` (a hash of the raw bytes would let anyone holding the
+ * log confirm a guessed secret). It is also fixed once the check has ended, while the kept file's hash can
+ * still change after run.log is written (the seal masks a file again if a secret got past masking), and
+ * anyone can take that one from the file itself. Evidence files are hashed masked too (RunContext.hashEvidence).
+ */
+function logOutputHashes(log: RunLog['log'], result: CheckResult): void {
+  const fields: Record<string, unknown> = {};
+  for (const stream of ['stdout', 'stderr', 'evidenceFile'] as const) {
+    const kept = result[stream];
+    if (kept) fields[stream] = { file: kept.file, originalSha256: kept.originalSha256, originalBytes: kept.originalBytes, truncated: kept.truncated };
+  }
+  if (result.evidence.length > 0) fields.evidence = result.evidence;
+  if (Object.keys(fields).length > 0) log.info({ check: result.id, ...fields }, 'outputs hashed');
+}
+
 /** The report, and why it could not be written, if it could not. */
 export interface GateRun {
   report: Report;
@@ -138,6 +159,9 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
   const started = now();
   const startedMs = performance.now();
   const runId = newRunId(started);
+  // Read once a run, for closeout.json and run.log alike; started now and awaited only once the checks
+  // have run, so reading .git adds nothing on the way to the first check. Never rejects (null on any failure).
+  const gitCommit = readGitCommit(gate.projectRoot);
 
   const envFilePath = gate.envFile ? path.join(options.workDir, gate.envFile.path) : undefined;
   const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'gate-run-'));
@@ -231,8 +255,17 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
         if (stream !== 'evidenceFile') tails[`${stream}Tail`] = redact(kept.tail);
       }
       outputs.set(result.id, tails);
+      logOutputHashes(log, result);
     }
 
+    const provenance: Report['provenance'] = {
+      gateVersion: GATE_VERSION,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      gitCommit: await gitCommit,
+      gateFileSha256: gate.sha256,
+    };
+    log.info(provenance, 'provenance');
     const finishedAt = now();
     const summary = summarize(checks);
     const verdict = decideVerdict(summary, { interrupted: options.abort.aborted, injected: plan.injections.size > 0 });
@@ -253,13 +286,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       checks,
       waivers: reportWaivers(gate.waivers, checks, started),
       handover: gate.handover,
-      provenance: {
-        gateVersion: GATE_VERSION,
-        node: process.version,
-        platform: `${process.platform}-${process.arch}`,
-        gitCommit: await readGitCommit(gate.projectRoot),
-        gateFileSha256: gate.sha256,
-      },
+      provenance,
       workDir: options.workDir,
       reportDir: options.reportDir,
     };

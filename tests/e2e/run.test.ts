@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -690,5 +691,65 @@ describe('gate run: secrets that escaping would disguise', () => {
     for (const text of texts) {
       for (const leak of ['word99', 'envfile-tok', 'c>"d', 'a&lt;b', 'b&amp;c', 'd\\_\\*x']) expect(text).not.toContain(leak);
     }
+  });
+});
+
+describe('gate run: run.log records provenance', () => {
+  type LogLine = Record<string, unknown> & { msg: string; runId: string };
+  const logOf = (p: ReturnType<typeof makeProject>) => p.reportFile('g', 'run.log').trim().split('\n').map((l) => JSON.parse(l) as LogLine);
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+  it('gate version, Node, platform, git commit and gate file sha256 as in closeout.json, and each output and evidence file with its hash', async () => {
+    const p = makeProject();
+    const commit = '0123456789abcdef'.repeat(2) + '01234567';
+    p.file('.git/HEAD', `${commit}\n`);
+    const write = `const f = require('fs'); f.writeFileSync('out.json', '{"n":1}'); f.writeFileSync(process.env.GATE_EVIDENCE_FILE, '{"ok":true}'); console.log('to stdout'); console.error('to stderr')`;
+    p.gate('g', { checks: [check('a', ['node', '-e', write], { evidence: ['out.json'], expect: ['ok == true'] }), check('b', fixture('pass.mjs'), { dependsOn: ['a'] })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    const report = p.report('g');
+    const log = logOf(p);
+    expect(report.provenance.gitCommit).toBe(commit);
+    const provenance = log.filter((l) => l.msg === 'provenance');
+    expect(provenance).toHaveLength(1);
+    expect(provenance[0]).toMatchObject({ ...report.provenance, runId: report.runId });
+    for (const c of report.checks) {
+      const lines = log.filter((l) => l.msg === 'outputs hashed' && l.check === c.id);
+      expect(lines, c.id).toHaveLength(1);
+      const line = lines[0]!;
+      for (const stream of ['stdout', 'stderr', 'evidenceFile'] as const) {
+        const kept = c[stream];
+        if (!kept) {
+          expect(line[stream], `${c.id} ${stream}`).toBeUndefined();
+          continue;
+        }
+        expect(line[stream], `${c.id} ${stream}`).toEqual({ file: kept.file, originalSha256: kept.originalSha256, originalBytes: kept.originalBytes, truncated: false });
+        // Nothing to mask, nothing cut: the hash is that of the file the report keeps.
+        expect(sha256(readFileSync(path.join(p.root, 'reports/g_closeout', kept.file), 'utf8'))).toBe(kept.originalSha256);
+      }
+      expect(line.evidence ?? [], c.id).toEqual(c.evidence);
+    }
+    const a = byId(report, 'a');
+    expect(a.evidenceFile).toBeDefined();
+    expect(a.evidence.map((e) => e.path).sort()).toEqual(['$GATE_EVIDENCE_FILE', 'out.json']);
+    expect(a.evidence.find((e) => e.path === 'out.json')?.sha256).toBe(sha256('{"n":1}'));
+  });
+
+  it('hashes outputs with their secrets masked: no hash of a secret-bearing output as written', async () => {
+    const p = makeProject();
+    const SECRET = 'tok-5a8f3c9e1b';
+    const write = `const f = require('fs'); const t = process.env.API_TOKEN; f.writeFileSync('out.json', '{"t":"' + t + '"}'); f.writeFileSync(process.env.GATE_EVIDENCE_FILE, '{"t":"' + t + '"}'); process.stdout.write('token=' + t + '\\n'); process.stderr.write(t)`;
+    p.gate('g', { checks: [check('a', ['node', '-e', write], { evidence: ['out.json'], expect: ['t exists'] })] });
+    expect((await gate(['run', 'g'], { cwd: p.root, env: { API_TOKEN: SECRET } })).code).toBe(0);
+    const text = p.reportFile('g', 'run.log');
+    expect(text).not.toContain(SECRET);
+    for (const raw of [`token=${SECRET}\n`, SECRET, `{"t":"${SECRET}"}`]) expect(text).not.toContain(sha256(raw));
+    const a = byId(p.report('g'), 'a');
+    const line = logOf(p).find((l) => l.msg === 'outputs hashed' && l.check === 'a')!;
+    expect(line.stdout).toMatchObject({ originalSha256: sha256('token=[REDACTED]\n') });
+    expect(line.stderr).toMatchObject({ originalSha256: sha256('[REDACTED]') });
+    expect(line.evidenceFile).toMatchObject({ originalSha256: sha256('{"t":"[REDACTED]"}') });
+    for (const stream of ['stdout', 'stderr', 'evidenceFile'] as const) expect((line[stream] as { originalSha256: string }).originalSha256).toBe(a[stream]!.originalSha256);
+    expect(line.evidence).toEqual(a.evidence);
+    expect(a.evidence.find((e) => e.path === 'out.json')?.sha256).toBe(sha256('{"t":"[REDACTED]"}'));
   });
 });
