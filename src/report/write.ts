@@ -47,9 +47,9 @@ import { forEachLimit } from '../util/pool.js';
 import { preparedDirChanged, rememberPreparedDir } from '../util/prepared-dir.js';
 
 /** The files at the top of a report dir that make up one run; `closeout.json` goes last. */
-const RUN_FILES = ['run.log', 'junit.xml', 'closeout.md', 'closeout.json'];
-const CHECKS_DIR = 'checks';
-const HISTORY_DIR = 'history';
+export const RUN_FILES = ['run.log', 'junit.xml', 'closeout.md', 'closeout.json'];
+export const CHECKS_DIR = 'checks';
+export const HISTORY_DIR = 'history';
 const MARKER = '.gate-report-dir';
 export const DEFAULT_HISTORY = 20;
 

@@ -1,0 +1,76 @@
+/**
+ * A report dir holds one kind of report: a run's (`closeout.json`, `closeout.md`,
+ * `junit.xml`, `run.log`, `checks/`, earlier runs in `history/`) or a drill's
+ * (`drill.json`, `drill.md`, `rounds/`, earlier drills in `history/`). The two
+ * never share a dir: a drill would write its matrix beside a run's closeout and
+ * its history among the runs', and a run would do the same the other way round.
+ *
+ * The kind is told by the files present, not by the `.gate-report-dir` mark:
+ * the mark has always said the same for both kinds and is never rewritten, so
+ * the dirs that older versions made could not be told apart by it, while their
+ * files can, for dirs made by any version. The top of the dir decides; only
+ * when it holds neither kind's files (they were removed by hand) do the runs
+ * kept in `history/` decide. A dir with neither kind's files anywhere (new, or
+ * holding only the mark) takes either kind. It costs one listing of the dir,
+ * made in place: this is asked on the way to the first check.
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { CHECKS_DIR, HISTORY_DIR, RUN_FILES } from './write.js';
+
+export type ReportKind = 'run' | 'drill';
+
+/** The drill's files at the top of its report dir, in the order they are written. */
+export const DRILL_FILES = ['drill.md', 'drill.json'] as const;
+/** The folder of a drill's report dir that holds each round's run report. */
+export const ROUNDS_DIR = 'rounds';
+
+/** The names that show a dir holds a report of each kind. */
+const SIGNS: Record<ReportKind, readonly string[]> = {
+  run: ['closeout.json', ...RUN_FILES.filter((n) => n !== 'closeout.json'), CHECKS_DIR],
+  drill: [...DRILL_FILES, ROUNDS_DIR],
+};
+
+const KINDS: readonly ReportKind[] = ['run', 'drill'];
+
+const namesIn = (dir: string): string[] => {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+};
+
+/** Each kind's files that `dir` holds (relative to it; a folder ends in `/`): at its top, or else in `history/`. */
+export function reportsIn(dir: string): Record<ReportKind, string[]> {
+  const found = (names: string[], prefix: string) =>
+    Object.fromEntries(
+      KINDS.map((kind) => [kind, SIGNS[kind].filter((n) => names.includes(n)).map((n) => `${prefix}${n}${n === CHECKS_DIR || n === ROUNDS_DIR ? '/' : ''}`)]),
+    ) as Record<ReportKind, string[]>;
+  const top = namesIn(dir);
+  const atTop = found(top, '');
+  if (atTop.run.length > 0 || atTop.drill.length > 0 || !top.includes(HISTORY_DIR)) return atTop;
+  const kept: Record<ReportKind, string[]> = { run: [], drill: [] };
+  for (const entry of namesIn(path.join(dir, HISTORY_DIR)).sort()) {
+    const inEntry = found(namesIn(path.join(dir, HISTORY_DIR, entry)), `${HISTORY_DIR}/${entry}/`);
+    // The newest of each kind is enough to name it.
+    for (const kind of KINDS) if (inEntry[kind].length > 0) kept[kind] = inEntry[kind];
+  }
+  return kept;
+}
+
+/**
+ * Why `dir` cannot take a report of `kind` (undefined when it can): it holds
+ * the other kind's. `shown` is how the message names the dir.
+ */
+export function otherKindIn(dir: string, kind: ReportKind, shown: string): string | undefined {
+  const other: ReportKind = kind === 'run' ? 'drill' : 'run';
+  const held = reportsIn(dir)[other];
+  if (held.length === 0) return undefined;
+  const what = (k: ReportKind) => (k === 'run' ? "a run's report" : "a drill's report");
+  const defaults = kind === 'run' ? 'a run reports into reports/<id>_closeout by default' : 'a drill reports into reports/<id>_drill by default';
+  return (
+    `report dir ${shown} holds ${what(other)} (${held.join(', ')}); ${what(kind)} is never written beside it, ` +
+    `as the two would mix their files and history\n  hint: choose another --report-dir for the ${kind} (${defaults})`
+  );
+}
