@@ -21,6 +21,7 @@ import { planGate, type Plan } from '../plan/plan.js';
 import { renderDrillJson, renderDrillMarkdown, renderDrillTable, roundEndLine, roundStartLine, timeoutNote } from '../report/drill.js';
 import { interruptedWait, lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
 import { redactDeep, redactorFor, type Redactor } from '../report/redact.js';
+import { DRILL_FILES, otherKindIn, ROUNDS_DIR } from '../report/report-kind.js';
 import { DEFAULT_HISTORY, prepareReportDir, reportDirChanged } from '../report/write.js';
 import { lockWorkDirOf, newRunId, prepareWorkDir, runGate } from '../run/run-gate.js';
 import { ensureDir } from '../util/ensure-dir.js';
@@ -75,6 +76,9 @@ export async function drillCommand(gateArg: string | undefined, opts: DrillOptio
   const gate = loaded.gates[0]!;
   const drill = planRounds(gate, opts, io);
   if (typeof drill === 'string') return usage(io, drill);
+  // Before anything is made or locked: a report dir that holds a run's report is refused.
+  const mixed = mixedReportDir(drill, io.cwd);
+  if (mixed) return usage(io, mixed);
 
   // Everything that can be refused is refused before the first round starts.
   let release: Release | undefined;
@@ -84,6 +88,9 @@ export async function drillCommand(gateArg: string | undefined, opts: DrillOptio
     const ready = await prepareReportDir(drill.reportDir);
     const locked = ready.ok ? await lockReportDir(drill.reportDir, lockWaitMs(io.env), waiting, io.interrupt) : ready;
     if (locked.ok) release = locked.release;
+    // Again once the lock is held: a run may have written its report there while this drill waited for it.
+    const mixedNow = locked.ok ? mixedReportDir(drill, io.cwd) : undefined;
+    if (mixedNow) return usage(io, mixedNow);
     let problem = locked.ok ? undefined : locked.message;
     for (const round of drill.rounds) {
       if (problem) break;
@@ -111,6 +118,20 @@ export async function drillCommand(gateArg: string | undefined, opts: DrillOptio
   }
 }
 
+/**
+ * Why the drill cannot report where it would (a usage error as text), if it
+ * cannot: its report dir holds a run's report, or a round's dir (each a run's
+ * report dir) holds a drill's.
+ */
+function mixedReportDir(drill: Drill, cwd: string): string | undefined {
+  const dirs = [{ dir: drill.reportDir, kind: 'drill' as const }, ...drill.rounds.map((r) => ({ dir: r.reportDir, kind: 'run' as const }))];
+  for (const { dir, kind } of dirs) {
+    const mixed = otherKindIn(dir, kind, displayPath(dir, cwd));
+    if (mixed) return `gate: ${drill.redact(mixed)}`;
+  }
+  return undefined;
+}
+
 /** The rounds, each planned as the run it will be; a usage error as text. */
 function planRounds(gate: Gate, opts: DrillOptions, io: Io): Drill | string {
   const planned = planDrill(gate, { only: opts.only, mode: opts.mode, timeoutMs: opts.timeoutMs });
@@ -124,7 +145,7 @@ function planRounds(gate: Gate, opts: DrillOptions, io: Io): Drill | string {
     const runGateOf = roundGate(gate, plan);
     const result = planGate(runGateOf, roundPlanOptions(plan));
     if (!result.ok) return problemText(result.problems);
-    rounds.push({ plan, gate: runGateOf, runPlan: result.plan, reportDir: path.join(reportDir, 'rounds', plan.check) });
+    rounds.push({ plan, gate: runGateOf, runPlan: result.plan, reportDir: path.join(reportDir, ROUNDS_DIR, plan.check) });
   }
   return { gate, rounds, workDir, reportDir, redact: redactorFor(gate, io.env) };
 }
@@ -219,8 +240,6 @@ async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<numb
   if (abort.aborted) return exitCodeForSignal(io.interruptedBy?.());
   return failedToWrite ? EXIT.internal : report.exitCode;
 }
-
-const DRILL_FILES = ['drill.md', 'drill.json'] as const;
 
 /**
  * drill.md, then drill.json, each written atomically (a reader never sees half

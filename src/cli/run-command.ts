@@ -18,6 +18,7 @@ import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { redactorFor } from '../report/redact.js';
 import { interruptedWait, lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
+import { otherKindIn } from '../report/report-kind.js';
 import { prepareReportDir } from '../report/write.js';
 import { lockWorkDirOf, prepareWorkDir, runGate, type GateRun } from '../run/run-gate.js';
 import { exitCodeForSignal } from '../model/exit-codes.js';
@@ -87,6 +88,12 @@ function sharedDirs(planned: Planned[], cwd: string): string | undefined {
   return undefined;
 }
 
+/** Why this gate's report dir cannot take a run's report (it holds a drill's), if it cannot. */
+const mixedReportDir = (p: Planned, cwd: string) => {
+  const mixed = otherKindIn(p.reportDir, 'run', displayPath(p.reportDir, cwd));
+  return mixed && p.redact(mixed);
+};
+
 /** Options that contradict each other: a usage error before anything is loaded. */
 function contradiction(opts: RunOptions): string | undefined {
   const others = opts.reporter.filter((r) => r !== 'json');
@@ -122,6 +129,11 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
   }
   const shared = sharedDirs(planned, io.cwd);
   if (shared) problems.push(`gate: ${shared}`);
+  // Before anything is made or locked: a report dir that holds a drill's report is refused.
+  for (const p of planned) {
+    const mixed = mixedReportDir(p, io.cwd);
+    if (mixed) problems.push(`gate: ${mixed}`);
+  }
   if (problems.length > 0) {
     io.stderr.write(`${problems.join('\n')}\nnothing ran.\n`);
     return EXIT.usage;
@@ -133,6 +145,12 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
       const ready = await prepareReportDir(p.reportDir);
       const locked = ready.ok ? await lockReportDir(p.reportDir, lockWaitMs(io.env), waiting, io.interrupt) : ready;
       if (locked.ok) releases.push(locked.release);
+      // Again once the lock is held: a drill may have written its report there while this run waited for it.
+      const mixed = locked.ok ? mixedReportDir(p, io.cwd) : undefined;
+      if (mixed) {
+        io.stderr.write(`gate: ${mixed}\nnothing ran.\n`);
+        return EXIT.usage;
+      }
       // Locked before anything in it is written or emptied: another run may use it with another report dir.
       const claimed = locked.ok ? await lockWorkDirOf(p.workDir, lockWaitMs(io.env), waiting, io.interrupt) : locked;
       if (claimed.ok) releases.push(claimed.release);

@@ -1,8 +1,9 @@
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DrillReport } from '../../src/model/drill.js';
 import type { Report } from '../../src/model/types.js';
+import { lockReportDir } from '../../src/report/lock.js';
 import { alive, byId, filesUnder, fixture, gate, heldUntil, makeProject, REPO, signalOnceSaid, signalOnceStarted, survivors, whileHeld, type Project } from './harness.js';
 
 const check = (id: string, run: string[] | string, extra: object = {}) => ({ id, run, ...extra });
@@ -221,6 +222,141 @@ describe('gate drill', () => {
     expect(drillJson(p, 'g').rounds[0]!.reason).toContain('[REDACTED]');
     expect(r.stdout + r.stderr).not.toContain(secret);
     for (const file of filesUnder(drillDir(p, 'g'))) expect(readFileSync(file, 'utf8'), file).not.toContain(secret);
+  });
+});
+
+/** Every file and folder below `dir` (hidden ones too), each file with its content and modification time. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string) => {
+    for (const entry of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const name = path.join(rel, entry.name);
+      if (entry.isDirectory()) {
+        out[`${name}/`] = '';
+        walk(name);
+      } else out[name] = `${statSync(path.join(dir, name)).mtimeMs} ${readFileSync(path.join(dir, name), 'utf8')}`;
+    }
+  };
+  walk('');
+  return out;
+}
+
+/** Runs gate with a lock wait of 30 s; `waiting` resolves true once it says it waits for a lock (false if it has not within 20 s). */
+function gateThatWaits(args: string[], cwd: string) {
+  let said = false;
+  const done = gate(args, { cwd, env: { GATE_LOCK_TIMEOUT_MS: '30000' }, onSpawn: (child) => child.stderr!.on('data', (d: Buffer) => (said ||= d.toString().includes('waiting up to 30 s'))) });
+  const waiting = (async () => {
+    for (const deadline = Date.now() + 20_000; !said && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    return said;
+  })();
+  return { done, waiting };
+}
+
+describe('gate drill and gate run never share a report dir', () => {
+  it("a drill into a run's report dir is refused (exit 2) before anything runs or is written; the run's dir still takes runs", async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [aware('a')] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    const runDir = path.join(p.root, 'reports', 'g_closeout');
+    const before = snapshot(runDir);
+    const r = await gate(['drill', 'g', '--report-dir', 'reports/g_closeout'], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toBe(
+      "gate: report dir reports/g_closeout holds a run's report (closeout.json, run.log, junit.xml, closeout.md, checks/); a drill's report is never written beside it, " +
+        'as the two would mix their files and history\n  hint: choose another --report-dir for the drill (a drill reports into reports/<id>_drill by default)\nnothing ran.\n',
+    );
+    expect(r.stdout).toBe('');
+    expect(snapshot(runDir)).toEqual(before);
+    expect(existsSync(path.join(p.root, 'data', 'state', 'g_drill'))).toBe(false);
+    // The run's own kind still reuses it: the first run moves to history/.
+    const first = p.report('g').runId;
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    expect(existsSync(path.join(runDir, 'history', first, 'closeout.json'))).toBe(true);
+    expect(existsSync(path.join(runDir, 'drill.json'))).toBe(false);
+  });
+
+  it("a run into a drill's report dir is refused (exit 2) before anything runs or is written; the drill's dir still takes drills", async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [aware('a')] });
+    expect((await gate(['drill', 'g'], { cwd: p.root })).code).toBe(0);
+    const before = snapshot(drillDir(p, 'g'));
+    for (const args of [['run', 'g', '--report-dir', 'reports/g_drill'], ['run', 'g', '--report-dir', 'reports/g_drill', '--json']]) {
+      const r = await gate(args, { cwd: p.root });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toBe(
+        "gate: report dir reports/g_drill holds a drill's report (drill.md, drill.json, rounds/); a run's report is never written beside it, " +
+          'as the two would mix their files and history\n  hint: choose another --report-dir for the run (a run reports into reports/<id>_closeout by default)\nnothing ran.\n',
+      );
+      expect(r.stdout).toBe('');
+    }
+    expect(snapshot(drillDir(p, 'g'))).toEqual(before);
+    expect(existsSync(path.join(p.root, 'data', 'state', 'g_closeout'))).toBe(false);
+    // The drill's own kind still reuses it: the first drill moves to history/.
+    const first = drillJson(p, 'g').drillId;
+    expect((await gate(['drill', 'g'], { cwd: p.root })).code).toBe(0);
+    expect(existsSync(path.join(drillDir(p, 'g'), 'history', first, 'drill.json'))).toBe(true);
+    expect(existsSync(path.join(drillDir(p, 'g'), 'closeout.json'))).toBe(false);
+  });
+
+  it("a drill that waited for a run's lock on a new dir is refused once the run has reported there", async () => {
+    const p = makeProject();
+    const goFile = path.join(p.root, 'go');
+    p.gate('g', { checks: [check('a', heldUntil(goFile), { expect: ['ok == true'], timeoutMs: 55_000 })] });
+    await whileHeld(p, ['run', 'g', '--report-dir', 'shared'], goFile, async (first) => {
+      // The run has not reported yet: the dir holds only gate's mark and the lock, so the drill waits for it.
+      const drill = gateThatWaits(['drill', 'g', '--report-dir', 'shared'], p.root);
+      expect(await drill.waiting).toBe(true);
+      expect(first.ended()).toBe(false);
+      expect((await first.release()).code).toBe(0);
+      const r = await drill.done;
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain("gate: report dir shared holds a run's report (closeout.json");
+      expect(r.stderr).toMatch(/hint: choose another --report-dir for the drill .*\nnothing ran\.\n$/);
+    });
+    const shared = path.join(p.root, 'shared');
+    expect(readdirSync(shared).sort()).toEqual(['.gate-report-dir', 'checks', 'closeout.json', 'closeout.md', 'junit.xml', 'run.log']);
+    expect(existsSync(path.join(p.root, 'data', 'state', 'g_drill'))).toBe(false);
+  });
+
+  it("a run that waited for the lock on a new dir is refused if a drill's report was written there meanwhile", async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [aware('a')] });
+    const shared = path.join(p.root, 'shared');
+    // A dir as gate prepares it, its lock held as another gate process holds it.
+    mkdirSync(shared);
+    writeFileSync(path.join(shared, '.gate-report-dir'), 'This folder holds gate closeout reports; gate moves and prunes what is in it.\n');
+    const held = await lockReportDir(shared, 0);
+    if (!held.ok) throw new Error(held.message);
+    const run = gateThatWaits(['run', 'g', '--report-dir', 'shared'], p.root);
+    try {
+      expect(await run.waiting).toBe(true);
+      // What a drill leaves there before it lets the lock go.
+      mkdirSync(path.join(shared, 'rounds', 'a'), { recursive: true });
+      writeFileSync(path.join(shared, 'drill.json'), '{}\n');
+    } finally {
+      await held.release();
+    }
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("gate: report dir shared holds a drill's report (drill.json, rounds/)");
+    expect(r.stderr).toMatch(/hint: choose another --report-dir for the run .*\nnothing ran\.\n$/);
+    expect(readdirSync(shared).sort()).toEqual(['.gate-report-dir', 'drill.json', 'rounds']);
+    expect(existsSync(path.join(p.root, 'data', 'state', 'g_closeout'))).toBe(false);
+  });
+
+  it("a run into a drill's dir is refused at once, even while that drill runs: it does not wait for the lock", async () => {
+    const p = makeProject();
+    const goFile = path.join(p.root, 'go');
+    p.gate('g', { checks: [check('a', heldUntil(goFile), { expect: ['ok == true'], timeoutMs: 55_000 })] });
+    await whileHeld(p, ['drill', 'g'], goFile, async (first) => {
+      const r = await gate(['run', 'g', '--report-dir', 'reports/g_drill'], { cwd: p.root, env: { GATE_LOCK_TIMEOUT_MS: '30000' } });
+      expect(first.ended()).toBe(false);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).not.toContain('waiting');
+      expect(r.stderr).toContain("gate: report dir reports/g_drill holds a drill's report (rounds/)");
+      expect((await first.release()).code).toBe(3);
+    });
+    expect(existsSync(path.join(drillDir(p, 'g'), 'closeout.json'))).toBe(false);
   });
 });
 
