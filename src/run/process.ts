@@ -173,7 +173,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
     });
   } catch (error) {
     // execa validates its options synchronously; treat anything it throws as not startable.
-    const result = notStarted(error, started, sizes());
+    const result = notStarted(error, req.cwd, started, sizes());
     closeSync(outFd);
     closeSync(errFd);
     return result;
@@ -231,7 +231,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
 
   if (pgid === undefined || (result.exitCode === undefined && !result.signal && !stopping)) {
     // No exit code and no signal: it never ran (or ended in a way nobody can judge). Never a pass.
-    return notStarted(result, started, out);
+    return notStarted(result, req.cwd, started, out);
   }
   let end: ProcessEnd;
   if (stopping === 'interrupted') end = { kind: 'interrupted' };
@@ -242,12 +242,22 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   return { end, durationMs, cleanupMs, signalsSent, leakedProcesses, cleanupSignals, ...out };
 }
 
-function notStarted(error: unknown, started: number, sizes: { stdoutBytes: number; stderrBytes: number }): ProcessResult {
+/** How execa begins its message for a cwd that is missing or not a folder. */
+const CWD_INVALID = 'The "cwd" option is invalid: ';
+
+const escapeControls = (text: string) => text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+
+function notStarted(error: unknown, cwd: string, started: number, sizes: { stdoutBytes: number; stderrBytes: number }): ProcessResult {
   const e = error as { code?: unknown; originalMessage?: unknown; message?: unknown };
   const errno = typeof e.code === 'string' ? e.code : 'ESPAWN';
   const raw = typeof e.originalMessage === 'string' ? e.originalMessage : String(e.message ?? error);
-  // Node's messages for a bad argument quote the value they got, which may be an environment variable's (a secret): never kept.
-  const message = (raw.split('\n')[0] ?? raw).replace(/\.? Received .*$/, '');
+  // One line, whole: a control character in a value the message quotes (a program name, a cwd) is written as
+  // its escape, not cut at nor passed to a terminal. execa's message for a cwd that cannot be used runs over
+  // lines of its own and drops escape sequences from the path: the cwd as given stands in for it. Node's
+  // messages for a bad argument quote the value they got, which may be an environment variable's (a
+  // secret): that part is never kept.
+  const badCwd = raw.startsWith(CWD_INVALID);
+  const message = badCwd ? `${CWD_INVALID}${escapeControls(cwd)}` : escapeControls(raw).replace(/\.? Received .*$/, '');
   return {
     end: { kind: 'not-started', errno, message },
     durationMs: Math.round(performance.now() - started),

@@ -56,6 +56,18 @@ describe('the process module, with real processes', () => {
     expect(notExecutable.end).toMatchObject({ kind: 'not-started', errno: 'EACCES' });
   });
 
+  it('a reason that quotes a cwd or a program name with control characters keeps it whole, escaped, on one line', async () => {
+    const cwd = await runProcess(request([process.execPath, '-e', '0'], { cwd: path.join(dir, 'nodir\u001b[31m\nX') }));
+    expect(cwd.end).toMatchObject({ kind: 'not-started', errno: 'ENOENT' });
+    const program = await runProcess(request(['/nonexistent/RED\r\nZZ']));
+    expect(program.end).toMatchObject({ kind: 'not-started', errno: 'ENOENT' });
+    for (const [r, quoted] of [[cwd, 'nodir\\u001b[31m\\nX'], [program, '/nonexistent/RED\\r\\nZZ']] as const) {
+      const message = r.end.kind === 'not-started' ? r.end.message : '';
+      expect(message).toContain(quoted);
+      expect(message).not.toMatch(/[\u0000-\u001f\u007f]/);
+    }
+  });
+
   it('a value Node refuses to pass is not quoted in the reason (it may be a secret)', async () => {
     const r = await runProcess(request(['true'], { env: { PATH: process.env.PATH ?? '', TOKEN: 'hunter2\u0000tail-part' } }));
     expect(r.end).toMatchObject({ kind: 'not-started', errno: 'ERR_INVALID_ARG_VALUE' });
