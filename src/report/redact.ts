@@ -57,14 +57,17 @@ export interface Redactor {
   blank(text: string): string;
 }
 
+/** Whether the value of variable `name` is masked: a listed name from 3 characters on, a secret-looking one from 6. */
+function isMasked(name: string, value: string, listed: Set<string>): boolean {
+  return listed.has(name) ? value.length >= MIN_LISTED_LENGTH : SECRET_NAME.test(name) && value.length >= MIN_PATTERN_LENGTH;
+}
+
 export function secretValues(envs: Record<string, string | undefined>[], listed: string[]): string[] {
   const values = new Set<string>();
   const names = new Set(listed);
   for (const env of envs) {
     for (const [name, value] of Object.entries(env)) {
-      if (value === undefined) continue;
-      if (names.has(name) && value.length >= MIN_LISTED_LENGTH) values.add(value);
-      else if (SECRET_NAME.test(name) && value.length >= MIN_PATTERN_LENGTH) values.add(value);
+      if (value !== undefined && isMasked(name, value, names)) values.add(value);
     }
   }
   return [...values];
@@ -219,6 +222,11 @@ const IDENTITY: Redactor = Object.assign((text: string) => text, {
 /** Whether `redact` is the redactor that has nothing to mask (every text comes back as it is). */
 export const isIdentity = (redact: (text: string) => string): boolean => redact === IDENTITY;
 
+/** Every text `createRedactor([secret])` masks wherever it occurs (cut pieces before an ellipsis aside). */
+export function maskedForms(secret: string): string[] {
+  return [...new Set(forms(secret).map(([form]) => form).filter((form) => form.length > 0))];
+}
+
 export function createRedactor(secrets: string[]): Redactor {
   const named = secrets.flatMap(forms).filter(([form]) => form.length > 0);
   if (named.length === 0) return IDENTITY;
@@ -302,18 +310,51 @@ export function createRedactor(secrets: string[]): Redactor {
   });
 }
 
+/** What `redactorFor` reads of a gate. */
+export interface GateSecrets {
+  env: Record<string, string>;
+  envFile?: { values: Record<string, string> };
+  redact: string[];
+  checks: { env: Record<string, string>; injectFail?: { env: Record<string, string> } }[];
+}
+
+/** A variable whose value gate masks, and where it was set. */
+export interface SecretSource {
+  name: string;
+  value: string;
+  /** The JSON path of the env block in the gate file (`checks[0].env`); undefined for gate's own environment. */
+  block?: string;
+  /** Whether the gate lists the name under `redact`. */
+  listed: boolean;
+}
+
+/** Where a secret's variable is set, as a message names it (never its value). */
+export const secretPlace = (s: SecretSource): string => (s.block === undefined ? `${s.name} (in gate's environment)` : `${s.block}.${s.name}`);
+
+/** Every variable whose value a gate run masks: in gate's own environment and in the gate file's env blocks, in that order. */
+export function secretSources(gate: GateSecrets, env: Record<string, string | undefined>): SecretSource[] {
+  const listed = new Set(gate.redact);
+  const blocks: [Record<string, string | undefined>, string | undefined][] = [
+    [env, undefined],
+    [gate.env, 'env'],
+    [gate.envFile?.values ?? {}, 'envFile.values'],
+    ...gate.checks.flatMap((c, i): [Record<string, string>, string][] => [
+      [c.env, `checks[${i}].env`],
+      [c.injectFail?.env ?? {}, `checks[${i}].injectFail.env`],
+    ]),
+  ];
+  const sources: SecretSource[] = [];
+  for (const [values, block] of blocks) {
+    for (const [name, value] of Object.entries(values)) {
+      if (value !== undefined && isMasked(name, value, listed)) sources.push({ name, value, block, listed: listed.has(name) });
+    }
+  }
+  return sources;
+}
+
 /** Every secret a gate run could expose: from gate's own environment and from the gate file's env blocks. */
-export function redactorFor(
-  gate: {
-    env: Record<string, string>;
-    envFile?: { values: Record<string, string> };
-    redact: string[];
-    checks: { env: Record<string, string>; injectFail?: { env: Record<string, string> } }[];
-  },
-  env: Record<string, string | undefined>,
-): Redactor {
-  const envs = [env, gate.env, gate.envFile?.values ?? {}, ...gate.checks.flatMap((c) => [c.env, c.injectFail?.env ?? {}])];
-  return createRedactor(secretValues(envs, gate.redact));
+export function redactorFor(gate: GateSecrets, env: Record<string, string | undefined>): Redactor {
+  return createRedactor([...new Set(secretSources(gate, env).map((s) => s.value))]);
 }
 
 /**

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base64Cores, createRedactor, REDACTED, redactorFor, secretValues } from '../../src/report/redact.js';
+import { base64Cores, createRedactor, maskedForms, REDACTED, redactorFor, secretPlace, secretSources, secretValues, type GateSecrets } from '../../src/report/redact.js';
 
 
 /** Masks `raw` the way the capture does: chunk by chunk (sizes cycling), carrying what is not settled yet. */
@@ -56,6 +56,43 @@ describe('redaction', () => {
   it('collects secrets from the gate file env blocks too', () => {
     const redact = redactorFor({ env: { SERVICE_TOKEN: 'tok-999999' }, redact: [], checks: [{ env: { X_PASSWORD: 'pw-888888' } }] }, {});
     expect(redact('tok-999999 pw-888888')).toBe(`${REDACTED} ${REDACTED}`);
+  });
+
+  it('knows where each secret was set, by variable and block, and which are listed', () => {
+    const gate: GateSecrets & { envFile: { values: Record<string, string> } } = {
+      env: { SERVICE_TOKEN: 'tok-999999', PLAIN: 'not-a-secret' },
+      envFile: { values: { DB_PASSWORD: 'pw-777777' } },
+      redact: ['DEPLOY_ENV'],
+      checks: [{ env: {} }, { env: { DEPLOY_ENV: 'prd' }, injectFail: { env: { X_API_KEY: 'k-5555555', DEPLOY_ENV: 'no' } } }],
+    };
+    const sources = secretSources(gate, { GITHUB_TOKEN: 'ghp_abcdef123', DEPLOY_ENV: 'staging', HOME: '/root', SHORT_TOKEN: 'abc' });
+    expect(sources).toEqual([
+      { name: 'GITHUB_TOKEN', value: 'ghp_abcdef123', block: undefined, listed: false },
+      { name: 'DEPLOY_ENV', value: 'staging', block: undefined, listed: true },
+      { name: 'SERVICE_TOKEN', value: 'tok-999999', block: 'env', listed: false },
+      { name: 'DB_PASSWORD', value: 'pw-777777', block: 'envFile.values', listed: false },
+      { name: 'DEPLOY_ENV', value: 'prd', block: 'checks[1].env', listed: true },
+      { name: 'X_API_KEY', value: 'k-5555555', block: 'checks[1].injectFail.env', listed: false },
+    ]);
+    expect(sources.map(secretPlace)).toEqual([
+      "GITHUB_TOKEN (in gate's environment)",
+      "DEPLOY_ENV (in gate's environment)",
+      'env.SERVICE_TOKEN',
+      'envFile.values.DB_PASSWORD',
+      'checks[1].env.DEPLOY_ENV',
+      'checks[1].injectFail.env.X_API_KEY',
+    ]);
+    // The same values as the redactor masks.
+    expect(new Set(sources.map((s) => s.value))).toEqual(new Set(secretValues([gate.env, gate.envFile.values, ...gate.checks.flatMap((c) => [c.env, c.injectFail?.env ?? {}]), { GITHUB_TOKEN: 'ghp_abcdef123', DEPLOY_ENV: 'staging' }], gate.redact)));
+  });
+
+  it('lists the forms it masks a secret in', () => {
+    const secret = 'pa ss/wörd';
+    const forms = maskedForms(secret);
+    const redact = createRedactor([secret]);
+    expect(forms).toEqual(expect.arrayContaining([secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64'), 'pa+ss%2Fw%C3%B6rd']));
+    for (const form of forms) expect(redact(`<${form}>`)).toBe(`<${REDACTED}>`);
+    expect(forms).not.toContain('');
   });
 });
 
