@@ -137,6 +137,18 @@ const pureSignalsByNumber = {
   },
 };
 
+/**
+ * closeout.json's words, for the check of secrets that masking cannot hide (src/report/collisions.ts):
+ * walked here from the shipped schema, by the module that walks it when gate runs from source
+ * (bundled in memory to be run), so that a run never walks it. A string of JSON, not an array:
+ * esbuild puts a string in place, where an array would be set up as each module loads.
+ */
+async function closeoutWords() {
+  const walker = await build({ entryPoints: [path.join(root, 'src/model/report-words.ts')], bundle: true, write: false, format: 'esm', platform: 'node', logLevel: 'warning' });
+  const { schemaWords } = await import(`data:text/javascript;base64,${Buffer.from(walker.outputFiles[0].text).toString('base64')}`);
+  return schemaWords(JSON.parse(readFileSync(path.join(root, 'schemas', 'closeout.schema.json'), 'utf8')));
+}
+
 const common = {
   bundle: true,
   format: 'cjs',
@@ -147,7 +159,7 @@ const common = {
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
-  define: { __GATE_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__gateImportMetaUrl' },
+  define: { __GATE_VERSION__: JSON.stringify(pkg.version), __CLOSEOUT_WORDS__: JSON.stringify(JSON.stringify(await closeoutWords())), 'import.meta.url': '__gateImportMetaUrl' },
   banner: { js: "const __gateImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 

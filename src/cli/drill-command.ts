@@ -20,6 +20,7 @@ import { planDrill, roundGate, roundPlanOptions } from '../plan/drill.js';
 import { planGate, type Plan } from '../plan/plan.js';
 import { renderDrillJson, renderDrillMarkdown, renderDrillTable, roundEndLine, roundStartLine, timeoutNote } from '../report/drill.js';
 import { interruptedWait, lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
+import { secretCollisions } from '../report/collisions.js';
 import { redactDeep, redactorFor, type Redactor } from '../report/redact.js';
 import { DRILL_FILES, otherKindIn, ROUNDS_DIR } from '../report/report-kind.js';
 import { DEFAULT_HISTORY, prepareReportDir, reportDirChanged } from '../report/write.js';
@@ -137,7 +138,10 @@ function planRounds(gate: Gate, opts: DrillOptions, io: Io): Drill | string {
   const planned = planDrill(gate, { only: opts.only, mode: opts.mode, timeoutMs: opts.timeoutMs });
   const problemText = (problems: { message: string; hint?: string }[]) =>
     problems.map((p) => `gate: ${gate.displayFile}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`).join('\n');
-  if (!planned.ok) return problemText(planned.problems);
+  // And every secret whose masking would mask the reports' own text too (src/report/collisions.ts).
+  const collisions = secretCollisions(gate, io.env);
+  if (!planned.ok) return problemText([...planned.problems, ...collisions]);
+  if (collisions.length > 0) return problemText(collisions);
   const reportDir = opts.reportDir === undefined ? path.join(gate.projectRoot, 'reports', `${gate.id}_drill`) : path.resolve(io.cwd, opts.reportDir);
   const workDir = opts.workDir === undefined ? path.join(gate.projectRoot, 'data', 'state', `${gate.id}_drill`) : path.resolve(io.cwd, opts.workDir);
   const rounds: Round[] = [];

@@ -16,6 +16,7 @@ import { renderGithub, STEP_SUMMARY_LIMIT, stepSummary, type GithubRun } from '.
 import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
+import { secretCollisions } from '../report/collisions.js';
 import { redactorFor } from '../report/redact.js';
 import { interruptedWait, lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
 import { otherKindIn } from '../report/report-kind.js';
@@ -121,10 +122,11 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
   const problems: string[] = [];
   for (const gate of loaded.gates) {
     const result = planGate(gate, { only: opts.only, skip: opts.skip, injectFail: opts.injectFail });
-    if (!result.ok) {
-      for (const p of result.problems) problems.push(`gate: ${gate.displayFile}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`);
-      continue;
-    }
+    // And every secret whose masking would mask the report's own text too (src/report/collisions.ts).
+    const collisions = secretCollisions(gate, io.env);
+    const refused = [...(result.ok ? [] : result.problems), ...collisions];
+    for (const p of refused) problems.push(`gate: ${gate.displayFile}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`);
+    if (!result.ok || refused.length > 0) continue;
     planned.push({ gate, plan: result.plan, ...dirsFor(gate, opts, io.cwd, several), redact: redactorFor(gate, io.env) });
   }
   const shared = sharedDirs(planned, io.cwd);

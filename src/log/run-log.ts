@@ -11,6 +11,15 @@ export interface RunLog {
   close(): void;
 }
 
+/**
+ * The keys of run.log's lines: pino's own and those of the fields gate logs
+ * (src/run/run-gate.ts); with the report's words (the summary's counts, the
+ * signals' `atMs`) they are all the file's fixed text. A secret that is (part
+ * of) one cannot be masked without breaking the file (src/report/collisions.ts);
+ * a unit test holds the list to a real run's log.
+ */
+export const RUN_LOG_KEYS = ['level', 'time', 'msg', 'runId', 'gate', 'file', 'sha256', 'jobs', 'injected', 'check', 'pids', 'verdict', 'decision', 'summary'] as const;
+
 /** Every field and message is masked before pino serialises it, so no escaping can hide a secret. */
 export function createRunLog(file: string, runId: string, redact: (text: string) => string): RunLog {
   const destination = pino.destination({ dest: file, sync: true });

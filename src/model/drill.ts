@@ -1,7 +1,7 @@
 /**
  * The types of a drill (`gate drill`): the gate's checks injected one round at
  * a time, each round a normal run, the drill judged by whether every injection
- * turned its round red. Types only.
+ * turned its round red. Types, and the lists that stand for them at run time.
  */
 import type { CheckStatus, InjectMode, ReasonCode } from './types.js';
 
@@ -73,3 +73,18 @@ export interface DrillReport {
   reportDir: string;
   workDir: string;
 }
+
+/**
+ * Every key drill.json is written with, and its fixed values that closeout.json
+ * does not have: the file's own text, which a secret must not be (part of)
+ * (src/report/collisions.ts). tsc holds the keys to the types above: one added
+ * there and not here, or the other way round, does not compile.
+ */
+const DRILL_KEYS = {
+  schemaVersion: 0, kind: 0, gate: 0, drillId: 0, startedAt: 0, finishedAt: 0, durationMs: 0, mode: 0, timeoutMsOverride: 0,
+  verdict: 0, exitCode: 0, summary: 0, escaped: 0, inconclusive: 0, rounds: 0, gateVersion: 0, reportDir: 0, workDir: 0,
+  id: 0, title: 0, file: 0, sha256: 0,
+  check: 0, needs: 0, timeoutMs: 0, required: 0, outcome: 0, status: 0, reasonCode: 0, reason: 0, runId: 0, report: 0,
+} satisfies Record<keyof DrillReport | keyof DrillReport['gate'] | keyof DrillRound | Exclude<keyof DrillSummary, DrillOutcome>, 0>;
+
+export const DRILL_WORDS: readonly string[] = [...Object.keys(DRILL_KEYS), 'drill', ...DRILL_OUTCOMES];

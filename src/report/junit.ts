@@ -32,6 +32,21 @@ const builder = new XMLBuilder({
   attributeValueProcessor: (_name, value) => escapeMarkup(String(value)),
 });
 
+/**
+ * The fixed text of junit.xml: every element and attribute name gate writes,
+ * the entities its escaping writes, the declaration's values and the names of
+ * the suite's properties. A secret that is (part of) one of them cannot be
+ * masked without breaking the file (src/report/collisions.ts). junit.test.ts
+ * holds the list to what `renderJunit` writes.
+ */
+export const JUNIT_MARKUP = [
+  'xml', 'version', 'encoding', '1.0', 'UTF-8',
+  'testsuites', 'testsuite', 'properties', 'property', 'testcase', 'failure', 'error', 'skipped', 'system-out', 'system-err',
+  'name', 'tests', 'failures', 'errors', 'time', 'timestamp', 'classname', 'message', 'type', 'value',
+  'amp', 'lt', 'gt', 'quot', 'apos',
+  'gate', 'runId', 'verdict', 'decision', 'gateVersion', 'gitCommit', 'partial', 'injected',
+] as const;
+
 /** Attributes from a plain object: `{ name: 'x' }` → `{ '@name': 'x' }`. */
 const attrs = (values: Record<string, string>): Element => Object.fromEntries(Object.entries(values).map(([k, v]) => [`@${k}`, v]));
 

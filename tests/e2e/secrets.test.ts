@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { filesUnder, gate, makeProject, survivors } from './harness.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { filesUnder, gate, makeProject, REPO, survivors } from './harness.js';
 
 const check = (id: string, run: string[] | string, extra: object = {}) => ({ id, run, ...extra });
 
@@ -151,6 +152,77 @@ describe('secrets in definition errors', () => {
     for (const out of [text, json]) {
       expect(out.stdout + out.stderr).not.toContain('arr-secret-123');
       expect(out.stdout + out.stderr).not.toContain('obj-secret-456');
+    }
+  });
+});
+
+describe('secrets that masking cannot hide without breaking the report', () => {
+  const json = (doc: object) => ['node', '-e', `console.log(JSON.stringify(${JSON.stringify(doc)}))`];
+  const passing = { checks: [check('a', json({ ok: true }), { expect: ['ok == true'] })] };
+  const refusal = (place: string) => `gate: gates/g.json: the secret in ${place} cannot be masked: its value reads as part of the text gate's reports are made of`;
+
+  it('are refused before anything runs: exit 2, the variable named, never its value, nothing written', async () => {
+    const p = makeProject();
+    p.gate('g', passing);
+    for (const args of [['run', 'g'], ['run', 'g', '--json'], ['drill', 'g']]) {
+      const r = await gate(args, { cwd: p.root, env: { MY_TOKEN: 'status', OTHER_TOKEN: 'x9Qz_r4ndom-S3cret' } });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        `${refusal("MY_TOKEN (in gate's environment)")} (a name, a fixed value or a number), so masking it would break the files gate writes (closeout.json, junit.xml, run.log)\n` +
+          "  hint: give MY_TOKEN a value of its own, or leave it out of gate's environment\n" +
+          'nothing ran.\n',
+      );
+      expect(r.stderr).not.toMatch(/\bstatus\b/);
+    }
+    expect(written(p.root)).toEqual([]);
+  });
+
+  it('are refused all at once: a short listed value, a value in the gate file, numbers', async () => {
+    const p = makeProject();
+    p.gate('g', {
+      redact: ['DEPLOY_ENV', 'BUILD_NO'],
+      checks: [check('a', json({ ok: true }), { expect: ['ok == true'], env: { API_TOKEN: 'decision' } })],
+    });
+    const env = { DEPLOY_ENV: 'ate', BUILD_NO: '1234', SESSION_TOKEN: '86400000', GOOD_TOKEN: 'x9Qz_r4ndom-S3cret' };
+    const r = await gate(['run', 'g'], { cwd: p.root, env });
+    expect(r.code).toBe(2);
+    const named = r.stderr.split('\n').filter((l) => l.startsWith('gate: '));
+    expect(named.map((l) => l.slice(0, l.indexOf(' cannot')))).toEqual(
+      ["DEPLOY_ENV (in gate's environment)", "BUILD_NO (in gate's environment)", "SESSION_TOKEN (in gate's environment)", 'checks[0].env.API_TOKEN'].map(
+        (place) => `gate: gates/g.json: the secret in ${place}`,
+      ),
+    );
+    expect(r.stderr).toContain(`hint: give DEPLOY_ENV a value of its own, or leave it out of gate's environment, or take it off "redact"`);
+    expect(r.stderr).toContain('hint: give API_TOKEN a value of its own, or give it a name that does not look secret, if it holds no secret');
+    for (const value of ['ate', '1234', '86400000', 'decision', 'GOOD_TOKEN']) expect(r.stderr).not.toMatch(new RegExp(`\\b${value}\\b`));
+    expect(written(p.root)).toEqual([]);
+  });
+
+  it('leave an ordinary secret alone: the run goes on, the secret is masked, the report is whole', async () => {
+    const p = makeProject();
+    const SECRET = 'x9Qz_r4ndom-S3cret';
+    p.gate('g', {
+      redact: ['DEPLOY_ENV'],
+      checks: [
+        check('a', ['node', '-e', 'console.log(JSON.stringify({ ok: true, t: process.env.MY_TOKEN, d: process.env.DEPLOY_ENV }))'], {
+          expect: ['ok == true', 't exists'],
+        }),
+      ],
+    });
+    const r = await gate(['run', 'g', '--json'], { cwd: p.root, env: { MY_TOKEN: SECRET, DEPLOY_ENV: 'prd-eu' } });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { decision: string }).decision).toBe('GO');
+    const report = p.report('g');
+    const schema = JSON.parse(readFileSync(path.join(REPO, 'schemas/closeout.schema.json'), 'utf8')) as object;
+    expect(new Ajv2020({ strict: true }).validate(schema, report)).toBe(true);
+    expect(report.decision).toBe('GO');
+    expect(report.checks[0]!.status).toBe('pass');
+    expect(p.reportFile('g', 'checks/a.stdout.txt')).toBe(`{"ok":true,"t":"[REDACTED]","d":"[REDACTED]"}\n`);
+    for (const file of written(p.root)) {
+      expect(readFileSync(file, 'utf8')).not.toContain(SECRET);
+      expect(readFileSync(file, 'utf8')).not.toContain('prd-eu');
     }
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
-import { renderJunit, type CheckOutputs } from '../../src/report/junit.js';
+import { JUNIT_MARKUP, renderJunit, type CheckOutputs } from '../../src/report/junit.js';
 import { CHECK_STATUSES, type CheckResult } from '../../src/model/types.js';
 import { makeCheck, makeReport } from './report-fixture.js';
 
@@ -176,5 +176,29 @@ describe('renderJunit', () => {
     const xml = renderJunit(makeReport([]));
     await expectValid(xml);
     expect(xml).toContain('tests="0" failures="0" errors="0" skipped="0"');
+  });
+});
+
+describe('the markup of junit.xml', () => {
+  const hostile = 'nul\u0000 ]]> <script>alert("x")</script> & \'q\' "dq" &amp; &#0;';
+  const advisory = makeCheck('advisory', 'fail', { required: false, reason: hostile });
+  const full = makeReport([...allStatuses(), advisory, makeCheck('h', 'error', { title: hostile, reason: hostile, notes: [hostile] })], {
+    partial: true,
+    injected: [{ checkId: 'fail', mode: 'exit' }],
+  });
+  const outputs: CheckOutputs = new Map(full.checks.map((c) => [c.id, { stdoutTail: hostile, stderrTail: hostile }]));
+  const renders = [renderJunit(full, outputs), renderJunit(full), renderJunit(makeReport([]))];
+
+  it('is every name, reference and property name in JUNIT_MARKUP (the words a secret must not be)', () => {
+    const written = new Set<string>();
+    for (const xml of renders) {
+      for (const [, name] of xml.matchAll(/<\/?\??([\w.-]+)/g)) written.add(name!);
+      for (const [, name] of xml.matchAll(/\s([\w.-]+)="/g)) written.add(name!);
+      for (const [, name] of xml.matchAll(/&(\w+);/g)) written.add(name!);
+      for (const [, name] of xml.matchAll(/<property name="([^"]+)"/g)) written.add(name!);
+      for (const [, value] of xml.matchAll(/<\?xml version="([^"]+)" encoding="([^"]+)"/g)) written.add(value!);
+    }
+    expect(written.size).toBeGreaterThan(25);
+    expect([...written].filter((w) => !(JUNIT_MARKUP as readonly string[]).includes(w))).toEqual([]);
   });
 });

@@ -1,0 +1,102 @@
+/**
+ * Secrets that masking cannot hide without breaking a report. Masking works on
+ * the text of every file gate writes, so a secret whose value is (or is part
+ * of) the report's own text would be masked there too: `status` turns every
+ * `"status": "pass"` in closeout.json into `"[REDACTED]": "pass"`, `testcase`
+ * makes junit.xml ill-formed, a number can stand where a duration is written.
+ * Such a secret is refused before any check runs (exit 2), its variable named,
+ * never its value nor the word it collides with (either would give the secret
+ * away).
+ *
+ * The report's own text: every property name and fixed value of closeout.json
+ * (walked from its schema), the JSON literals, junit.xml's markup, run.log's
+ * and drill.json's keys, the `[REDACTED]` mark, and numbers. A secret collides
+ * when any form that gate masks (plain, JSON-escaped, URL-encoded, base64):
+ * - reads as a number, alone or with the punctuation around one (`1234,`);
+ * - is made of punctuation and white space only, as reports are laid out with;
+ * - is part of one of those words, or a word with its punctuation (`"pass"`, `&amp;`).
+ */
+import { readFileSync } from 'node:fs';
+import { RUN_LOG_KEYS } from '../log/run-log.js';
+import { DRILL_WORDS } from '../model/drill.js';
+import { schemaWords } from '../model/report-words.js';
+import { JUNIT_MARKUP } from './junit.js';
+import { maskedForms, REDACTED, secretPlace, secretSources, type GateSecrets } from './redact.js';
+
+/** closeout.json's words as a JSON array, put into the bundle by the build (scripts/build.mjs), walked from the same schema. */
+declare const __CLOSEOUT_WORDS__: string | undefined;
+
+/** Run from source (tests, `npm run dev`), there is no bundle: the shipped schema is walked, once, when a gate has secrets. */
+function closeoutWords(): readonly string[] {
+  if (typeof __CLOSEOUT_WORDS__ === 'string') return JSON.parse(__CLOSEOUT_WORDS__) as string[];
+  return schemaWords(JSON.parse(readFileSync(new URL('../../schemas/closeout.schema.json', import.meta.url), 'utf8')));
+}
+
+/** Characters that lay out JSON and XML: white space, brackets, quotes, separators, markup. */
+const LAYOUT = /[\s{}[\]":,<>/=?&;]/;
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+interface Vocabulary {
+  /** Every word of the reports' own text. */
+  words: readonly string[];
+  /** The runs of a word between layout characters (`REDACTED` of `[REDACTED]`): what a secret with punctuation around it is compared with. */
+  pieces: ReadonlySet<string>;
+}
+
+let vocabulary: Vocabulary | undefined;
+
+/** Built on first use: a run without secrets never asks for it. */
+export function reportVocabulary(): Vocabulary {
+  if (vocabulary) return vocabulary;
+  const words = [...new Set([...closeoutWords(), 'true', 'false', 'null', REDACTED, ...JUNIT_MARKUP, ...RUN_LOG_KEYS, ...DRILL_WORDS])];
+  const pieces = new Set(words.flatMap((w) => w.split(new RegExp(LAYOUT.source, 'g'))).filter((p) => p !== ''));
+  vocabulary = { words, pieces };
+  return vocabulary;
+}
+
+/** Whether masking `form` wherever it occurs would also mask some of the reports' own text. */
+export function collides(form: string, vocab: Vocabulary = reportVocabulary()): boolean {
+  let start = 0;
+  let end = form.length;
+  while (start < end && LAYOUT.test(form[start]!)) start++;
+  while (end > start && LAYOUT.test(form[end - 1]!)) end--;
+  const core = form.slice(start, end);
+  if (core === '' || NUMBER.test(core)) return true;
+  if (start === 0 && end === form.length) return vocab.words.some((w) => w.includes(core));
+  // Punctuation on one side: the core ends (or starts) a word there; on both: it is a whole one.
+  const fits = (piece: string) => (start > 0 && end < form.length ? piece === core : start > 0 ? piece.startsWith(core) : piece.endsWith(core));
+  for (const piece of vocab.pieces) if (fits(piece)) return true;
+  return false;
+}
+
+export interface SecretProblem {
+  message: string;
+  hint: string;
+}
+
+/**
+ * The gate's secrets that masking cannot hide without breaking its reports, one
+ * problem a variable, each naming the variable only. Nothing is looked at when
+ * the gate has no secret.
+ */
+export function secretCollisions(gate: GateSecrets, env: Record<string, string | undefined>): SecretProblem[] {
+  const sources = secretSources(gate, env);
+  if (sources.length === 0) return [];
+  const vocab = reportVocabulary();
+  const verdicts = new Map<string, boolean>();
+  const collidesOnce = (value: string) => {
+    let found = verdicts.get(value);
+    if (found === undefined) verdicts.set(value, (found = maskedForms(value).some((form) => collides(form, vocab))));
+    return found;
+  };
+  return sources.filter((s) => collidesOnce(s.value)).map((s) => {
+    const ways = [`give ${s.name} a value of its own`];
+    if (s.block === undefined) ways.push(`leave it out of gate's environment`);
+    if (s.listed) ways.push(`take it off "redact"`);
+    else if (s.block !== undefined) ways.push('give it a name that does not look secret, if it holds no secret');
+    return {
+      message: `the secret in ${secretPlace(s)} cannot be masked: its value reads as part of the text gate's reports are made of (a name, a fixed value or a number), so masking it would break the files gate writes (closeout.json, junit.xml, run.log)`,
+      hint: ways.join(', or '),
+    };
+  });
+}
