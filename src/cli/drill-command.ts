@@ -23,6 +23,7 @@ import { interruptedWait, lockReportDir, lockWaitMs, type Release } from '../rep
 import { secretCollisions } from '../report/collisions.js';
 import { redactDeep, redactorFor, type Redactor } from '../report/redact.js';
 import { DRILL_FILES, otherKindIn, ROUNDS_DIR } from '../report/report-kind.js';
+import { jsonReportProblem } from '../report/seal.js';
 import { DEFAULT_HISTORY, prepareReportDir, reportDirChanged } from '../report/write.js';
 import { lockWorkDirOf, newRunId, prepareWorkDir, runGate } from '../run/run-gate.js';
 import { ensureDir } from '../util/ensure-dir.js';
@@ -255,9 +256,16 @@ async function writeDrillFiles(dir: string, report: DrillReport, redact: Redacto
     const changed = await reportDirChanged(dir);
     if (changed) return `could not write the drill report: ${changed}`;
     await keepPreviousDrill(dir);
-    const content = { 'drill.md': renderDrillMarkdown(report), 'drill.json': renderDrillJson(report) };
+    // Should masking break drill.json (src/report/collisions.ts refuses the secrets it knows would), the drill fails at its own job.
+    const json = renderDrillJson(report);
+    const broken = jsonReportProblem('drill.json', redact(json), json, redact);
+    if (broken) {
+      report.verdict = 'fail';
+      report.exitCode = EXIT.internal;
+    }
+    const content = { 'drill.md': renderDrillMarkdown(report), 'drill.json': broken ? renderDrillJson(report) : json };
     for (const name of DRILL_FILES) await writeFileAtomic(path.join(dir, name), redact(content[name]), { fsync: true });
-    return undefined;
+    return broken && `masking secrets broke the drill report: ${broken}; it was written as failed (exit code 1)`;
   } catch (error) {
     return `could not write the drill report in ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
   }

@@ -274,7 +274,7 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
       else if (github && !quiet) stderr.raw(redactAll(renderGithub(githubRuns)));
     }
 
-    // A report that could not be written, or failed its secret scan, is gate failing at its job: never a GO.
+    // A report that could not be written, failed its secret scan or was broken by masking is gate failing at its job: never a GO.
     const code = abort.aborted
       ? exitCodeForSignal(io.interruptedBy?.())
       : failedToWrite

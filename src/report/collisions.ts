@@ -6,7 +6,8 @@
  * makes junit.xml ill-formed, a number can stand where a duration is written.
  * Such a secret is refused before any check runs (exit 2), its variable named,
  * never its value nor the word it collides with (either would give the secret
- * away).
+ * away). After writing, the check of the files' shape (src/report/seal.ts)
+ * catches whatever this one cannot foresee.
  *
  * The report's own text: every property name and fixed value of closeout.json
  * (walked from its schema), the JSON literals, junit.xml's markup, run.log's

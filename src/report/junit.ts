@@ -47,6 +47,56 @@ export const JUNIT_MARKUP = [
   'gate', 'runId', 'verdict', 'decision', 'gateVersion', 'gitCommit', 'partial', 'injected',
 ] as const;
 
+const XML_NAME = /^[A-Za-z_][\w.-]*$/;
+/** A `&` that does not start one of the references gate's escaping writes (or a numeric one). */
+const BAD_REFERENCE = /&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/;
+const ATTRIBUTE = /\s+([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/y;
+
+/** Whether a tag's attributes (`rest`, what follows its name) are well-formed: names, quoted values, references. */
+function attributesWellFormed(rest: string): boolean {
+  ATTRIBUTE.lastIndex = 0;
+  let end = 0;
+  for (let m = ATTRIBUTE.exec(rest); m !== null; m = ATTRIBUTE.exec(rest)) {
+    const value = m[2] ?? m[3]!;
+    if (!XML_NAME.test(m[1]!) || value.includes('<') || BAD_REFERENCE.test(value)) return false;
+    end = ATTRIBUTE.lastIndex;
+  }
+  return /^\s*$/.test(rest.slice(end));
+}
+
+/**
+ * Whether `xml` is well-formed, as far as the XML gate writes goes: a declaration,
+ * one root element, tags with well-formed names and quoted attributes,
+ * balanced, and text whose `&` are references. (No comments, CDATA or `>` in
+ * attribute values: gate writes none.) The check after writing, for masking
+ * that turned markup into `[REDACTED]` (src/report/seal.ts).
+ */
+export function xmlWellFormed(xml: string): boolean {
+  const declaration = /^<\?xml((?:\s+[^\s=?]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\?>/.exec(xml);
+  if (declaration && !attributesWellFormed(declaration[1]!)) return false;
+  const pieces = xml.slice(declaration ? declaration[0].length : 0).split(/(<[^>]*>)/);
+  const open: string[] = [];
+  let roots = 0;
+  for (const [index, piece] of pieces.entries()) {
+    if (index % 2 === 0) {
+      // Text: none around the root but white space; inside, no `<` and no bare `&`.
+      if (open.length === 0 ? !/^\s*$/.test(piece) : piece.includes('<') || BAD_REFERENCE.test(piece)) return false;
+      continue;
+    }
+    const tag = /^<(\/?)([^\s/>]*)([^]*?)(\/?)>$/.exec(piece)!;
+    const [, closing, name, rest, empty] = tag as unknown as [string, string, string, string, string];
+    if (!XML_NAME.test(name)) return false;
+    if (closing) {
+      if (empty || !/^\s*$/.test(rest) || open.pop() !== name) return false;
+      continue;
+    }
+    if (!attributesWellFormed(rest)) return false;
+    if (open.length === 0 && ++roots > 1) return false;
+    if (!empty) open.push(name);
+  }
+  return roots === 1 && open.length === 0;
+}
+
 /** Attributes from a plain object: `{ name: 'x' }` → `{ '@name': 'x' }`. */
 const attrs = (values: Record<string, string>): Element => Object.fromEntries(Object.entries(values).map(([k, v]) => [`@${k}`, v]));
 

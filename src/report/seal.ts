@@ -13,9 +13,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { EXIT } from '../model/exit-codes.js';
+import { parsesAsJson } from '../util/json.js';
 import type { Report } from '../model/types.js';
-import type { Redactor, SecretForm } from './redact.js';
+import { xmlWellFormed } from './junit.js';
+import { createRedactor, redactDeep, secretPlace, type Redactor, type SecretForm, type SecretSource } from './redact.js';
 import { replaceReportFiles, type ReportFile } from './write.js';
 
 /** How many more masking passes a file gets before it is removed instead. */
@@ -106,4 +109,81 @@ export async function sealReport(
   const where = leaks.map((l) => `${l.file} (${l.forms.join(', ')})`).join(', ');
   const fate = removed.length > 0 ? `masked again, except ${removed.join(', ')}, which gate removed` : 'masked again';
   return `a secret got past masking into ${where}; the files were ${fate}, and the run is NO-GO`;
+}
+
+/**
+ * What is wrong with a JSON report as written (`text`), given what gate
+ * rendered (`rendered`, from a report whose strings were masked already) and
+ * masked on the way out: not JSON, or not the report's data. The last pass of
+ * masking may only mask strings further (a secret that masking one made, which
+ * the scan for secrets deals with); if it changed a name, a number or the
+ * layout, the file is not the report, even where it still parses.
+ */
+export function jsonReportProblem(name: string, text: string, rendered: string, redact: (text: string) => string): string | undefined {
+  if (text === rendered) return undefined;
+  if (!parsesAsJson(text)) return `${name} is not valid JSON`;
+  return isDeepStrictEqual(JSON.parse(text), redactDeep(JSON.parse(rendered), redact)) ? undefined : `masking changed ${name}'s own names or values`;
+}
+
+/** The files a program reads, and what is wrong with one as written, given what gate rendered and how it masks. */
+const SHAPES: Record<string, (text: string, rendered: string, redact: (text: string) => string) => string | undefined> = {
+  'closeout.json': (text, rendered, redact) => jsonReportProblem('closeout.json', text, rendered, redact),
+  'junit.xml': (text) => (xmlWellFormed(text) ? undefined : 'junit.xml is not well-formed XML'),
+  'run.log': (text) => (text.split('\n').every((line) => line === '' || parsesAsJson(line)) ? undefined : 'run.log has lines that are not JSON'),
+};
+
+/**
+ * The check of the files a program reads, after writing (and after the scan for
+ * secrets). Masking works on text: a secret that reads as part of a report's
+ * own text is refused before the run (src/report/collisions.ts), but one that
+ * meets that text in a way no list foresees (next to an escape, across a value
+ * and its quotes) would leave closeout.json unparsable or changed, junit.xml
+ * ill-formed or run.log broken. Returns undefined when every one is whole. Else
+ * the run fails at its own job: the report's verdict becomes `fail` (never GO)
+ * with exit code 1, and the files that carry the verdict are written anew,
+ * masked as before (they may still be broken, but they say NO-GO). The message
+ * names what is wrong and, where masking one secret alone does it, its
+ * variable, never its value. `rendered` holds the files as rendered, before the
+ * last pass of masking.
+ */
+export async function checkShapes(
+  dir: string,
+  rendered: ReportFile[],
+  report: Report,
+  redact: (text: string) => string,
+  render: (report: Report) => ReportFile[],
+  sources: SecretSource[],
+): Promise<string | undefined> {
+  const renderedAs = (name: string) => rendered.find((f) => f.name === name)?.content;
+  const problems: string[] = [];
+  const broken: string[] = [];
+  for (const [name, problemOf] of Object.entries(SHAPES)) {
+    const text = await readFile(path.join(dir, name), 'utf8').catch(() => undefined);
+    const problem = text === undefined ? undefined : problemOf(text, renderedAs(name) ?? text, redact);
+    if (problem) {
+      problems.push(problem);
+      broken.push(name);
+    }
+  }
+  if (problems.length === 0) return undefined;
+
+  report.verdict = 'fail';
+  report.decision = 'NO-GO';
+  report.exitCode = EXIT.internal;
+  const rewritten = await replaceReportFiles(dir, render(report).map((f) => ({ name: f.name, content: redact(f.content) })));
+
+  // Which secret does it: masking its value alone does it to one of the files.
+  const culprits = sources.filter((s) => {
+    const alone = createRedactor([s.value]);
+    return broken.some((name) => {
+      const original = renderedAs(name);
+      return original !== undefined && SHAPES[name]!(alone(original), original, alone) !== undefined;
+    });
+  });
+  const why =
+    culprits.length > 0
+      ? `masking the value of ${[...new Set(culprits.map(secretPlace))].join(', ')} is what does it (give it a value of its own)`
+      : "masking the gate's secrets together is what does it";
+  const fate = rewritten.ok ? 'the files that carry the verdict were written again as NO-GO' : `writing them again as NO-GO failed (${rewritten.message})`;
+  return `masking secrets broke the report: ${problems.join(', ')}; ${why}; ${fate}, and the run is NO-GO`;
 }

@@ -19,8 +19,8 @@ import type { AttemptOutcome, CheckResult, EnvFileSpec, Gate, Report } from '../
 import type { Plan } from '../plan/plan.js';
 import { hashMaskedFile, keepOutput } from '../report/capture.js';
 import { LOCK_NAME, lockWorkDir, type LockResult } from '../report/lock.js';
-import { isIdentity, redactDeep, redactorFor } from '../report/redact.js';
-import { sealReport } from '../report/seal.js';
+import { isIdentity, redactDeep, redactorFor, secretSources } from '../report/redact.js';
+import { checkShapes, sealReport } from '../report/seal.js';
 import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
@@ -147,7 +147,7 @@ function logOutputHashes(log: RunLog['log'], result: CheckResult): void {
 /** The report, and why it could not be written, if it could not. */
 export interface GateRun {
   report: Report;
-  /** Why the report could not be written, or why the one written failed its secret scan. */
+  /** Why the report could not be written, or why the one written failed its secret scan or was broken by masking. */
   writeError?: string;
   /** False when no whole report was written (`writeError` says why): nothing may then show this report as the run's. */
   written: boolean;
@@ -303,13 +303,18 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
     );
     const written = await writeReportFiles(options.reportDir, files, redact);
     if (!written.ok) return { report, writeError: written.message, written: false };
-    // Masking is checked, not trusted: every file is read back and searched for every secret.
-    const leak = await sealReport(options.reportDir, files, report, secrets, (amended) => [
+    const verdictFiles = (amended: Report): ReportFile[] => [
       { name: 'junit.xml', content: renderJunit(amended, outputs) },
       { name: 'closeout.md', content: renderMarkdown(amended, outputs) },
       { name: 'closeout.json', content: renderJson(amended) },
-    ]);
-    return leak ? { report, writeError: leak, written: true } : { report, written: true };
+    ];
+    // Masking is checked, not trusted: every file is read back and searched for every secret,
+    const leak = await sealReport(options.reportDir, files, report, secrets, verdictFiles);
+    // and, where anything was masked, the files a program reads are parsed again (after a leak, the run has failed already).
+    const masked = secrets.reach > 0 || !isIdentity(options.redact);
+    const broken = masked && !leak ? await checkShapes(options.reportDir, files, report, redact, verdictFiles, secretSources(gate, options.env)) : undefined;
+    const failure = leak ?? broken;
+    return failure ? { report, writeError: failure, written: true } : { report, written: true };
   } finally {
     // In place, not through the thread pool: Node's asynchronous recursive removal takes a round trip a file.
     rmSync(scratchDir, { recursive: true, force: true });

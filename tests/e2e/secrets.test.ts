@@ -225,4 +225,31 @@ describe('secrets that masking cannot hide without breaking the report', () => {
       expect(readFileSync(file, 'utf8')).not.toContain('prd-eu');
     }
   });
+
+  it('fail the run at its own job if masking still breaks closeout.json: exit 1, never GO, the variable named', async () => {
+    const p = makeProject();
+    // No word of the report: refused by nothing before the run. But after a newline (`\n` in JSON) it eats the escape's backslash.
+    const SECRET = 'nKq7vXw2pZ';
+    p.gate('g', { checks: [check('a', json({ ok: true }), { title: 'first\nKq7vXw2pZ', expect: ['ok == true'] })] });
+    const r = await gate(['run', 'g'], { cwd: p.root, env: { MY_TOKEN: SECRET } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('NO-GO');
+    expect(r.stdout).not.toMatch(/(?<!NO-)\bGO\b/);
+    expect(r.stderr).toContain(
+      "gate: masking secrets broke the report: closeout.json is not valid JSON; masking the value of MY_TOKEN (in gate's environment) is what does it (give it a value of its own); the files that carry the verdict were written again as NO-GO, and the run is NO-GO",
+    );
+    const closeout = p.reportFile('g', 'closeout.json');
+    expect(closeout).toContain('"decision": "NO-GO"');
+    expect(closeout).toContain('"exitCode": 1');
+    expect(closeout).not.toContain('"GO"');
+
+    // A drill: its round's report, and its own matrix, which has the title too.
+    const drill = await gate(['drill', 'g'], { cwd: p.root, env: { MY_TOKEN: SECRET } });
+    expect(drill.code).toBe(1);
+    expect(drill.stderr).toContain('gate: masking secrets broke the report: closeout.json is not valid JSON;');
+    expect(drill.stderr).toContain('gate: masking secrets broke the drill report: drill.json is not valid JSON; it was written as failed (exit code 1)');
+    const matrix = readFileSync(path.join(p.root, 'reports/g_drill/drill.json'), 'utf8');
+    expect(matrix).toMatch(/"verdict": "fail",\s+"exitCode": 1,/);
+    for (const file of written(p.root)) expect(readFileSync(file, 'utf8')).not.toContain(SECRET);
+  });
 });

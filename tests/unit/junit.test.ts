@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
-import { JUNIT_MARKUP, renderJunit, type CheckOutputs } from '../../src/report/junit.js';
+import { JUNIT_MARKUP, renderJunit, xmlWellFormed, type CheckOutputs } from '../../src/report/junit.js';
+import { createRedactor } from '../../src/report/redact.js';
 import { CHECK_STATUSES, type CheckResult } from '../../src/model/types.js';
 import { makeCheck, makeReport } from './report-fixture.js';
 
@@ -189,6 +190,9 @@ describe('the markup of junit.xml', () => {
   const outputs: CheckOutputs = new Map(full.checks.map((c) => [c.id, { stdoutTail: hostile, stderrTail: hostile }]));
   const renders = [renderJunit(full, outputs), renderJunit(full), renderJunit(makeReport([]))];
 
+  /** What xmllint says of the document's well-formedness. */
+  const xmllint = async (xml: string) => (await validateXML({ xml: [{ fileName: 'junit.xml', contents: xml }], normalization: 'format' })).valid;
+
   it('is every name, reference and property name in JUNIT_MARKUP (the words a secret must not be)', () => {
     const written = new Set<string>();
     for (const xml of renders) {
@@ -200,5 +204,45 @@ describe('the markup of junit.xml', () => {
     }
     expect(written.size).toBeGreaterThan(25);
     expect([...written].filter((w) => !(JUNIT_MARKUP as readonly string[]).includes(w))).toEqual([]);
+  });
+
+  it('is well-formed as gate writes it, hostile text and all', async () => {
+    for (const xml of renders) {
+      expect(xmlWellFormed(xml)).toBe(true);
+      expect(await xmllint(xml)).toBe(true);
+    }
+  });
+
+  it('is no longer well-formed where masking took a name or a reference, as xmllint says too', async () => {
+    const xml = renders[0]!;
+    for (const name of ['testcase', 'failure', 'system-out', 'classname', 'message', 'amp', 'xml', 'version', 'properties']) {
+      const masked = createRedactor([name])(xml);
+      expect(xmlWellFormed(masked), name).toBe(false);
+      expect(await xmllint(masked), name).toBe(false);
+    }
+  });
+
+  it('tells what is not well-formed, as xmllint does', async () => {
+    const cases = [
+      ['<a><b/></a>', true],
+      ['<?xml version="1.0"?>\n<a x="1" y=\'2\'/>', true],
+      ['<a x="&lt;&#x41;&#65;">t &amp; t</a>', true],
+      ['<a></b>', false],
+      ['<a><b></a></b>', false],
+      ['<a/><b/>', false],
+      ['text<a/>', false],
+      ['<a>x & y</a>', false],
+      ['<a x="&nope;"/>', false],
+      ['<a x=1/>', false],
+      ['<a x="1"x="2"/>', false],
+      ['<[REDACTED] x="1"/>', false],
+      ['<a [REDACTED]="1"/>', false],
+      ['<a>', false],
+      ['', false],
+    ] as const;
+    for (const [xml, whole] of cases) {
+      expect(xmlWellFormed(xml), xml).toBe(whole);
+      expect(await xmllint(xml), xml).toBe(whole);
+    }
   });
 });

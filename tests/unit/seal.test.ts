@@ -4,9 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderJson } from '../../src/report/json.js';
-import { createRedactor, REDACTED } from '../../src/report/redact.js';
-import { findLeaks, maskUntilClean, sealReport } from '../../src/report/seal.js';
-import { prepareReportDir, type ReportFile } from '../../src/report/write.js';
+import { renderJunit } from '../../src/report/junit.js';
+import { createRedactor, REDACTED, redactDeep, secretSources } from '../../src/report/redact.js';
+import { checkShapes, findLeaks, maskUntilClean, sealReport } from '../../src/report/seal.js';
+import { prepareReportDir, replaceReportFiles, type ReportFile } from '../../src/report/write.js';
 import { makeCheck, makeReport } from './report-fixture.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'gate-seal-'));
@@ -102,5 +103,74 @@ describe('the scan of written files', () => {
     const message = await sealReport(dir, files, report, endless, () => []);
     expect(message).toContain('run.log, which gate removed');
     expect(existsSync(path.join(dir, 'run.log'))).toBe(false);
+  });
+});
+
+describe('the check of the files a program reads, after masking', () => {
+  /** The report's files as a run writes them: rendered from the masked report, then masked again. */
+  async function written(unmasked: ReturnType<typeof makeReport>, redact: (text: string) => string) {
+    const report = redactDeep(unmasked, redact);
+    const files: ReportFile[] = [
+      { name: 'run.log', content: '{"level":30,"msg":"run finished","verdict":"pass"}\n' },
+      { name: 'junit.xml', content: renderJunit(report) },
+      { name: 'closeout.json', content: renderJson(report) },
+    ];
+    const dir = await reportDir(files.map((f) => ({ name: f.name, content: redact(f.content) })));
+    const render = (r: typeof report): ReportFile[] => [
+      { name: 'junit.xml', content: renderJunit(r) },
+      { name: 'closeout.json', content: renderJson(r) },
+    ];
+    return { dir, files, render, report };
+  }
+
+  it('finds nothing wrong where masking left every file whole', async () => {
+    const redact = createRedactor(['x9Qz_r4ndom-S3cret']);
+    const { dir, files, render, report } = await written(makeReport([makeCheck('a', 'pass', { reason: 'x9Qz_r4ndom-S3cret' })], { verdict: 'pass', decision: 'GO', exitCode: 0 }), redact);
+    expect(await checkShapes(dir, files, report, redact, render, [])).toBeUndefined();
+    expect(report.decision).toBe('GO');
+  });
+
+  it('takes a secret that masking made, masked on the way out, for no harm done (the scan for secrets sees to it)', async () => {
+    const { dir, files, render, report } = await written(makeReport([makeCheck('a', 'pass', { reason: 'outer-inner-secret-1' })], { verdict: 'pass', decision: 'GO', exitCode: 0 }), secrets);
+    expect(report.checks[0]!.reason).toBe(OUTER);
+    expect(readFileSync(path.join(dir, 'closeout.json'), 'utf8')).not.toBe(files.find((f) => f.name === 'closeout.json')!.content);
+    expect(await checkShapes(dir, files, report, secrets, render, [])).toBeUndefined();
+  });
+
+  it('fails the run where masking broke them: NO-GO, exit code 1, the files rewritten as such, the variable named', async () => {
+    const gate = { env: {}, redact: ['STATE_VAR'], checks: [] };
+    const env = { STATE_VAR: 'verdict', OTHER_TOKEN: 'x9Qz_r4ndom-S3cret' };
+    const sources = secretSources(gate, env);
+    const redact = createRedactor(sources.map((s) => s.value));
+    const { dir, files, render, report } = await written(makeReport([makeCheck('a', 'pass')], { verdict: 'pass', decision: 'GO', exitCode: 0 }), redact);
+    const message = await checkShapes(dir, files, report, redact, render, sources);
+    // It still parses: `"[REDACTED]": "pass"`. But it is not the report gate rendered.
+    expect(message).toBe(
+      "masking secrets broke the report: masking changed closeout.json's own names or values; masking the value of STATE_VAR (in gate's environment) is what does it (give it a value of its own); the files that carry the verdict were written again as NO-GO, and the run is NO-GO",
+    );
+    expect(report).toMatchObject({ verdict: 'fail', decision: 'NO-GO', exitCode: 1 });
+    const closeout = readFileSync(path.join(dir, 'closeout.json'), 'utf8');
+    expect(closeout).toContain('"decision": "NO-GO"');
+    expect(closeout).toContain(`"${REDACTED}": "fail"`);
+  });
+
+  it('tells a closeout.json that masking left unparsable, and a run.log', async () => {
+    const sources = secretSources({ env: {}, redact: ['N'], checks: [] }, { N: '12345' });
+    const redact = createRedactor(['12345']);
+    const { dir, files, render, report } = await written(makeReport([makeCheck('a', 'pass', { durationMs: 12345 })], { verdict: 'pass', decision: 'GO', exitCode: 0 }), redact);
+    files[0]!.content = '{"level":30,"durationMs":12345}\n';
+    await replaceReportFiles(dir, [{ name: 'run.log', content: redact(files[0]!.content) }]);
+    const message = await checkShapes(dir, files, report, redact, render, sources);
+    expect(message).toContain("closeout.json is not valid JSON, run.log has lines that are not JSON; masking the value of N (in gate's environment) is what does it");
+    expect(message).not.toContain('12345');
+  });
+
+  it('tells a junit.xml that masking left ill-formed', async () => {
+    const redact = createRedactor(['testcase']);
+    const { dir, files, render, report } = await written(makeReport([makeCheck('a', 'pass')], { verdict: 'pass', decision: 'GO', exitCode: 0 }), redact);
+    const message = await checkShapes(dir, files, report, redact, render, [{ name: 'X_TOKEN', value: 'testcase', block: 'env', listed: false }]);
+    expect(message).toContain('junit.xml is not well-formed XML; masking the value of env.X_TOKEN is what does it');
+    expect(message).not.toContain('closeout.json');
+    expect(report.decision).toBe('NO-GO');
   });
 });
