@@ -189,7 +189,7 @@ describe('secrets that masking cannot hide without breaking the report', () => {
     expect(r.code).toBe(2);
     const named = r.stderr.split('\n').filter((l) => l.startsWith('gate: '));
     expect(named.map((l) => l.slice(0, l.indexOf(' cannot')))).toEqual(
-      ["DEPLOY_ENV (in gate's environment)", "BUILD_NO (in gate's environment)", "SESSION_TOKEN (in gate's environment)", 'checks[0].env.API_TOKEN'].map(
+      ["DEPLOY_ENV (in gate's environment)", "BUILD_NO (in gate's environment)", 'checks[0].env.API_TOKEN'].map(
         (place) => `gate: gates/g.json: the secret in ${place}`,
       ),
     );
@@ -197,6 +197,14 @@ describe('secrets that masking cannot hide without breaking the report', () => {
     expect(r.stderr).toContain('hint: give API_TOKEN a value of its own, or give it a name that does not look secret, if it holds no secret');
     for (const value of ['ate', '1234', '86400000', 'decision', 'GOOD_TOKEN']) expect(r.stderr).not.toMatch(new RegExp(`\\b${value}\\b`));
     expect(written(p.root)).toEqual([]);
+  });
+
+  it('a number under a secret-looking name is no secret: it is not masked and the run goes on (listed, it is refused, above)', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', ['node', '-e', 'console.log(JSON.stringify({ ok: true, ttl: process.env.SESSION_TOKEN_TTL }))'], { expect: ['ok == true'] })] });
+    const r = await gate(['run', 'g'], { cwd: p.root, env: { SESSION_TOKEN_TTL: '86400000' } });
+    expect(r.code).toBe(0);
+    expect(p.reportFile('g', 'checks/a.stdout.txt')).toContain('"ttl":"86400000"');
   });
 
   it('leave an ordinary secret alone: the run goes on, the secret is masked, the report is whole', async () => {
