@@ -90,7 +90,11 @@ export function secretCollisions(gate: GateSecrets, env: Record<string, string |
     if (found === undefined) verdicts.set(value, (found = maskedForms(value).some((form) => collides(form, vocab))));
     return found;
   };
-  return sources.filter((s) => collidesOnce(s.value)).map((s) => {
+  // A number under a secret-looking name that is not listed (a TTL, a timeout, a port) is masked but not
+  // refused: the name alone does not make it a secret worth stopping every run for, and the check of the
+  // files' shape after writing (seal.ts) fails the run, naming the variable, in the rare case masking it breaks one.
+  const refused = (s: (typeof sources)[number]) => (s.listed || !NUMBER.test(s.value.trim()) ? collidesOnce(s.value) : false);
+  return sources.filter(refused).map((s) => {
     const ways = [`give ${s.name} a value of its own`];
     if (s.block === undefined) ways.push(`leave it out of gate's environment`);
     if (s.listed) ways.push(`take it off "redact"`);

@@ -57,17 +57,9 @@ export interface Redactor {
   blank(text: string): string;
 }
 
-/** A value that reads as a number (a timeout, a TTL, a port), white space around it or not. */
-const NUMERIC = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
-
-/**
- * Whether the value of variable `name` is masked: a listed name from 3 characters on, a secret-looking
- * one from 6 unless it reads as a number. A name alone does not make a number a secret (`TOKEN_TTL_MS=86400000`),
- * and a number cannot be masked in reports made of numbers (see src/report/collisions.ts): listed, it is refused.
- */
+/** Whether the value of variable `name` is masked: a listed name from 3 characters on, a secret-looking one from 6. */
 function isMasked(name: string, value: string, listed: Set<string>): boolean {
-  if (listed.has(name)) return value.length >= MIN_LISTED_LENGTH;
-  return SECRET_NAME.test(name) && value.length >= MIN_PATTERN_LENGTH && !NUMERIC.test(value);
+  return listed.has(name) ? value.length >= MIN_LISTED_LENGTH : SECRET_NAME.test(name) && value.length >= MIN_PATTERN_LENGTH;
 }
 
 export function secretValues(envs: Record<string, string | undefined>[], listed: string[]): string[] {

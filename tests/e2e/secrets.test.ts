@@ -199,12 +199,12 @@ describe('secrets that masking cannot hide without breaking the report', () => {
     expect(written(p.root)).toEqual([]);
   });
 
-  it('a number under a secret-looking name is no secret: it is not masked and the run goes on (listed, it is refused, above)', async () => {
+  it('a number under a secret-looking name that is not listed is masked, not refused: the run goes on (listed, it is refused, above)', async () => {
     const p = makeProject();
     p.gate('g', { checks: [check('a', ['node', '-e', 'console.log(JSON.stringify({ ok: true, ttl: process.env.SESSION_TOKEN_TTL }))'], { expect: ['ok == true'] })] });
     const r = await gate(['run', 'g'], { cwd: p.root, env: { SESSION_TOKEN_TTL: '86400000' } });
     expect(r.code).toBe(0);
-    expect(p.reportFile('g', 'checks/a.stdout.txt')).toContain('"ttl":"86400000"');
+    expect(p.reportFile('g', 'checks/a.stdout.txt')).toContain('"ttl":"[REDACTED]"');
   });
 
   it('leave an ordinary secret alone: the run goes on, the secret is masked, the report is whole', async () => {
