@@ -5,6 +5,8 @@
  * prints: in their plain, JSON-escaped, base64 and URL-encoded forms. Base64
  * is also found inside a longer blob (`user:secret` in a Basic auth header),
  * at whichever of the three byte offsets the secret starts: see `base64Cores`.
+ * A value of several lines is masked in each of these forms with its line ends
+ * as `\n` and as `\r\n`, whichever it holds: see `lineEndVariants`.
  *
  * Masking works on text (strings gate builds) and on raw output bytes. Raw
  * output is masked before it is cut: a window of output is widened by the
@@ -106,9 +108,22 @@ export function base64Cores(bytes: Buffer): string[] {
 
 const toBase64url = (base64: string) => base64.replace(/\+/g, '-').replace(/\//g, '_');
 
+/**
+ * The value as a check may print it: as it is and, for a value of several
+ * lines, with its line ends as `\n` and as `\r\n` (a value read from a file
+ * with either, a program that writes the other). A lone `\r` is left as it is:
+ * no tool writes it for a line end, and it is masked where it stands, before
+ * anything shows it as a line break.
+ */
+function lineEndVariants(secret: string): string[] {
+  if (!secret.includes('\n')) return [secret];
+  const lf = secret.replace(/\r\n/g, '\n');
+  return [secret, lf, lf.replace(/\n/g, '\r\n')];
+}
+
 function forms(secret: string): [string, SecretForm][] {
   const out: [string, SecretForm][] = [];
-  for (const s of new Set([secret, wellFormed(secret)])) {
+  for (const s of new Set(lineEndVariants(secret).flatMap((v) => [v, wellFormed(v)]))) {
     const json = JSON.stringify(s).slice(1, -1);
     const bytes = Buffer.from(s, 'utf8');
     const base64 = bytes.toString('base64');

@@ -338,3 +338,56 @@ describe('masking that keeps columns', () => {
     expect(createRedactor([]).blank(line)).toBe(line);
   });
 });
+
+describe('secrets of several lines', () => {
+  const KEY = '-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\nKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ\n-----END KEY-----';
+  const crlf = (text: string) => text.replace(/\n/g, '\r\n');
+
+  it('masks a value printed with \\r\\n line ends, in every form, and finds it when it is not masked', () => {
+    const r = createRedactor([KEY]);
+    const bytes = Buffer.from(crlf(KEY));
+    for (const [form, name] of [
+      [crlf(KEY), 'plain'],
+      [JSON.stringify(crlf(KEY)).slice(1, -1), 'JSON-escaped'],
+      [encodeURIComponent(crlf(KEY)), 'URL-encoded'],
+      [bytes.toString('base64'), 'base64'],
+      [bytes.toString('base64url'), 'base64url'],
+    ] as const) {
+      expect(r(`key: ${form}\r\nnext`)).toBe(`key: ${REDACTED}\r\nnext`);
+      expect(r.maskBytes(Buffer.from(`key: ${form}\r\n`)).toString()).toBe(`key: ${REDACTED}\r\n`);
+      // (base64url reads as base64 where the two alphabets agree)
+      expect(r.find(`key: ${form}`)).toEqual([name === 'base64url' && !/[-_]/.test(form) ? 'base64' : name]);
+    }
+    // Inside a longer blob too.
+    expect(r(Buffer.concat([Buffer.from('u:'), bytes]).toString('base64'))).toContain(REDACTED);
+  });
+
+  it('masks a value that holds \\r\\n line ends printed with \\n, and leaves a lone \\r as it is', () => {
+    expect(createRedactor([crlf(KEY)])(`${KEY}\n`)).toBe(`${REDACTED}\n`);
+    const lone = 'first-half\rsecond-half';
+    const r = createRedactor([lone]);
+    expect(r(`x ${lone} y`)).toBe(`x ${REDACTED} y`);
+    expect(r('first-half\nsecond-half')).toBe('first-half\nsecond-half');
+  });
+
+  it('reaches as far as the longest form of the \\r\\n variant: every byte percent-encoded', () => {
+    expect(createRedactor([KEY]).reach).toBe(3 * Buffer.byteLength(crlf(KEY)));
+    expect(createRedactor([crlf(KEY)]).reach).toBe(3 * Buffer.byteLength(crlf(KEY)));
+  });
+
+  it('masks the \\r\\n variant chunk by chunk as it masks the whole', () => {
+    const r = createRedactor([KEY]);
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constant(KEY), fc.constant(crlf(KEY)), fc.constant('\r\n'), fc.string({ maxLength: 20 })), { maxLength: 12 }),
+        fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 8 }),
+        (parts, sizes) => {
+          const raw = Buffer.from(parts.join(''));
+          const masked = maskInChunks(r, raw, sizes);
+          expect(masked).toBe(r.maskBytes(raw).toString());
+          expect(masked).not.toContain('MIIBOgIBAAJBAKj34Gkx');
+        },
+      ),
+    );
+  });
+});
