@@ -5,8 +5,11 @@
  * prints: in their plain, JSON-escaped, base64 and URL-encoded forms. Base64
  * is also found inside a longer blob (`user:secret` in a Basic auth header),
  * at whichever of the three byte offsets the secret starts: see `base64Cores`.
- * A value of several lines is masked in each of these forms with its line ends
- * as `\n` and as `\r\n`, whichever it holds: see `lineEndVariants`.
+ * The base64 of the value alone is also found wrapped in lines of 76 or 64
+ * characters (as `base64` and openssl write it), ended with `\n` or `\r\n`:
+ * see `wrappedBase64`. A value of several lines is masked in every one of these
+ * forms with its line ends as `\n` and as `\r\n`, whichever the value itself
+ * holds: see `lineEndVariants`.
  *
  * Masking works on text (strings gate builds) and on raw output bytes. Raw
  * output is masked before it is cut: a window of output is widened by the
@@ -108,6 +111,25 @@ export function base64Cores(bytes: Buffer): string[] {
 
 const toBase64url = (base64: string) => base64.replace(/\+/g, '-').replace(/\//g, '_');
 
+/** The widths base64 is wrapped at: 76 columns by coreutils `base64`, 64 by openssl and in PEM. */
+const WRAP_WIDTHS = [76, 64];
+
+/**
+ * The base64 of a value alone as tools wrap it: lines of 76 or of 64
+ * characters, ended with `\n` or `\r\n` (without the line end after the last,
+ * which is not the secret's). Only base64 longer than a line wraps.
+ */
+function wrappedBase64(base64: string): string[] {
+  const wrapped: string[] = [];
+  for (const width of WRAP_WIDTHS) {
+    if (base64.length <= width) continue;
+    const lines: string[] = [];
+    for (let at = 0; at < base64.length; at += width) lines.push(base64.slice(at, at + width));
+    wrapped.push(lines.join('\n'), lines.join('\r\n'));
+  }
+  return wrapped;
+}
+
 /**
  * The value as a check may print it: as it is and, for a value of several
  * lines, with its line ends as `\n` and as `\r\n` (a value read from a file
@@ -145,6 +167,7 @@ function forms(secret: string): [string, SecretForm][] {
       [everyByte.toLowerCase(), 'URL-encoded'],
       [base64, 'base64'],
       [base64.replace(/=+$/, ''), 'base64'],
+      ...wrappedBase64(base64).map((wrapped): [string, SecretForm] => [wrapped, 'base64']),
       [bytes.toString('base64url'), 'base64url'],
       ...cores.map((core): [string, SecretForm] => [core, 'base64']),
       ...cores.map((core): [string, SecretForm] => [toBase64url(core), 'base64url']),

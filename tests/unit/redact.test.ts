@@ -391,3 +391,53 @@ describe('secrets of several lines', () => {
     );
   });
 });
+
+describe('base64 wrapped in lines', () => {
+  /** `base64` (76 columns) and openssl or PEM (64) wrap what they write; the line end after the last line is not part of it. */
+  const wrap = (b64: string, width: number, eol: string) => (b64.match(new RegExp(`.{1,${width}}`, 'g')) ?? []).join(eol);
+  // A JWT of 150 characters: its base64 is 200, three lines at 76 columns, four at 64.
+  const JWT = `eyJhbGciOiJSUzI1NiJ9.${'eyJzdWIiOiJqb2JfMTIzIiwiaXNzIjoiZ2l0bGFiIn0'.repeat(2)}.${'s1gnatur3'.repeat(4)}`.slice(0, 150);
+
+  it('masks the base64 of the value alone wrapped at 76 or 64 columns, with \\n or \\r\\n line ends, and finds it', () => {
+    const r = createRedactor([JWT]);
+    const b64 = Buffer.from(JWT).toString('base64');
+    for (const width of [76, 64]) {
+      for (const eol of ['\n', '\r\n']) {
+        const wrapped = wrap(b64, width, eol);
+        expect(wrapped.split(eol).length).toBeGreaterThan(2);
+        expect(r(`token:${eol}${wrapped}${eol}done`)).toBe(`token:${eol}${REDACTED}${eol}done`);
+        expect(r.maskBytes(Buffer.from(`${wrapped}${eol}`)).toString()).toBe(`${REDACTED}${eol}`);
+        expect(r.find(`x ${wrapped}${eol}`)).toEqual(['base64']);
+        expect(r.reach).toBeGreaterThanOrEqual(wrapped.length);
+      }
+    }
+  });
+
+  it('wraps only base64 longer than a line: one of 76 characters exactly is masked as it is', () => {
+    const value = 'x'.repeat(57);
+    const b64 = Buffer.from(value).toString('base64');
+    expect(b64).toHaveLength(76);
+    const r = createRedactor([value]);
+    expect(r(`${b64}\n`)).toBe(`${REDACTED}\n`);
+    // At 64 columns it wraps.
+    expect(r(`${wrap(b64, 64, '\n')}\n`)).toBe(`${REDACTED}\n`);
+  });
+
+  it('masks wrapped base64 chunk by chunk as it masks the whole', () => {
+    const r = createRedactor([JWT]);
+    const b64 = Buffer.from(JWT).toString('base64');
+    const forms = [wrap(b64, 76, '\n'), wrap(b64, 64, '\r\n')];
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(...forms), fc.constant('\n'), fc.string({ maxLength: 20 })), { maxLength: 12 }),
+        fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 8 }),
+        (parts, sizes) => {
+          const raw = Buffer.from(parts.join(''));
+          const masked = maskInChunks(r, raw, sizes);
+          expect(masked).toBe(r.maskBytes(raw).toString());
+          for (const line of forms[0]!.split('\n')) if (line.length > 20) expect(masked).not.toContain(line);
+        },
+      ),
+    );
+  });
+});
