@@ -17,7 +17,7 @@ import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { secretCollisions } from '../report/collisions.js';
-import { redactorFor } from '../report/redact.js';
+import { redactorFor, type Redactor } from '../report/redact.js';
 import { interruptedWait, lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
 import { otherKindIn } from '../report/report-kind.js';
 import { prepareReportDir } from '../report/write.js';
@@ -51,7 +51,7 @@ interface Planned {
   workDir: string;
   reportDir: string;
   /** Masks this gate's secrets in whatever is printed or written. */
-  redact: (text: string) => string;
+  redact: Redactor;
 }
 
 /** Default dirs sit under the project root; named dirs are relative to the cwd, one sub-folder a gate when several run. */
@@ -223,6 +223,7 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
         mode,
         styles: errStyles,
         verbose: opts.verbose,
+        redact,
         checks: p.plan.checks.filter((c) => p.plan.selected.has(c.id)).map((c) => c.id),
         terminal: io.stderr,
         summaryFollows: io.stdout.isTTY === true && !quiet && !json && reporters.includes('pretty'),

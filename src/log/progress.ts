@@ -4,6 +4,7 @@
  * a terminal, see live.ts). `--verbose` adds each check's output, streamed.
  */
 import type { CheckResult, Report } from '../model/types.js';
+import type { Redactor } from '../report/redact.js';
 import { formatDuration } from '../report/text.js';
 import { createLiveView } from './live.js';
 import { createOutputStreamer, type StreamerOptions } from './stream-output.js';
@@ -39,13 +40,15 @@ export interface ProgressOptions {
   now?: () => number;
   tickMs?: number;
   streamer?: StreamerOptions;
+  /** The gate's secrets, masked in each check's streamed output as it was written, before it is prefixed (a secret of several lines whole). */
+  redact?: Redactor;
 }
 
 export function createProgress(options: ProgressOptions): Progress {
   const styles = options.styles ?? createStyles(false);
   if (options.mode === 'live') {
     const view = createLiveView({ ...options, styles, checks: options.checks ?? [] });
-    return withStreaming(view, options.verbose ? (lines) => view.printAbove(lines) : undefined);
+    return withStreaming(view, options.verbose ? (lines) => view.printAbove(lines) : undefined, options);
   }
   const line = (text: string) => options.write(`${text}\n`);
   const plain: Progress =
@@ -56,7 +59,7 @@ export function createProgress(options: ProgressOptions): Progress {
           checkStarted: (id) => line(`  ${styles.status('running', 'start ')} ${id}`),
           checkFinished: (r) => line(`  ${styles.status(r.status, r.status.padEnd(6))} ${resultText(r)}`),
         };
-  return withStreaming(plain, options.verbose ? (lines) => options.write(lines.map((l) => `${l}\n`).join('')) : undefined);
+  return withStreaming(plain, options.verbose ? (lines) => options.write(lines.map((l) => `${l}\n`).join('')) : undefined, options);
 }
 
 function resultText(r: CheckResult): string {
@@ -64,9 +67,9 @@ function resultText(r: CheckResult): string {
 }
 
 /** Adds `--verbose` streaming to a view: lines go out through `print`. */
-function withStreaming(view: Progress, print: ((lines: string[]) => void) | undefined): Progress {
+function withStreaming(view: Progress, print: ((lines: string[]) => void) | undefined, options: ProgressOptions): Progress {
   if (!print) return view;
-  const streamer = createOutputStreamer(print);
+  const streamer = createOutputStreamer(print, { redact: options.redact });
   return {
     runStarted: (...args) => view.runStarted(...args),
     checkStarted: (id) => view.checkStarted(id),

@@ -2,7 +2,12 @@
  * `--verbose`: every running check's output, as it is written, one prefixed
  * line at a time: `[id] ` for stdout, `[id:err] ` for stderr. Lines come in
  * batches, one batch a poll, so a redrawn view redraws once a batch.
+ *
+ * Each stream is masked on its own, as it was written, before the prefixes go
+ * in (they would split a secret of several lines): a line that could still be
+ * the start of one waits for the lines that settle it (see `LineMasker`).
  */
+import type { Redactor } from '../report/redact.js';
 import { DEFAULT_TAIL_LIMITS, FileTail, type TailEvent, type TailLimits } from './tail.js';
 
 export interface OutputStreamer {
@@ -17,6 +22,8 @@ export interface OutputStreamer {
 export interface StreamerOptions {
   pollMs?: number;
   limits?: TailLimits;
+  /** The gate's secrets, masked in each stream as it was written. */
+  redact?: Redactor;
 }
 
 export const DEFAULT_POLL_MS = 150;
@@ -43,6 +50,7 @@ export function createOutputStreamer(emit: (lines: string[]) => void, options: S
             : `${prefix}… ${event.bytes} bytes not shown (written faster than they can be streamed; the report keeps the output)`,
         ),
       options.limits ?? DEFAULT_TAIL_LIMITS,
+      options.redact?.lines(),
     );
   };
   const finishTails = (id: string) => {

@@ -4,9 +4,14 @@
  * cut into lines. Memory stays bounded whatever the check prints: one read
  * buffer, and an unfinished line of at most `maxLineChars`; a check that
  * writes faster than the terminal is fed is skipped ahead, with a note.
+ *
+ * Lines are masked as they were written, before they are made fit to show:
+ * through a `LineMasker`, which holds back the lines that could still be the
+ * start of a secret of several lines until the lines after them settle it.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { createRedactor, type LineMasker } from '../report/redact.js';
 import { plainText } from '../report/text.js';
 
 export interface TailLimits {
@@ -46,6 +51,7 @@ export class FileTail {
     private readonly file: string,
     private readonly emit: (event: TailEvent) => void,
     private readonly limits: TailLimits = DEFAULT_TAIL_LIMITS,
+    private readonly masker: LineMasker = createRedactor([]).lines(),
   ) {
     this.buffer = Buffer.alloc(limits.chunkBytes);
   }
@@ -61,7 +67,7 @@ export class FileTail {
     if (this.open()) {
       while (this.read(this.limits.chunkBytes) > 0);
       this.take(this.decoder.end());
-      if (this.line !== '' && !this.dropping) this.emit({ kind: 'line', text: displayLine(this.line) });
+      this.show(this.masker.end(this.dropping ? '' : this.line));
     }
     this.close();
   }
@@ -94,6 +100,10 @@ export class FileTail {
     try {
       const size = fstatSync(this.fd!).size;
       if (size - this.offset > this.limits.maxBehindBytes) {
+        // The lines held are shown before the note; the unfinished line is skipped into.
+        const held = this.masker.gap('');
+        if (held[held.length - 1] === '') held.pop();
+        this.show(held);
         this.emit({ kind: 'skipped', bytes: size - this.offset });
         this.offset = size;
         this.line = '';
@@ -106,16 +116,22 @@ export class FileTail {
       if (n > 0) this.take(this.decoder.write(this.buffer.subarray(0, n)));
       return n;
     } catch {
+      // The lines held are shown; the unfinished one goes with the file.
+      this.show(this.masker.end(''));
       this.close();
       return 0;
     }
+  }
+
+  private show(lines: string[]): void {
+    for (const text of lines) this.emit({ kind: 'line', text: displayLine(text) });
   }
 
   private take(text: string): void {
     let start = 0;
     for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
       this.append(text.slice(start, nl));
-      if (!this.dropping) this.emit({ kind: 'line', text: displayLine(this.line) });
+      if (!this.dropping) this.show(this.masker.line(this.line));
       this.line = '';
       this.dropping = false;
       start = nl + 1;
@@ -127,7 +143,11 @@ export class FileTail {
     if (this.dropping || piece === '') return;
     this.line += piece;
     if (this.line.length > this.limits.maxLineChars) {
-      this.emit({ kind: 'line', text: `${displayLine(this.line.slice(0, this.limits.maxLineChars))} [… line cut]` });
+      // The rest of the line is dropped: a secret it cuts short is masked from its start.
+      const lines = this.masker.gap(this.line.slice(0, this.limits.maxLineChars));
+      const cut = lines.pop() ?? '';
+      this.show(lines);
+      this.emit({ kind: 'line', text: `${displayLine(cut)} [… line cut]` });
       this.line = '';
       this.dropping = true;
     }

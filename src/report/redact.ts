@@ -60,6 +60,34 @@ export interface Redactor {
   find(text: string): SecretForm[];
   /** Masks with a run of `*` as long as what it hides, so that columns in `text` stay where they were (a caret under a quoted line). */
   blank(text: string): string;
+  /** A masker for one stream of text that arrives a line at a time (`--verbose`): see `LineMasker`. */
+  lines(): LineMasker;
+}
+
+/**
+ * Masks text that arrives a line at a time (a check's output as `--verbose`
+ * shows it) exactly as the whole text would be masked: no piece of a secret of
+ * several lines is shown. Lines are held back while the text so far could
+ * still be the start of a form of several lines (the lines of a key so far, a
+ * first line of its wrapped base64), and masked together with the lines that
+ * complete or rule it out. Holding back, not masking each line of such a
+ * secret on its own: that would mask every line equal to one of its lines
+ * (`-----END KEY-----`, `}`) wherever it is, and leave short lines of the
+ * secret in clear. What is held is bounded: past `2 * reach + 8 KiB`, the
+ * lines are shown with the start of the form masked as if it went on.
+ */
+export interface LineMasker {
+  /** The next line, without its `\n`: the masked lines that can be shown now (not those held back). */
+  line(text: string): string[];
+  /**
+   * The text breaks off after `piece` (the start of a line cut short, or `''`),
+   * and what comes next starts a line. Returns the lines held and, last, the
+   * piece, masked; the start of a secret that the text breaks off in is masked
+   * too, as is the rest of one that what comes next starts in.
+   */
+  gap(piece: string): string[];
+  /** The text is over; `rest` is its unfinished last line. Returns the lines held and it, masked. */
+  end(rest: string): string[];
 }
 
 /** Whether the value of variable `name` is masked: a listed name from 3 characters on, a secret-looking one from 6. */
@@ -231,6 +259,163 @@ function maskSpans(text: string, spans: [number, number][], from = 0, to = text.
   return out;
 }
 
+/** The start of the line that `text[at]` is on. */
+const lineStart = (text: string, at: number) => (at === 0 ? 0 : text.lastIndexOf('\n', at - 1) + 1);
+
+/** `spans` and `more`, in order, overlapping ones merged (as `spansOf` merges them). */
+function mergeSpans(spans: [number, number][], more: [number, number][]): [number, number][] {
+  if (more.length === 0) return spans;
+  const merged: [number, number][] = [];
+  for (const [start, end] of [...spans, ...more].sort((a, b) => a[0] - b[0])) {
+    const last = merged[merged.length - 1];
+    if (last && start < last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
+}
+
+/** What a `LineMasker` looks for, from the forms that hold a line end. */
+interface LineForms {
+  /** The first line of each form that goes on past it (`first\n…`), by its last character. */
+  firstLines: Map<string, string[]>;
+  /** Each longer start of a form that ends at a line end (`…\nline\n`, more to come), by its last line. */
+  openings: Map<string, string[]>;
+  /** What follows each line end inside a form, to its end (when it holds more than line ends). */
+  rests: string[];
+  /** The longest start of a form made of line ends alone: that much of what was shown is kept in sight. */
+  lead: number;
+}
+
+const ONLY_LINE_ENDS = /^[\r\n]*$/;
+
+function lineForms(forms: string[]): LineForms {
+  const firstLines = new Map<string, string[]>();
+  const openings = new Map<string, string[]>();
+  const add = (map: Map<string, string[]>, key: string, value: string) => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
+  const rests: string[] = [];
+  let lead = 0;
+  for (const form of forms) {
+    for (let nl = form.indexOf('\n'), previous = -1; nl !== -1 && nl < form.length - 1; previous = nl, nl = form.indexOf('\n', nl + 1)) {
+      const opening = form.slice(0, nl + 1);
+      // Line ends alone show nothing of a secret: they are not held, but kept in sight once shown.
+      if (ONLY_LINE_ENDS.test(opening)) lead = Math.max(lead, opening.length);
+      else if (previous < 0) add(firstLines, form[nl - 1]!, form.slice(0, nl));
+      else add(openings, form.slice(previous + 1, nl), opening);
+      const rest = form.slice(nl + 1);
+      if (!ONLY_LINE_ENDS.test(rest)) rests.push(rest);
+    }
+  }
+  return { firstLines, openings, rests, lead };
+}
+
+function createLineMasker(forms: LineForms, allForms: string[], pattern: RegExp, reach: number): LineMasker {
+  // Past this much held, the lines are shown: memory, and the work of masking what is held again, stay bounded.
+  // Room for the longest form twice over and two lines as long as `--verbose` shows (4096 characters):
+  // only forms that follow one another on a line (a key printed again and again) hold more.
+  const most = 2 * reach + 8 * 1024;
+  /** Whole lines, each ended by `\n`, not shown yet. */
+  let held = '';
+  /** The end of what was shown, as it was written: a form that starts in it is still seen whole. */
+  let shown = '';
+  let keep = forms.lead;
+  /** The text broke off, and nothing was shown since: it may start with the rest of a form. */
+  let afterGap = false;
+
+  /** Where the earliest start of a form of several lines ends `text` (whose last line is `line`); `text.length`: none. */
+  const openingAt = (text: string, line: string): number => {
+    let at = text.length;
+    for (const first of forms.firstLines.get(line.slice(-1)) ?? []) if (line.endsWith(first)) at = Math.min(at, text.length - 1 - first.length);
+    for (const opening of forms.openings.get(line) ?? []) if (text.endsWith(opening)) at = Math.min(at, text.length - opening.length);
+    return at;
+  };
+
+  /** Where the earliest start of any form, cut short (`MIN_CUT_PREFIX` characters or more), ends `text`; `text.length`: none. */
+  const cutShortAt = (text: string): number => {
+    let at = text.length;
+    for (const form of allForms) {
+      const first = form[0]!;
+      for (let i = text.indexOf(first, Math.max(0, text.length - form.length + 1)); i !== -1 && i < at && text.length - i >= MIN_CUT_PREFIX; i = text.indexOf(first, i + 1)) {
+        if (text.startsWith(form.slice(0, text.length - i), i)) {
+          at = i;
+          break;
+        }
+      }
+    }
+    return at;
+  };
+
+  /**
+   * Masks `text` (what was held and what came) with what was shown before it
+   * in sight, and returns the masked lines that can be shown: after a line,
+   * up to the line where a form that may go on past it starts (nothing when it
+   * is the first held); all of it at a gap or at the end.
+   */
+  const step = (text: string, how: 'line' | 'gap' | 'end', line = ''): string[] => {
+    const full = shown + text;
+    const base = shown.length;
+    const spans = spansOf(pattern, full);
+    const more: [number, number][] = [];
+    let open = full.length;
+    if (afterGap && text !== '') {
+      let rest = 0;
+      for (const r of forms.rests) {
+        if (r.length > rest && text.startsWith(r)) rest = r.length;
+        else if (how !== 'end' && r.length > text.length && r.startsWith(text)) open = base;
+      }
+      if (rest > 0) more.push([base, base + rest]);
+    }
+    let cut = full.length;
+    let forced = false;
+    if (how === 'gap') {
+      open = Math.min(open, cutShortAt(full));
+      if (open < full.length) more.push([open, full.length]);
+    } else if (how === 'line') {
+      open = Math.min(open, openingAt(full, line));
+      if (open < full.length) {
+        cut = Math.max(base, lineStart(full, open));
+        // A secret across the cut is held whole, with the lines after it.
+        for (let i = spans.length - 1; i >= 0 && cut > base; i--) {
+          const [start, end] = spans[i]!;
+          if (end <= cut) break;
+          if (start < cut) cut = Math.max(base, lineStart(full, start));
+        }
+        if (cut === base && full.length - base > most) {
+          more.push([open, full.length]);
+          cut = full.length;
+          forced = true;
+        }
+      }
+    }
+    const lines = maskSpans(full, mergeSpans(spans, more), base, cut).split('\n');
+    if (how === 'line') {
+      held = full.slice(cut);
+      if (cut > base) {
+        afterGap = false;
+        // Shown by force, the start of a form was masked; its rest is masked by keeping it in sight.
+        keep = forced ? reach - 1 : forms.lead;
+      }
+      shown = full.slice(Math.max(0, cut - keep), cut);
+    } else {
+      held = '';
+      shown = '';
+      keep = forms.lead;
+      afterGap = how === 'gap';
+    }
+    if (how !== 'gap' && lines[lines.length - 1] === '') lines.pop();
+    return lines;
+  };
+
+  return {
+    line: (text) => step(`${held}${text}\n`, 'line', text),
+    gap: (piece) => step(held + piece, 'gap'),
+    end: (rest) => step(held + rest, 'end'),
+  };
+}
+
 const REDACTED_BYTES = Buffer.from(REDACTED);
 
 /** As `maskSpans`, on bytes: views of `raw` and the mask, joined once (no text is built). */
@@ -249,12 +434,19 @@ function maskSpanBytes(raw: Buffer, spans: [number, number][], from = 0, to = ra
   return Buffer.concat(parts);
 }
 
+const UNMASKED_LINES: LineMasker = {
+  line: (text) => [text],
+  gap: (piece) => [piece],
+  end: (rest) => (rest === '' ? [] : [rest]),
+};
+
 const IDENTITY: Redactor = Object.assign((text: string) => text, {
   reach: 0,
   maskBytes: (raw: Buffer, from = 0, to = raw.length) => raw.subarray(from, to),
   maskSettled: (raw: Buffer) => ({ masked: raw, consumed: raw.length }),
   find: () => [] as SecretForm[],
   blank: (text: string) => text,
+  lines: () => UNMASKED_LINES,
 });
 
 /** Whether `redact` is the redactor that has nothing to mask (every text comes back as it is). */
@@ -305,6 +497,7 @@ export function createRedactor(secrets: string[]): Redactor {
   };
 
   const redact = (text: string) => maskCut(maskSpans(text, spansOf(textPattern, text)));
+  let forLines: LineForms | undefined;
   return Object.assign(redact, {
     reach,
     maskBytes(raw: Buffer, from = 0, to = raw.length): Buffer {
@@ -344,6 +537,10 @@ export function createRedactor(secrets: string[]): Redactor {
         pos = end;
       }
       return out + text.slice(pos);
+    },
+    lines(): LineMasker {
+      forLines ??= lineForms(textForms.filter((form) => form.includes('\n')));
+      return createLineMasker(forLines, textForms, textPattern, reach);
     },
   });
 }

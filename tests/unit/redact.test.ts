@@ -441,3 +441,122 @@ describe('base64 wrapped in lines', () => {
     );
   });
 });
+
+describe('masking text that arrives a line at a time', () => {
+  const KEY = '-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\nKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ\n-----END KEY-----';
+  const keyLines = KEY.split('\n');
+  const crlf = (text: string) => text.replace(/\n/g, '\r\n');
+
+  /** Feeds `text` a line at a time; every line shown, in order, and which line of input each came out after. */
+  function stream(masker: ReturnType<ReturnType<typeof createRedactor>['lines']>, text: string) {
+    const parts = text.split('\n');
+    const rest = parts.pop()!;
+    const shown: string[] = [];
+    const after: number[] = [];
+    parts.forEach((line, i) => {
+      for (const out of masker.line(line)) {
+        shown.push(out);
+        after.push(i);
+      }
+    });
+    shown.push(...masker.end(rest));
+    return { shown, after };
+  }
+
+  /** The text masked whole, cut into lines as the stream cuts it. */
+  const whole = (r: ReturnType<typeof createRedactor>, text: string) => {
+    const lines = r(text).split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    return lines;
+  };
+
+  it('masks a key of several lines whole, with \\n or \\r\\n line ends, and shows no line of it', () => {
+    const r = createRedactor([KEY]);
+    for (const text of [`before\n${KEY}\nafter\n`, crlf(`before\n${KEY}\nafter\n`), `x=${KEY} y\n`]) {
+      const { shown } = stream(r.lines(), text);
+      expect(shown).toEqual(whole(r, text));
+      expect(shown.join('\n')).toContain(REDACTED);
+      for (const line of keyLines) expect(shown.join('\n')).not.toContain(line);
+    }
+  });
+
+  it('holds a line only while it could still start a secret: ordinary lines are shown as they come', () => {
+    const r = createRedactor([KEY]);
+    const m = r.lines();
+    expect(m.line('ready')).toEqual(['ready']);
+    // The key's first line: held until the next line says whether the key goes on.
+    expect(m.line('-----BEGIN KEY-----')).toEqual([]);
+    expect(m.line('not the key')).toEqual(['-----BEGIN KEY-----', 'not the key']);
+    expect(m.line(keyLines[0]!)).toEqual([]);
+    expect(m.line(keyLines[1]!)).toEqual([]);
+    expect(m.line(keyLines[2]!)).toEqual([]);
+    expect(m.line(keyLines[3]!)).toEqual([REDACTED]);
+    expect(m.line('done')).toEqual(['done']);
+    expect(m.end('')).toEqual([]);
+  });
+
+  it('masks wrapped base64 of a long token, line by line, and shows the lines held at the end', () => {
+    const token = `eyJhbGciOiJSUzI1NiJ9.${'eyJzdWIiOiJqb2JfMTIzIn0'.repeat(5)}.sig`.padEnd(150, 'x');
+    const r = createRedactor([token]);
+    const b64 = Buffer.from(token).toString('base64');
+    const wrapped = (b64.match(/.{1,76}/g) ?? []).join('\n');
+    const { shown } = stream(r.lines(), `token:\n${wrapped}\nok\n`);
+    expect(shown).toEqual(['token:', REDACTED, 'ok']);
+    // Output that ends while a line is held: shown at the end, masked as the whole.
+    const first = b64.slice(0, 76);
+    expect(stream(r.lines(), `${first}\n`).shown).toEqual([first]);
+  });
+
+  it('masks as the whole text would be masked, whatever the lines (property)', () => {
+    const other = 'short-secret-99';
+    const r = createRedactor([KEY, other]);
+    const b64 = Buffer.from(KEY).toString('base64');
+    const pieces = [KEY, crlf(KEY), other, (b64.match(/.{1,64}/g) ?? []).join('\n'), ...keyLines, `${keyLines[0]}\n${keyLines[1]}`, '\n', '\r\n'];
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 12 }).filter((s) => !s.includes('…'))), { maxLength: 16 }), (parts) => {
+        const text = parts.join('');
+        expect(stream(r.lines(), text).shown).toEqual(whole(r, text));
+      }),
+    );
+  });
+
+  it('a secret cut short by a gap is masked from its start, and the rest of one after a gap is masked too', () => {
+    const r = createRedactor([KEY]);
+    const m = r.lines();
+    expect(m.line('head')).toEqual(['head']);
+    expect(m.line(keyLines[0]!)).toEqual([]);
+    // The text breaks off inside the key: what was held of it is masked, not shown.
+    expect(m.gap(keyLines[1]!.slice(0, 20))).toEqual([REDACTED]);
+    // After the gap, what follows starts with the rest of the key.
+    expect(m.line(keyLines[2]!)).toEqual([]);
+    expect(m.line(keyLines[3]!)).toEqual([REDACTED]);
+    expect(m.line('tail')).toEqual(['tail']);
+    // A single-line secret cut short at the gap: its piece is masked.
+    const s = createRedactor(['q7Zx9Lk2Vb8Nw4Rt']).lines();
+    expect(s.gap('value=q7Zx9Lk')).toEqual([`value=${REDACTED}`]);
+    expect(s.line('next')).toEqual(['next']);
+  });
+
+  it('holds a bounded amount: past it, the lines are shown with the start of a secret masked, and its rest after', () => {
+    const r = createRedactor([KEY]);
+    const m = r.lines();
+    // Keys back to back with no line end between them: each line ends one and starts the next.
+    const chain = KEY.repeat(300).split('\n');
+    const shown: string[] = [];
+    for (const line of chain) shown.push(...m.line(line));
+    // 40 KB of keys: shown before the end, not held to it.
+    expect(shown.length).toBeGreaterThan(0);
+    shown.push(...m.end(''));
+    const text = shown.join('\n');
+    for (const line of keyLines.slice(1, 3)) expect(text).not.toContain(line);
+    expect(text).not.toContain('BEGIN');
+  });
+
+  it('passes lines through when there is nothing to mask', () => {
+    const m = createRedactor([]).lines();
+    expect(m.line('a')).toEqual(['a']);
+    expect(m.gap('b')).toEqual(['b']);
+    expect(m.end('')).toEqual([]);
+    expect(m.end('c')).toEqual(['c']);
+  });
+});
