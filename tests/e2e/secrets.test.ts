@@ -70,6 +70,43 @@ describe('secrets inside base64 blobs', () => {
   });
 });
 
+describe('secrets of several lines, and base64 wrapped in lines', () => {
+  const REDACTED = '[REDACTED]';
+  const KEY = '-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\nKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ\n-----END KEY-----';
+  // A JWT of 150 characters: `base64` writes it in three lines of 76 and one shorter.
+  const JWT = `eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.${'eyJzdWIiOiJqb2JfMTIzNDU2IiwiaXNzIjoiZ2l0bGFiIn0'.repeat(2)}.c2lnbmF0dXJlLXNpZ25hdHVyZQ`.slice(0, 150);
+
+  it('--verbose shows no line of a key, and no file, summary or stream keeps a line of the wrapped base64 of a token', async () => {
+    const p = makeProject();
+    const crlfKey = `process.stdout.write(process.env.SSH_PRIVATE_KEY.replace(/\\n/g, "\\r\\n") + "\\r\\n")`;
+    const pem = `const b = Buffer.from(process.env.CI_JOB_TOKEN).toString("base64"); process.stdout.write(b.match(/.{1,64}/g).join("\\r\\n") + "\\r\\n")`;
+    p.gate('ml', {
+      checks: [
+        check('a', ['node', '-e', 'console.error(process.env.SSH_PRIVATE_KEY)'], { output: 'text' }),
+        check('b', 'printf %s "$CI_JOB_TOKEN" | base64; exit 1', { shell: true, output: 'text' }),
+        check('c', ['node', '-e', crlfKey], { output: 'text' }),
+        check('d', ['node', '-e', `${pem}; process.exitCode = 1`], { output: 'text' }),
+      ],
+    });
+    const env = { SSH_PRIVATE_KEY: KEY, CI_JOB_TOKEN: JWT, GATE_E2E_TAG: p.root };
+    const r = await gate(['run', 'ml', '--verbose'], { cwd: p.root, env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toContain('got past masking');
+    const lines = r.stderr.split('\n');
+    for (const id of ['a:err', 'b', 'c', 'd']) expect(lines).toContain(`[${id}] ${REDACTED}`);
+    expect(p.reportFile('ml', 'checks/b.stdout.txt')).toBe(`${REDACTED}\n`);
+    expect(p.reportFile('ml', 'checks/d.stdout.txt')).toBe(`${REDACTED}\r\n`);
+    expect(p.reportFile('ml', 'closeout.md')).toContain(REDACTED);
+    expect(p.reportFile('ml', 'junit.xml')).toContain(REDACTED);
+    const b64 = Buffer.from(JWT).toString('base64');
+    const pieces = [...KEY.split('\n'), ...(b64.match(/.{1,76}/g) ?? []), ...(b64.match(/.{1,64}/g) ?? [])].filter((piece) => piece.length >= 10);
+    for (const text of [...written(p.root).map((f) => readFileSync(f, 'utf8')), r.stdout, r.stderr]) {
+      for (const piece of pieces) expect(text).not.toContain(piece);
+    }
+    expect(survivors(p.root)).toEqual([]);
+  });
+});
+
 describe('hashes of evidence files', () => {
   it('cover the files with their secrets masked, never the secret itself', async () => {
     const p = makeProject();
