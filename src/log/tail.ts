@@ -41,6 +41,8 @@ export class FileTail {
   private fd: number | undefined;
   private offset = 0;
   private line = '';
+  /** Whole lines read, for the masker in one go. */
+  private whole = '';
   /** Inside a line that was cut or skipped into: drop until its end. */
   private dropping = false;
   private decoder = new StringDecoder('utf8');
@@ -131,12 +133,21 @@ export class FileTail {
     let start = 0;
     for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
       this.append(text.slice(start, nl));
-      if (!this.dropping) this.show(this.masker.line(this.line));
+      if (!this.dropping) this.whole += `${this.line}\n`;
       this.line = '';
       this.dropping = false;
       start = nl + 1;
     }
     this.append(text.slice(start));
+    this.showWhole();
+  }
+
+  /** The whole lines read, masked together (as a check's output is masked: one pass for many lines). */
+  private showWhole(): void {
+    if (this.whole === '') return;
+    const lines = this.whole;
+    this.whole = '';
+    this.show(this.masker.push(lines));
   }
 
   private append(piece: string): void {
@@ -144,6 +155,7 @@ export class FileTail {
     this.line += piece;
     if (this.line.length > this.limits.maxLineChars) {
       // The rest of the line is dropped: a secret it cuts short is masked from its start.
+      this.showWhole();
       const lines = this.masker.gap(this.line.slice(0, this.limits.maxLineChars));
       const cut = lines.pop() ?? '';
       this.show(lines);

@@ -60,13 +60,13 @@ export interface Redactor {
   find(text: string): SecretForm[];
   /** Masks with a run of `*` as long as what it hides, so that columns in `text` stay where they were (a caret under a quoted line). */
   blank(text: string): string;
-  /** A masker for one stream of text that arrives a line at a time (`--verbose`): see `LineMasker`. */
+  /** A masker for one stream of text that arrives in whole lines (a check's output as `--verbose` follows it): see `LineMasker`. */
   lines(): LineMasker;
 }
 
 /**
- * Masks text that arrives a line at a time (a check's output as `--verbose`
- * shows it) exactly as the whole text would be masked: no piece of a secret of
+ * Masks text that arrives in whole lines (a check's output as `--verbose`
+ * follows it) exactly as the whole text would be masked: no piece of a secret of
  * several lines is shown. Lines are held back while the text so far could
  * still be the start of a form of several lines (the lines of a key so far, a
  * first line of its wrapped base64), and masked together with the lines that
@@ -77,8 +77,8 @@ export interface Redactor {
  * lines are shown with the start of the form masked as if it went on.
  */
 export interface LineMasker {
-  /** The next line, without its `\n`: the masked lines that can be shown now (not those held back). */
-  line(text: string): string[];
+  /** The next whole lines, each ended by `\n`: the masked lines that can be shown now (not those held back). */
+  push(lines: string): string[];
   /**
    * The text breaks off after `piece` (the start of a line cut short, or `''`),
    * and what comes next starts a line. Returns the lines held and, last, the
@@ -325,8 +325,9 @@ function createLineMasker(forms: LineForms, allForms: string[], pattern: RegExp,
   /** The text broke off, and nothing was shown since: it may start with the rest of a form. */
   let afterGap = false;
 
-  /** Where the earliest start of a form of several lines ends `text` (whose last line is `line`); `text.length`: none. */
-  const openingAt = (text: string, line: string): number => {
+  /** Where the earliest start of a form of several lines ends `text` (whole lines); `text.length`: none. */
+  const openingAt = (text: string): number => {
+    const line = text.slice(lineStart(text, text.length - 1), -1);
     let at = text.length;
     for (const first of forms.firstLines.get(line.slice(-1)) ?? []) if (line.endsWith(first)) at = Math.min(at, text.length - 1 - first.length);
     for (const opening of forms.openings.get(line) ?? []) if (text.endsWith(opening)) at = Math.min(at, text.length - opening.length);
@@ -350,11 +351,11 @@ function createLineMasker(forms: LineForms, allForms: string[], pattern: RegExp,
 
   /**
    * Masks `text` (what was held and what came) with what was shown before it
-   * in sight, and returns the masked lines that can be shown: after a line,
-   * up to the line where a form that may go on past it starts (nothing when it
-   * is the first held); all of it at a gap or at the end.
+   * in sight, and returns the masked lines that can be shown: after whole
+   * lines, up to the line where a form that may go on past them starts; all of
+   * it at a gap or at the end.
    */
-  const step = (text: string, how: 'line' | 'gap' | 'end', line = ''): string[] => {
+  const step = (text: string, how: 'lines' | 'gap' | 'end'): string[] => {
     const full = shown + text;
     const base = shown.length;
     const spans = spansOf(pattern, full);
@@ -373,8 +374,8 @@ function createLineMasker(forms: LineForms, allForms: string[], pattern: RegExp,
     if (how === 'gap') {
       open = Math.min(open, cutShortAt(full));
       if (open < full.length) more.push([open, full.length]);
-    } else if (how === 'line') {
-      open = Math.min(open, openingAt(full, line));
+    } else if (how === 'lines') {
+      open = Math.min(open, openingAt(full));
       if (open < full.length) {
         cut = Math.max(base, lineStart(full, open));
         // A secret across the cut is held whole, with the lines after it.
@@ -391,7 +392,7 @@ function createLineMasker(forms: LineForms, allForms: string[], pattern: RegExp,
       }
     }
     const lines = maskSpans(full, mergeSpans(spans, more), base, cut).split('\n');
-    if (how === 'line') {
+    if (how === 'lines') {
       held = full.slice(cut);
       if (cut > base) {
         afterGap = false;
@@ -410,7 +411,7 @@ function createLineMasker(forms: LineForms, allForms: string[], pattern: RegExp,
   };
 
   return {
-    line: (text) => step(`${held}${text}\n`, 'line', text),
+    push: (lines) => (lines === '' ? [] : step(held + lines, 'lines')),
     gap: (piece) => step(held + piece, 'gap'),
     end: (rest) => step(held + rest, 'end'),
   };
@@ -435,7 +436,7 @@ function maskSpanBytes(raw: Buffer, spans: [number, number][], from = 0, to = ra
 }
 
 const UNMASKED_LINES: LineMasker = {
-  line: (text) => [text],
+  push: (lines) => lines.split('\n').slice(0, -1),
   gap: (piece) => [piece],
   end: (rest) => (rest === '' ? [] : [rest]),
 };

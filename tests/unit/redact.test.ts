@@ -447,20 +447,18 @@ describe('masking text that arrives a line at a time', () => {
   const keyLines = KEY.split('\n');
   const crlf = (text: string) => text.replace(/\n/g, '\r\n');
 
-  /** Feeds `text` a line at a time; every line shown, in order, and which line of input each came out after. */
-  function stream(masker: ReturnType<ReturnType<typeof createRedactor>['lines']>, text: string) {
-    const parts = text.split('\n');
-    const rest = parts.pop()!;
+  /** Feeds `text` to a masker in batches of whole lines (`sizes` lines at a time, cycling), then its end; every line shown. */
+  function stream(masker: ReturnType<ReturnType<typeof createRedactor>['lines']>, text: string, sizes = [1]) {
+    const lines = text.split('\n');
+    const rest = lines.pop()!;
     const shown: string[] = [];
-    const after: number[] = [];
-    parts.forEach((line, i) => {
-      for (const out of masker.line(line)) {
-        shown.push(out);
-        after.push(i);
-      }
-    });
+    for (let at = 0, i = 0; at < lines.length; i++) {
+      const size = sizes[i % sizes.length]!;
+      shown.push(...masker.push(lines.slice(at, at + size).map((line) => `${line}\n`).join('')));
+      at += size;
+    }
     shown.push(...masker.end(rest));
-    return { shown, after };
+    return { shown };
   }
 
   /** The text masked whole, cut into lines as the stream cuts it. */
@@ -483,15 +481,15 @@ describe('masking text that arrives a line at a time', () => {
   it('holds a line only while it could still start a secret: ordinary lines are shown as they come', () => {
     const r = createRedactor([KEY]);
     const m = r.lines();
-    expect(m.line('ready')).toEqual(['ready']);
+    expect(m.push('ready\n')).toEqual(['ready']);
     // The key's first line: held until the next line says whether the key goes on.
-    expect(m.line('-----BEGIN KEY-----')).toEqual([]);
-    expect(m.line('not the key')).toEqual(['-----BEGIN KEY-----', 'not the key']);
-    expect(m.line(keyLines[0]!)).toEqual([]);
-    expect(m.line(keyLines[1]!)).toEqual([]);
-    expect(m.line(keyLines[2]!)).toEqual([]);
-    expect(m.line(keyLines[3]!)).toEqual([REDACTED]);
-    expect(m.line('done')).toEqual(['done']);
+    expect(m.push('-----BEGIN KEY-----\n')).toEqual([]);
+    expect(m.push('not the key\n')).toEqual(['-----BEGIN KEY-----', 'not the key']);
+    expect(m.push(`${keyLines[0]}\n`)).toEqual([]);
+    expect(m.push(`${keyLines[1]}\n`)).toEqual([]);
+    expect(m.push(`${keyLines[2]}\n`)).toEqual([]);
+    expect(m.push(`${keyLines[3]}\n`)).toEqual([REDACTED]);
+    expect(m.push('done\n')).toEqual(['done']);
     expect(m.end('')).toEqual([]);
   });
 
@@ -507,34 +505,38 @@ describe('masking text that arrives a line at a time', () => {
     expect(stream(r.lines(), `${first}\n`).shown).toEqual([first]);
   });
 
-  it('masks as the whole text would be masked, whatever the lines (property)', () => {
+  it('masks as the whole text would be masked, whatever the lines and however many come at a time (property)', () => {
     const other = 'short-secret-99';
     const r = createRedactor([KEY, other]);
     const b64 = Buffer.from(KEY).toString('base64');
     const pieces = [KEY, crlf(KEY), other, (b64.match(/.{1,64}/g) ?? []).join('\n'), ...keyLines, `${keyLines[0]}\n${keyLines[1]}`, '\n', '\r\n'];
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 12 }).filter((s) => !s.includes('…'))), { maxLength: 16 }), (parts) => {
-        const text = parts.join('');
-        expect(stream(r.lines(), text).shown).toEqual(whole(r, text));
-      }),
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 12 }).filter((s) => !s.includes('…'))), { maxLength: 16 }),
+        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 6 }),
+        (parts, sizes) => {
+          const text = parts.join('');
+          expect(stream(r.lines(), text, sizes).shown).toEqual(whole(r, text));
+        },
+      ),
     );
   });
 
   it('a secret cut short by a gap is masked from its start, and the rest of one after a gap is masked too', () => {
     const r = createRedactor([KEY]);
     const m = r.lines();
-    expect(m.line('head')).toEqual(['head']);
-    expect(m.line(keyLines[0]!)).toEqual([]);
+    expect(m.push('head\n')).toEqual(['head']);
+    expect(m.push(`${keyLines[0]}\n`)).toEqual([]);
     // The text breaks off inside the key: what was held of it is masked, not shown.
     expect(m.gap(keyLines[1]!.slice(0, 20))).toEqual([REDACTED]);
     // After the gap, what follows starts with the rest of the key.
-    expect(m.line(keyLines[2]!)).toEqual([]);
-    expect(m.line(keyLines[3]!)).toEqual([REDACTED]);
-    expect(m.line('tail')).toEqual(['tail']);
+    expect(m.push(`${keyLines[2]}\n`)).toEqual([]);
+    expect(m.push(`${keyLines[3]}\n`)).toEqual([REDACTED]);
+    expect(m.push('tail\n')).toEqual(['tail']);
     // A single-line secret cut short at the gap: its piece is masked.
     const s = createRedactor(['q7Zx9Lk2Vb8Nw4Rt']).lines();
     expect(s.gap('value=q7Zx9Lk')).toEqual([`value=${REDACTED}`]);
-    expect(s.line('next')).toEqual(['next']);
+    expect(s.push('next\n')).toEqual(['next']);
   });
 
   it('holds a bounded amount: past it, the lines are shown with the start of a secret masked, and its rest after', () => {
@@ -543,7 +545,7 @@ describe('masking text that arrives a line at a time', () => {
     // Keys back to back with no line end between them: each line ends one and starts the next.
     const chain = KEY.repeat(300).split('\n');
     const shown: string[] = [];
-    for (const line of chain) shown.push(...m.line(line));
+    for (const line of chain) shown.push(...m.push(`${line}\n`));
     // 40 KB of keys: shown before the end, not held to it.
     expect(shown.length).toBeGreaterThan(0);
     shown.push(...m.end(''));
@@ -554,7 +556,7 @@ describe('masking text that arrives a line at a time', () => {
 
   it('passes lines through when there is nothing to mask', () => {
     const m = createRedactor([]).lines();
-    expect(m.line('a')).toEqual(['a']);
+    expect(m.push('a\n\nb\n')).toEqual(['a', '', 'b']);
     expect(m.gap('b')).toEqual(['b']);
     expect(m.end('')).toEqual([]);
     expect(m.end('c')).toEqual(['c']);
