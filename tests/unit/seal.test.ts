@@ -61,6 +61,25 @@ describe('the scan of written files', () => {
     expect(basic.find(maskUntilClean(blobs.join('') + urlBlob, basic) ?? secret)).toEqual([]);
   });
 
+  it('finds a key with \\r\\n line ends and the wrapped base64 of a token, also escaped for XML, and masking clears them', async () => {
+    const key = '-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END KEY-----';
+    const token = 'eyJhbGciOiJSUzI1NiJ9.'.padEnd(150, 'q');
+    const r = createRedactor([key, token]);
+    const crlfKey = key.replace(/\n/g, '\r\n');
+    const wrapped = (Buffer.from(token).toString('base64').match(/.{1,76}/g) ?? []).join('\n');
+    const dir = await reportDir([
+      { name: 'checks/a.stdout.txt', content: `${crlfKey}\r\n` },
+      { name: 'checks/b.stdout.txt', content: `${wrapped}\n` },
+      { name: 'junit.xml', content: `<system-out>${crlfKey.replace(/\r/g, '&#13;')}</system-out>` },
+    ]);
+    expect(await findLeaks(dir, ['checks/a.stdout.txt', 'checks/b.stdout.txt', 'junit.xml'], r)).toEqual([
+      { file: 'checks/a.stdout.txt', forms: ['plain'] },
+      { file: 'checks/b.stdout.txt', forms: ['base64'] },
+      { file: 'junit.xml', forms: ['XML- or Markdown-escaped'] },
+    ]);
+    expect(maskUntilClean(`${crlfKey}\r\n${wrapped}\n`, r)).toBe(`${REDACTED}\r\n${REDACTED}\n`);
+  });
+
   it('masks again until clean, or gives up', () => {
     expect(maskUntilClean(`outer-${REDACTED}`, secrets)).toBe(REDACTED);
     // Each pass turns `xx…x[REDACTED]` into one x fewer: more x's than passes never clears.
