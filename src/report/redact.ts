@@ -15,6 +15,9 @@
  * output is masked before it is cut: a window of output is widened by the
  * longest form of any secret, masked, then cut, so that a secret crossing the
  * edge of what is kept is masked whole instead of leaving a piece behind.
+ * Output streamed as it is written (`--verbose`) is masked in whole lines,
+ * those that could start a secret of several lines held back until the lines
+ * after them settle it: see `LineMasker`.
  */
 
 export const REDACTED = '[REDACTED]';
