@@ -8,7 +8,9 @@
  * The kind is told by the files present, not by the `.gate-report-dir` mark:
  * the mark has always said the same for both kinds and is never rewritten, so
  * the dirs that older versions made could not be told apart by it, while their
- * files can, for dirs made by any version. The top of the dir decides; only
+ * files can, for dirs made by any version. A dir whose top holds a kind's own
+report (`closeout.json`, `drill.json`) takes that kind, whatever else a check
+may have written beside it through `$GATE_REPORT_DIR`. Else the top decides; only
  * when it holds neither kind's files (they were removed by hand) do the runs
  * kept in `history/` decide. A dir with neither kind's files anywhere (new, or
  * holding only the mark) takes either kind. It costs one listing of the dir,
@@ -30,6 +32,8 @@ const SIGNS: Record<ReportKind, readonly string[]> = {
   run: ['closeout.json', ...RUN_FILES.filter((n) => n !== 'closeout.json'), CHECKS_DIR],
   drill: [...DRILL_FILES, ROUNDS_DIR],
 };
+/** Each kind's own report: a dir that holds it at its top is that kind's. */
+const OWN_REPORT: Record<ReportKind, string> = { run: 'closeout.json', drill: 'drill.json' };
 
 const KINDS: readonly ReportKind[] = ['run', 'drill'];
 
@@ -65,6 +69,9 @@ export function reportsIn(dir: string): Record<ReportKind, string[]> {
  */
 export function otherKindIn(dir: string, kind: ReportKind, shown: string): string | undefined {
   const other: ReportKind = kind === 'run' ? 'drill' : 'run';
+  // A dir whose top holds this kind's own report stays this kind's, whatever else is beside it: a check may
+  // write into $GATE_REPORT_DIR (a `drill.md` of its own must not lock its gate's runs out of their dir).
+  if (namesIn(dir).includes(OWN_REPORT[kind])) return undefined;
   const held = reportsIn(dir)[other];
   if (held.length === 0) return undefined;
   const what = (k: ReportKind) => (k === 'run' ? "a run's report" : "a drill's report");

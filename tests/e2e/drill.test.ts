@@ -275,6 +275,20 @@ describe('gate drill and gate run never share a report dir', () => {
     expect(existsSync(path.join(runDir, 'drill.json'))).toBe(false);
   });
 
+  it("a check that writes a drill's file names into its report dir does not lock its gate's runs out of it", async () => {
+    const p = makeProject();
+    const writes = "const fs = require('fs'); const d = process.env.GATE_REPORT_DIR; fs.writeFileSync(d + '/drill.md', '# notes'); fs.mkdirSync(d + '/rounds', { recursive: true }); console.log('{\"ok\":true}')";
+    p.gate('g', { checks: [check('a', ['node', '-e', writes], { expect: ['ok == true'] })] });
+    for (let i = 0; i < 2; i++) {
+      const r = await gate(['run', 'g'], { cwd: p.root });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    // The dir holds a run's report: a drill is still refused there.
+    const drill = await gate(['drill', 'g', '--report-dir', 'reports/g_closeout'], { cwd: p.root });
+    expect(drill.code).toBe(2);
+    expect(drill.stderr).toContain("holds a run's report (closeout.json");
+  });
+
   it("a run into a drill's report dir is refused (exit 2) before anything runs or is written; the drill's dir still takes drills", async () => {
     const p = makeProject();
     p.gate('g', { checks: [aware('a')] });

@@ -75,9 +75,21 @@ describe('a report dir takes only its own kind', () => {
     }
   });
 
-  it('refuses both kinds where an older version mixed them', () => {
+  it("a dir whose top holds a kind's own report takes that kind, whatever else is beside it", () => {
+    // A check may write into $GATE_REPORT_DIR: a drill.md or rounds/ of its own keeps its gate's runs in their dir.
+    const run = dirWith(...RUN, 'drill.md', 'rounds/');
+    expect(otherKindIn(run, 'run', 'x')).toBeUndefined();
+    expect(otherKindIn(run, 'drill', 'x')).toContain("holds a run's report (closeout.json");
+    const drill = dirWith(...DRILL, 'run.log', 'checks/');
+    expect(otherKindIn(drill, 'drill', 'x')).toBeUndefined();
+    expect(otherKindIn(drill, 'run', 'x')).toContain("holds a drill's report (drill.md, drill.json");
+    // Without its own report, the other kind's files refuse it, as before.
+    expect(otherKindIn(dirWith('drill.md', 'run.log'), 'run', 'x')).toContain("holds a drill's report (drill.md)");
+  });
+
+  it('a dir an older version filled with both kinds goes on taking each (its own report is there)', () => {
     const mixed = dirWith(...RUN, ...DRILL);
-    expect(otherKindIn(mixed, 'run', 'x')).toContain("holds a drill's report (drill.md, drill.json, rounds/)");
-    expect(otherKindIn(mixed, 'drill', 'x')).toContain("holds a run's report (closeout.json");
+    expect(otherKindIn(mixed, 'run', 'x')).toBeUndefined();
+    expect(otherKindIn(mixed, 'drill', 'x')).toBeUndefined();
   });
 });
