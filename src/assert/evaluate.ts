@@ -6,6 +6,7 @@
 import type { Assertion, AssertionResult, PathSegment } from '../model/types.js';
 import { OPERATORS, describeType } from './operators.js';
 import { formatPath } from './parse.js';
+import { escapeControls } from '../util/escape-controls.js';
 
 const RENDER_LIMIT = 120;
 
@@ -281,9 +282,4 @@ export function render(value: unknown, limit = RENDER_LIMIT): string {
 }
 
 /** Messages are one line: escape line breaks and other control characters as JSON would. */
-export function oneLine(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
-    const short: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
-    return short[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
-}
+export const oneLine = escapeControls;

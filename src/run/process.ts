@@ -17,6 +17,7 @@ import { closeSync, fstatSync, open, openSync, readdirSync, readFileSync, readSy
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import type { ProcessEnd, SignalSent } from '../model/types.js';
+import { escapeControls } from '../util/escape-controls.js';
 import { liveGroups, signalGroup, signalPid } from './groups.js';
 
 export interface ProcessRequest {
@@ -173,7 +174,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
     });
   } catch (error) {
     // execa validates its options synchronously; treat anything it throws as not startable.
-    const result = notStarted(error, req.cwd, started, sizes());
+    const result = notStarted(error, req.cwd, req.shell ? undefined : file, started, sizes());
     closeSync(outFd);
     closeSync(errFd);
     return result;
@@ -231,7 +232,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
 
   if (pgid === undefined || (result.exitCode === undefined && !result.signal && !stopping)) {
     // No exit code and no signal: it never ran (or ended in a way nobody can judge). Never a pass.
-    return notStarted(result, req.cwd, started, out);
+    return notStarted(result, req.cwd, req.shell ? undefined : file, started, out);
   }
   let end: ProcessEnd;
   if (stopping === 'interrupted') end = { kind: 'interrupted' };
@@ -242,22 +243,24 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   return { end, durationMs, cleanupMs, signalsSent, leakedProcesses, cleanupSignals, ...out };
 }
 
-/** How execa begins its message for a cwd that is missing or not a folder. */
-const CWD_INVALID = 'The "cwd" option is invalid: ';
+/** How execa begins its messages for a cwd it cannot use ("is invalid", "is not a directory"). */
+const CWD_PROBLEM = /^The "cwd" option (is [^:]*): /;
 
-const escapeControls = (text: string) => text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
-
-function notStarted(error: unknown, cwd: string, started: number, sizes: { stdoutBytes: number; stderrBytes: number }): ProcessResult {
+function notStarted(error: unknown, cwd: string, program: string | undefined, started: number, sizes: { stdoutBytes: number; stderrBytes: number }): ProcessResult {
   const e = error as { code?: unknown; originalMessage?: unknown; message?: unknown };
   const errno = typeof e.code === 'string' ? e.code : 'ESPAWN';
   const raw = typeof e.originalMessage === 'string' ? e.originalMessage : String(e.message ?? error);
   // One line, whole: a control character in a value the message quotes (a program name, a cwd) is written as
-  // its escape, not cut at nor passed to a terminal. execa's message for a cwd that cannot be used runs over
-  // lines of its own and drops escape sequences from the path: the cwd as given stands in for it. Node's
+  // its escape, not cut at nor passed to a terminal. execa's messages run over lines of their own and drop
+  // escape sequences from what they quote: the cwd and the program as given stand in for them. Node's
   // messages for a bad argument quote the value they got, which may be an environment variable's (a
   // secret): that part is never kept.
-  const badCwd = raw.startsWith(CWD_INVALID);
-  const message = badCwd ? `${CWD_INVALID}${escapeControls(cwd)}` : escapeControls(raw).replace(/\.? Received .*$/, '');
+  const cwdProblem = CWD_PROBLEM.exec(raw)?.[1];
+  let message: string;
+  if (cwdProblem !== undefined) message = `The "cwd" option ${cwdProblem}: ${escapeControls(cwd)}`;
+  // Node's "spawn <file> <errno>": the file as the gate gave it (execa's copy has lost its escape sequences).
+  else if (program !== undefined && raw.startsWith('spawn ') && raw.endsWith(` ${errno}`)) message = `spawn ${escapeControls(program)} ${errno}`;
+  else message = escapeControls(raw).replace(/\.? Received .*$/, '');
   return {
     end: { kind: 'not-started', errno, message },
     durationMs: Math.round(performance.now() - started),

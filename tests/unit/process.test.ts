@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,10 +61,20 @@ describe('the process module, with real processes', () => {
     expect(cwd.end).toMatchObject({ kind: 'not-started', errno: 'ENOENT' });
     const program = await runProcess(request(['/nonexistent/RED\r\nZZ']));
     expect(program.end).toMatchObject({ kind: 'not-started', errno: 'ENOENT' });
-    for (const [r, quoted] of [[cwd, 'nodir\\u001b[31m\\nX'], [program, '/nonexistent/RED\\r\\nZZ']] as const) {
+    // A cwd that is a file, and DEL and C1 controls (CSI, U+009B), are escaped too.
+    writeFileSync(path.join(dir, 'f\u001b[31mile'), 'x');
+    const fileCwd = await runProcess(request([process.execPath, '-e', '0'], { cwd: path.join(dir, 'f\u001b[31mile') }));
+    expect(fileCwd.end).toMatchObject({ kind: 'not-started', errno: 'ENOTDIR' });
+    const c1 = await runProcess(request(['no\u009b31m\u007fexist']));
+    for (const [r, quoted] of [
+      [cwd, 'nodir\\u001b[31m\\nX'],
+      [program, 'spawn /nonexistent/RED\\r\\nZZ ENOENT'],
+      [fileCwd, 'is not a directory: ' + path.join(dir, 'f\\u001b[31mile')],
+      [c1, 'spawn no\\u009b31m\\u007fexist ENOENT'],
+    ] as const) {
       const message = r.end.kind === 'not-started' ? r.end.message : '';
       expect(message).toContain(quoted);
-      expect(message).not.toMatch(/[\u0000-\u001f\u007f]/);
+      expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     }
   });
 
