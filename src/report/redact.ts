@@ -9,7 +9,8 @@
  * characters (as `base64` and openssl write it), ended with `\n` or `\r\n`:
  * see `wrappedBase64`. A value of several lines is masked in every one of these
  * forms with its line ends as `\n` and as `\r\n`, whichever the value itself
- * holds: see `lineEndVariants`.
+ * holds, and a value stored with a line break at its end also without it: see
+ * `printedVariants`.
  *
  * Masking works on text (strings gate builds) and on raw output bytes. Raw
  * output is masked before it is cut: a window of output is widened by the
@@ -174,9 +175,21 @@ function lineEndVariants(secret: string): string[] {
   return [secret, lf, lf.replace(/\n/g, '\r\n')];
 }
 
+/**
+ * The value as it may be printed: with its line ends as written, as `\n` and as `\r\n`; and, for a value
+ * stored with a line break at its end (a key read from a file), also without it, as most programs print it
+ * (when what is left is still long enough to be masked by its name).
+ */
+function printedVariants(secret: string): string[] {
+  const trimmed = secret.replace(/[\r\n]+$/, '');
+  const variants = lineEndVariants(secret);
+  if (trimmed !== secret && trimmed.length >= MIN_PATTERN_LENGTH) variants.push(...lineEndVariants(trimmed));
+  return variants;
+}
+
 function forms(secret: string): [string, SecretForm][] {
   const out: [string, SecretForm][] = [];
-  for (const s of new Set(lineEndVariants(secret).flatMap((v) => [v, wellFormed(v)]))) {
+  for (const s of new Set(printedVariants(secret).flatMap((v) => [v, wellFormed(v)]))) {
     const json = JSON.stringify(s).slice(1, -1);
     const bytes = Buffer.from(s, 'utf8');
     const base64 = bytes.toString('base64');

@@ -343,6 +343,18 @@ describe('secrets of several lines', () => {
   const KEY = '-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\nKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ\n-----END KEY-----';
   const crlf = (text: string) => text.replace(/\n/g, '\r\n');
 
+  it('masks a value stored with a line break at its end also as printed without it, in every form', () => {
+    for (const stored of [`${KEY}\n`, `${KEY}\r\n`, 'tok-9f8e7d6c5b\n']) {
+      const r = createRedactor([stored]);
+      const printed = stored.replace(/[\r\n]+$/, '');
+      expect(r(`a ${printed} b`)).toBe(`a ${REDACTED} b`);
+      expect(r(`a ${Buffer.from(printed).toString('base64')} b`)).toBe(`a ${REDACTED} b`);
+      expect(r.find(`a ${printed} b`)).toEqual(['plain']);
+    }
+    // What is left must still be long enough to be masked by its name: "ab\n" masks no "ab".
+    expect(createRedactor(['abc\n'])('a abc b')).toBe('a abc b');
+  });
+
   it('masks a value printed with \\r\\n line ends, in every form, and finds it when it is not masked', () => {
     const r = createRedactor([KEY]);
     const bytes = Buffer.from(crlf(KEY));
