@@ -55,12 +55,21 @@ export function reportVocabulary(): Vocabulary {
   return vocabulary;
 }
 
-/** Whether masking `form` wherever it occurs would also mask some of the reports' own text. */
-export function collides(form: string, vocab: Vocabulary = reportVocabulary()): boolean {
+/** Where `form` starts and ends once the layout characters at either edge are left off. */
+function layoutBounds(form: string): [number, number] {
   let start = 0;
   let end = form.length;
   while (start < end && LAYOUT.test(form[start]!)) start++;
   while (end > start && LAYOUT.test(form[end - 1]!)) end--;
+  return [start, end];
+}
+
+/** `form` without the layout characters at either edge (` 1234,` reads as `1234`). */
+const layoutTrimmed = (form: string) => form.slice(...layoutBounds(form));
+
+/** Whether masking `form` wherever it occurs would also mask some of the reports' own text. */
+export function collides(form: string, vocab: Vocabulary = reportVocabulary()): boolean {
+  const [start, end] = layoutBounds(form);
   const core = form.slice(start, end);
   if (core === '' || NUMBER.test(core)) return true;
   if (start === 0 && end === form.length) return vocab.words.some((w) => w.includes(core));
@@ -93,7 +102,7 @@ export function secretCollisions(gate: GateSecrets, env: Record<string, string |
   // A number under a secret-looking name that is not listed (a TTL, a timeout, a port) is masked but not
   // refused: the name alone does not make it a secret worth stopping every run for, and the check of the
   // files' shape after writing (seal.ts) fails the run, naming the variable, in the rare case masking it breaks one.
-  const refused = (s: (typeof sources)[number]) => (s.listed || !NUMBER.test(s.value.trim()) ? collidesOnce(s.value) : false);
+  const refused = (s: (typeof sources)[number]) => (s.listed || !NUMBER.test(layoutTrimmed(s.value)) ? collidesOnce(s.value) : false);
   return sources.filter(refused).map((s) => {
     const ways = [`give ${s.name} a value of its own`];
     if (s.block === undefined) ways.push(`leave it out of gate's environment`);

@@ -5,9 +5,9 @@
  * prints: in their plain, JSON-escaped, base64 and URL-encoded forms. Base64
  * is also found inside a longer blob (`user:secret` in a Basic auth header),
  * at whichever of the three byte offsets the secret starts: see `base64Cores`.
- * The base64 of the value alone is also found wrapped in lines of 76 or 64
- * characters (as `base64` and openssl write it), ended with `\n` or `\r\n`:
- * see `wrappedBase64`. A value of several lines is masked in every one of these
+ * The base64 of the value alone (or of the value and a line end, as `echo`
+ * writes it) is also found wrapped in lines of 76 or 64 characters (as `base64`
+ * and openssl write it), ended with `\n` or `\r\n`: see `wrappedBase64`. A value of several lines is masked in every one of these
  * forms with its line ends as `\n` and as `\r\n`, whichever the value itself
  * holds, and a value stored with a line break at its end also without it: see
  * `printedVariants`.
@@ -212,6 +212,8 @@ function forms(secret: string): [string, SecretForm][] {
       [base64, 'base64'],
       [base64.replace(/=+$/, ''), 'base64'],
       ...wrappedBase64(base64).map((wrapped): [string, SecretForm] => [wrapped, 'base64']),
+      // `echo "$TOKEN" | base64` encodes the value and the line end echo adds.
+      ...wrappedBase64(Buffer.from(`${s}\n`, 'utf8').toString('base64')).map((wrapped): [string, SecretForm] => [wrapped, 'base64']),
       [bytes.toString('base64url'), 'base64url'],
       ...cores.map((core): [string, SecretForm] => [core, 'base64']),
       ...cores.map((core): [string, SecretForm] => [toBase64url(core), 'base64url']),
@@ -303,6 +305,8 @@ interface LineForms {
 }
 
 const ONLY_LINE_ENDS = /^[\r\n]*$/;
+/** How many characters of a form `cutShortAt` looks it up by. */
+const CUT_KEY = 8;
 
 function lineForms(forms: string[]): LineForms {
   const firstLines = new Map<string, string[]>();
@@ -333,6 +337,16 @@ function createLineMasker(forms: LineForms, allForms: string[], pattern: RegExp,
   // Room for the longest form twice over and two lines as long as `--verbose` shows (4096 characters):
   // only forms that follow one another on a line (a key printed again and again) hold more.
   const most = 2 * reach + 8 * 1024;
+  const longestForm = allForms.reduce((most, f) => Math.max(most, f.length), 0);
+  /** The forms by their first `CUT_KEY` characters (shorter forms cannot be cut short to that length). */
+  const formsByStart = new Map<string, string[]>();
+  for (const form of allForms) {
+    if (form.length < CUT_KEY) continue;
+    const key = form.slice(0, CUT_KEY);
+    const list = formsByStart.get(key);
+    if (list) list.push(form);
+    else formsByStart.set(key, [form]);
+  }
   /** Whole lines, each ended by `\n`, not shown yet. */
   let held = '';
   /** The end of what was shown, as it was written: a form that starts in it is still seen whole. */
@@ -350,19 +364,19 @@ function createLineMasker(forms: LineForms, allForms: string[], pattern: RegExp,
     return at;
   };
 
-  /** Where the earliest start of any form, cut short (`MIN_CUT_PREFIX` characters or more), ends `text`; `text.length`: none. */
+  /**
+   * Where the earliest start of any form, cut short (`MIN_CUT_PREFIX` characters or more), ends `text`;
+   * `text.length`: none. Each place in the last `reach` characters is looked up by the `CUT_KEY` characters
+   * that start there, among the forms that start with them: a line of `-` and keys that begin `-----BEGIN`
+   * cost a look-up a place, not a comparison a place and a form (23 ms a cut line with five keys).
+   */
   const cutShortAt = (text: string): number => {
-    let at = text.length;
-    for (const form of allForms) {
-      const first = form[0]!;
-      for (let i = text.indexOf(first, Math.max(0, text.length - form.length + 1)); i !== -1 && i < at && text.length - i >= MIN_CUT_PREFIX; i = text.indexOf(first, i + 1)) {
-        if (text.startsWith(form.slice(0, text.length - i), i)) {
-          at = i;
-          break;
-        }
-      }
+    for (let i = Math.max(0, text.length - longestForm + 1); i <= text.length - MIN_CUT_PREFIX; i++) {
+      const left = text.length - i;
+      const candidates = left >= CUT_KEY ? (formsByStart.get(text.slice(i, i + CUT_KEY)) ?? []) : allForms;
+      for (const form of candidates) if (form.length > left && text.startsWith(form.slice(0, left), i)) return i;
     }
-    return at;
+    return text.length;
   };
 
   /**

@@ -131,6 +131,12 @@ describe('the refusal of such secrets', () => {
     ]);
   });
 
+  it('refuses a number (punctuation around it or not) only under a listed name: under a secret-looking one it is masked, not refused', () => {
+    const env = { A_TOKEN: ' 1234,', DB_PASSWORD: '}<4162', B_PASSWORD: ';227?:', C_SECRET: '77.1{?{', D_TOKEN: '86400000', LISTED: '}<4162' };
+    const problems = secretCollisions(gate({ redact: ['LISTED'] }), env);
+    expect(problems.map((p) => p.message.slice(0, p.message.indexOf(' cannot')))).toEqual(["the secret in LISTED (in gate's environment)"]);
+  });
+
   it('finds nothing where there is no secret, or only ordinary ones', () => {
     expect(secretCollisions(gate(), { HOME: '/root', STATUS: 'status' })).toEqual([]);
     expect(secretCollisions(gate({ redact: ['DEPLOY_ENV'] }), { GITHUB_TOKEN: 'ghp_abcdef123', DEPLOY_ENV: 'staging', SHORT_TOKEN: 'pass' })).toEqual([]);

@@ -410,6 +410,14 @@ describe('base64 wrapped in lines', () => {
   // A JWT of 150 characters: its base64 is 200, three lines at 76 columns, four at 64.
   const JWT = `eyJhbGciOiJSUzI1NiJ9.${'eyJzdWIiOiJqb2JfMTIzIiwiaXNzIjoiZ2l0bGFiIn0'.repeat(2)}.${'s1gnatur3'.repeat(4)}`.slice(0, 150);
 
+  it('masks the wrapped base64 of the value and the line end echo adds (echo "$TOKEN" | base64)', () => {
+    const token = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+    const piped = Buffer.from(`${token}\n`).toString('base64').match(/.{1,76}/g)!.join('\n');
+    const r = createRedactor([token]);
+    expect(r(`${piped}\n`)).toBe(`${REDACTED}\n`);
+    expect(r.find(piped)).toEqual(['base64']);
+  });
+
   it('masks the base64 of the value alone wrapped at 76 or 64 columns, with \\n or \\r\\n line ends, and finds it', () => {
     const r = createRedactor([JWT]);
     const b64 = Buffer.from(JWT).toString('base64');
