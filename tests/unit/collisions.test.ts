@@ -5,12 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { jsonSchemaOf } from '../../src/cli/schema-command.js';
 import { DRILL_OUTCOMES } from '../../src/model/drill.js';
 import { schemaWords } from '../../src/model/report-words.js';
-import { planGate } from '../../src/plan/plan.js';
 import { collides, reportVocabulary, secretCollisions } from '../../src/report/collisions.js';
 import { JUNIT_MARKUP } from '../../src/report/junit.js';
-import { prepareReportDir } from '../../src/report/write.js';
-import { prepareWorkDir, runGate } from '../../src/run/run-gate.js';
 import { makeCheck, makeGate } from './gate-fixture.js';
+import { runGateIn } from './run-gate-fixture.js';
 
 const { words } = reportVocabulary();
 const gate = (over: Partial<Parameters<typeof secretCollisions>[0]> = {}) => ({ env: {}, redact: [], checks: [], ...over });
@@ -46,22 +44,7 @@ describe("the reports' own text", () => {
       ],
       { projectRoot: root },
     );
-    const planned = planGate(g, { injectFail: ['a:exit'] });
-    if (!planned.ok) throw new Error('plan refused');
-    const [workDir, reportDir] = [path.join(root, 'work'), path.join(root, 'reports')];
-    await prepareWorkDir(workDir, undefined);
-    await prepareReportDir(reportDir);
-    await runGate(g, {
-      plan: planned.plan,
-      workDir,
-      reportDir,
-      jobs: 4,
-      failFast: false,
-      env: { PATH: process.env.PATH },
-      abort: new AbortController().signal,
-      progress: { runStarted() {}, checkStarted() {}, checkFinished() {} },
-      redact: (text) => text,
-    });
+    const { reportDir } = await runGateIn(root, g, { jobs: 4 }, { injectFail: ['a:exit'] });
     const keys = new Set<string>();
     const collect = (value: unknown): void => {
       if (Array.isArray(value)) value.forEach(collect);

@@ -2,13 +2,13 @@
 import path from 'node:path';
 import { expect } from 'vitest';
 import type { Gate } from '../../src/model/types.js';
-import { planGate } from '../../src/plan/plan.js';
+import { planGate, type PlanOptions } from '../../src/plan/plan.js';
 import { prepareReportDir } from '../../src/report/write.js';
 import { prepareWorkDir, runGate, type GateRun, type RunGateOptions } from '../../src/run/run-gate.js';
 
-/** Runs every check of `gate`, one at a time, with its work dir and report dir (returned) under `root`. */
-export async function runGateIn(root: string, gate: Gate, over: Partial<RunGateOptions> = {}): Promise<GateRun & { reportDir: string }> {
-  const planned = planGate(gate, {});
+/** Runs the checks of `gate` (one at a time unless `over` says otherwise), with its work dir and report dir (returned) under `root`. */
+export async function runGateIn(root: string, gate: Gate, over: Partial<RunGateOptions> = {}, planOptions: PlanOptions = {}): Promise<GateRun & { reportDir: string }> {
+  const planned = planGate(gate, planOptions);
   if (!planned.ok) throw new Error('plan refused');
   const workDir = path.join(root, 'work');
   const reportDir = path.join(root, 'reports');
