@@ -237,10 +237,68 @@ function unescapeMarkup(text: string): string {
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Longest first, so that where two forms start at one place the longer one is masked. */
-function alternation(strings: Iterable<string>): RegExp {
+/** What masking asks of a matcher of many literal strings: a global `RegExp`'s `exec`, `test` and `lastIndex`. */
+interface Literals {
+  lastIndex: number;
+  /** The longest of the strings that occurs first at `lastIndex` or after; `lastIndex` moves past it. */
+  exec(text: string): { index: number; 0: string } | null;
+  test(text: string): boolean;
+}
+
+/** How many characters of each string the first pass of `literals` looks for. */
+const PREFIX = 8;
+
+/**
+ * A matcher of the strings, longest first where two start at one place (so the longer one is masked), as an
+ * alternation of them all would match. Secrets' forms can be thousands of characters long (a key, its
+ * base64, its encodings, with either line end): one regular expression of them all takes V8 long to compile
+ * (and again, whenever it has dropped the code), and at each place tries every form that starts with the
+ * same character. Here a small expression of their first `PREFIX` characters finds the places where one may
+ * start; the forms with that start are compared there.
+ */
+export function literals(strings: Iterable<string>): Literals {
   const sorted = [...new Set(strings)].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
-  return new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
+  const byStart = new Map<string, string[]>();
+  for (const string of sorted) {
+    const start = string.slice(0, PREFIX);
+    const list = byStart.get(start);
+    if (list) list.push(string);
+    else byStart.set(start, [string]);
+  }
+  const starts = [...byStart.keys()].sort((a, b) => b.length - a.length);
+  const lengths = [...new Set(starts.map((start) => start.length))];
+  const first = new RegExp(starts.map(escapeRegExp).join('|') || '(?!)', 'g');
+  const matcher: Literals = {
+    lastIndex: 0,
+    exec(text) {
+      first.lastIndex = matcher.lastIndex;
+      for (let m = first.exec(text); m !== null; m = first.exec(text)) {
+        const at = m.index;
+        let found: string | undefined;
+        for (const length of lengths) {
+          for (const string of byStart.get(text.slice(at, at + length)) ?? []) {
+            if ((found === undefined || string.length > found.length) && text.startsWith(string, at)) found = string;
+            // Longest first in each list: the first that fits is its longest.
+            if (found === string) break;
+          }
+        }
+        if (found !== undefined) {
+          matcher.lastIndex = at + found.length;
+          return { index: at, 0: found };
+        }
+        first.lastIndex = at + 1;
+      }
+      matcher.lastIndex = 0;
+      return null;
+    },
+    test(text) {
+      matcher.lastIndex = 0;
+      const hit = matcher.exec(text) !== null;
+      matcher.lastIndex = 0;
+      return hit;
+    },
+  };
+  return matcher;
 }
 
 /**
@@ -248,7 +306,7 @@ function alternation(strings: Iterable<string>): RegExp {
  * order. Overlaps matter: masking only the first of two overlapping secrets
  * would leave the tail of the second in plain sight.
  */
-function spansOf(pattern: RegExp, text: string): [number, number][] {
+function spansOf(pattern: Literals, text: string): [number, number][] {
   const spans: [number, number][] = [];
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
@@ -332,7 +390,7 @@ function lineForms(forms: string[]): LineForms {
   return { firstLines, openings, rests, lead };
 }
 
-function createLineMasker(forms: LineForms, allForms: string[], pattern: RegExp, reach: number): LineMasker {
+function createLineMasker(forms: LineForms, allForms: string[], pattern: Literals, reach: number): LineMasker {
   // Past this much held, the lines are shown: memory, and the work of masking what is held again, stay bounded.
   // Room for the longest form twice over and two lines as long as `--verbose` shows (4096 characters):
   // only forms that follow one another on a line (a key printed again and again) hold more.
@@ -494,10 +552,10 @@ export function createRedactor(secrets: string[]): Redactor {
   const formName = new Map<string, SecretForm>();
   for (const [form, name] of named) if (!formName.has(form)) formName.set(form, name);
   const textForms = [...formName.keys()];
-  const textPattern = alternation(textForms);
+  const textPattern = literals(textForms);
   // Raw output is matched byte for byte: latin1 maps each byte to one character and back.
   const byteForms = textForms.map((f) => Buffer.from(f, 'utf8').toString('latin1'));
-  const bytePattern = alternation(byteForms);
+  const bytePattern = literals(byteForms);
   // A loop, not a spread: a gate may name tens of thousands of secrets, more than a call takes arguments.
   const reach = byteForms.reduce((most, f) => Math.max(most, f.length), -Infinity);
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base64Cores, createRedactor, maskedForms, REDACTED, redactorFor, secretPlace, secretSources, secretValues, type GateSecrets } from '../../src/report/redact.js';
+import { base64Cores, createRedactor, literals, maskedForms, REDACTED, redactorFor, secretPlace, secretSources, secretValues, type GateSecrets } from '../../src/report/redact.js';
 
 
 /** Masks `raw` the way the capture does: chunk by chunk (sizes cycling), carrying what is not settled yet. */
@@ -150,6 +150,42 @@ describe('redaction of raw output, before it is cut', () => {
   it('masks both of two secrets that overlap, not only the first', () => {
     const r = createRedactor(['abcdefgh', 'efghijkl']);
     expect(r('xx abcdefghijkl yy')).toBe(`xx ${REDACTED} yy`);
+  });
+});
+
+describe('the matcher of many forms', () => {
+  /** Every match a global alternation of `strings` (longest first) finds, looking again one place after each start. */
+  const byRegExp = (strings: string[], text: string) => {
+    const escaped = [...new Set(strings)].filter((x) => x !== '').sort((a, b) => b.length - a.length).map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    const re = new RegExp(escaped.join('|') || '(?!)', 'g');
+    const found: [number, string][] = [];
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      found.push([m.index, m[0]]);
+      re.lastIndex = m.index + 1;
+    }
+    return found;
+  };
+  const byLiterals = (strings: string[], text: string) => {
+    const matcher = literals(strings);
+    const found: [number, string][] = [];
+    for (let m = matcher.exec(text); m !== null; m = matcher.exec(text)) {
+      found.push([m.index, m[0]]);
+      matcher.lastIndex = m.index + 1;
+    }
+    return found;
+  };
+
+  it('finds what an alternation of them all finds, the longer where two start at one place (forms sharing starts, short and long)', () => {
+    // A small alphabet, so that forms share their first characters and overlap often.
+    const word = (max: number) => fc.string({ unit: fc.constantFrom('a', 'b', '-', '\n', '%'), minLength: 1, maxLength: max });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(word(4), word(12), word(30)), { minLength: 1, maxLength: 12 }), fc.array(fc.oneof(word(6), word(30)), { maxLength: 12 }), (strings, parts) => {
+        const text = parts.join('') + strings.join('-');
+        expect(byLiterals(strings, text)).toEqual(byRegExp(strings, text));
+        expect(literals(strings).test(text)).toBe(byRegExp(strings, text).length > 0);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
