@@ -245,8 +245,20 @@ interface Literals {
   test(text: string): boolean;
 }
 
-/** How many characters of each string the first pass of `literals` looks for. */
+/** How many characters a string is looked up by: the first pass of `literals`, the cut lines of `cutShortAt`. */
 const PREFIX = 8;
+
+/** The strings by their first `PREFIX` characters (a shorter string by all of it), each list in the order given. */
+function byStart(strings: readonly string[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const string of strings) {
+    const start = string.slice(0, PREFIX);
+    const list = map.get(start);
+    if (list) list.push(string);
+    else map.set(start, [string]);
+  }
+  return map;
+}
 
 /**
  * A matcher of the strings, longest first where two start at one place (so the longer one is masked), as an
@@ -258,14 +270,8 @@ const PREFIX = 8;
  */
 export function literals(strings: Iterable<string>): Literals {
   const sorted = [...new Set(strings)].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
-  const byStart = new Map<string, string[]>();
-  for (const string of sorted) {
-    const start = string.slice(0, PREFIX);
-    const list = byStart.get(start);
-    if (list) list.push(string);
-    else byStart.set(start, [string]);
-  }
-  const starts = [...byStart.keys()].sort((a, b) => b.length - a.length);
+  const stringsByStart = byStart(sorted);
+  const starts = [...stringsByStart.keys()].sort((a, b) => b.length - a.length);
   const lengths = [...new Set(starts.map((start) => start.length))];
   const first = new RegExp(starts.map(escapeRegExp).join('|') || '(?!)', 'g');
   const matcher: Literals = {
@@ -276,7 +282,7 @@ export function literals(strings: Iterable<string>): Literals {
         const at = m.index;
         let found: string | undefined;
         for (const length of lengths) {
-          for (const string of byStart.get(text.slice(at, at + length)) ?? []) {
+          for (const string of stringsByStart.get(text.slice(at, at + length)) ?? []) {
             if ((found === undefined || string.length > found.length) && text.startsWith(string, at)) found = string;
             // Longest first in each list: the first that fits is its longest.
             if (found === string) break;
@@ -363,8 +369,6 @@ interface LineForms {
 }
 
 const ONLY_LINE_ENDS = /^[\r\n]*$/;
-/** How many characters of a form `cutShortAt` looks it up by. */
-const CUT_KEY = 8;
 
 function lineForms(forms: string[]): LineForms {
   const firstLines = new Map<string, string[]>();
@@ -396,15 +400,8 @@ function createLineMasker(forms: LineForms, allForms: string[], pattern: Literal
   // only forms that follow one another on a line (a key printed again and again) hold more.
   const most = 2 * reach + 8 * 1024;
   const longestForm = allForms.reduce((most, f) => Math.max(most, f.length), 0);
-  /** The forms by their first `CUT_KEY` characters (shorter forms cannot be cut short to that length). */
-  const formsByStart = new Map<string, string[]>();
-  for (const form of allForms) {
-    if (form.length < CUT_KEY) continue;
-    const key = form.slice(0, CUT_KEY);
-    const list = formsByStart.get(key);
-    if (list) list.push(form);
-    else formsByStart.set(key, [form]);
-  }
+  /** The forms by their first `PREFIX` characters (a shorter one cannot be cut short to that length: it is never looked up so). */
+  const formsByStart = byStart(allForms);
   /** Whole lines, each ended by `\n`, not shown yet. */
   let held = '';
   /** The end of what was shown, as it was written: a form that starts in it is still seen whole. */
@@ -424,14 +421,14 @@ function createLineMasker(forms: LineForms, allForms: string[], pattern: Literal
 
   /**
    * Where the earliest start of any form, cut short (`MIN_CUT_PREFIX` characters or more), ends `text`;
-   * `text.length`: none. Each place in the last `reach` characters is looked up by the `CUT_KEY` characters
+   * `text.length`: none. Each place in the last `reach` characters is looked up by the `PREFIX` characters
    * that start there, among the forms that start with them: a line of `-` and keys that begin `-----BEGIN`
    * cost a look-up a place, not a comparison a place and a form (23 ms a cut line with five keys).
    */
   const cutShortAt = (text: string): number => {
     for (let i = Math.max(0, text.length - longestForm + 1); i <= text.length - MIN_CUT_PREFIX; i++) {
       const left = text.length - i;
-      const candidates = left >= CUT_KEY ? (formsByStart.get(text.slice(i, i + CUT_KEY)) ?? []) : allForms;
+      const candidates = left >= PREFIX ? (formsByStart.get(text.slice(i, i + PREFIX)) ?? []) : allForms;
       for (const form of candidates) if (form.length > left && text.startsWith(form.slice(0, left), i)) return i;
     }
     return text.length;
