@@ -45,13 +45,15 @@ const namesIn = (dir: string): string[] => {
   }
 };
 
-/** Each kind's files that `dir` holds (relative to it; a folder ends in `/`): at its top, or else in `history/`. */
-export function reportsIn(dir: string): Record<ReportKind, string[]> {
+/**
+ * Each kind's files that `dir` holds (relative to it; a folder ends in `/`): at its top, or else in `history/`.
+ * `top`: the names at its top, when the caller has listed them already.
+ */
+export function reportsIn(dir: string, top: string[] = namesIn(dir)): Record<ReportKind, string[]> {
   const found = (names: string[], prefix: string) =>
     Object.fromEntries(
       KINDS.map((kind) => [kind, SIGNS[kind].filter((n) => names.includes(n)).map((n) => `${prefix}${n}${n === CHECKS_DIR || n === ROUNDS_DIR ? '/' : ''}`)]),
     ) as Record<ReportKind, string[]>;
-  const top = namesIn(dir);
   const atTop = found(top, '');
   if (atTop.run.length > 0 || atTop.drill.length > 0 || !top.includes(HISTORY_DIR)) return atTop;
   const kept: Record<ReportKind, string[]> = { run: [], drill: [] };
@@ -71,8 +73,9 @@ export function otherKindIn(dir: string, kind: ReportKind, shown: string): strin
   const other: ReportKind = kind === 'run' ? 'drill' : 'run';
   // A dir whose top holds this kind's own report stays this kind's, whatever else is beside it: a check may
   // write into $GATE_REPORT_DIR (a `drill.md` of its own must not lock its gate's runs out of their dir).
-  if (namesIn(dir).includes(OWN_REPORT[kind])) return undefined;
-  const held = reportsIn(dir)[other];
+  const top = namesIn(dir);
+  if (top.includes(OWN_REPORT[kind])) return undefined;
+  const held = reportsIn(dir, top)[other];
   if (held.length === 0) return undefined;
   const what = (k: ReportKind) => (k === 'run' ? "a run's report" : "a drill's report");
   const defaults = kind === 'run' ? 'a run reports into reports/<id>_closeout by default' : 'a drill reports into reports/<id>_drill by default';
