@@ -16,15 +16,26 @@
 /** Put before a line that would start a command: U+2423 OPEN BOX, the visible-space sign. */
 export const NEUTRAL_MARK = '\u2423';
 
-/** Leading whitespace and characters a culture-aware comparison may skip, then two colons. */
-const COMMAND_START = /^[\s\p{C}\p{M}]*:[\p{C}\p{M}]*:/u;
-/** `##[` with anything ignorable between its characters. */
-const LEGACY_COMMAND = /#[\p{C}\p{M}]*#[\p{C}\p{M}]*\[/gu;
+/**
+ * The two patterns, made on first use: a pattern with Unicode property classes costs about 2 ms to
+ * make (its character sets are built then), and only a run under GitHub Actions needs them.
+ */
+let patterns: { commandStart: RegExp; legacyCommand: RegExp } | undefined;
+function commandPatterns(): { commandStart: RegExp; legacyCommand: RegExp } {
+  patterns ??= {
+    /** Leading whitespace and characters a culture-aware comparison may skip, then two colons. */
+    commandStart: /^[\s\p{C}\p{M}]*:[\p{C}\p{M}]*:/u,
+    /** `##[` with anything ignorable between its characters. */
+    legacyCommand: /#[\p{C}\p{M}]*#[\p{C}\p{M}]*\[/gu,
+  };
+  return patterns;
+}
 
 /** One line (no line break in it) that the runner will not read as a command. */
 export function neutralizeLine(line: string): string {
-  const broken = line.replace(LEGACY_COMMAND, `#${NEUTRAL_MARK}#[`);
-  return COMMAND_START.test(broken) ? `${NEUTRAL_MARK}${broken}` : broken;
+  const { commandStart, legacyCommand } = commandPatterns();
+  const broken = line.replace(legacyCommand, `#${NEUTRAL_MARK}#[`);
+  return commandStart.test(broken) ? `${NEUTRAL_MARK}${broken}` : broken;
 }
 
 /** The runner reads lines as .NET does: `\n`, `\r\n` and a lone `\r` each end one. */
@@ -78,7 +89,7 @@ export function createNeutralizingWriter(write: (text: string) => unknown): Neut
  * starts a line with `::`.)
  */
 export function neutralizeJson(json: string): string {
-  return json.replace(LEGACY_COMMAND, (match) =>
+  return json.replace(commandPatterns().legacyCommand, (match) =>
     Array.from({ length: match.length }, (_, i) => `\\u${match.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
   );
 }
