@@ -28,6 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gateFileCheckCode } from './gate-file-check.mjs';
+import { plainBuiltinDefaults } from './plain-builtin-defaults.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -178,6 +179,10 @@ await Promise.all([
     }),
   ),
 ]);
+for (const name of readdirSync(dist)) {
+  const file = path.join(dist, name);
+  writeFileSync(file, plainBuiltinDefaults(readFileSync(file, 'utf8')));
+}
 
 // V8 code caches, from real runs: `run` first (the entry and the engine it loads), then `validate`,
 // then `validate` of a gate file with a problem (zod, loaded only for one); each file's cache comes
