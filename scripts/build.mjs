@@ -78,7 +78,10 @@ const splitPlugin = (self) => ({
  * - commander: node:child_process (and net, stream, ...), for executable subcommands gate does not have.
  * - sonic-boom, thread-stream (both through pino) and signal-exit (through proper-lockfile): assert,
  *   for argument checks that pass (signal-exit's runs on every lock): loaded only to throw.
- * - execa: node:v8, to check `ipcInput`, an option gate never passes.
+ * - execa: node:v8, to check `ipcInput`, an option gate never passes; and process.stdin, which
+ *   it lists with stdout and stderr when it loads, to recognise them when passed as a stdio option
+ *   (gate passes file descriptors and 'ignore'). Making process.stdin sets up a stream for it
+ *   (for a pipe, loading node:net): 1 to 3 ms. The list is made when first read instead.
  */
 const DEFERRED = [
   {
@@ -105,6 +108,17 @@ const DEFERRED = [
     file: /[\\/]execa[\\/]lib[\\/]ipc[\\/]ipc-input\.js$/,
     eager: "import {serialize} from 'node:v8';",
     lazy: "const serialize = (...a) => require('node:v8').serialize(...a);",
+  },
+  {
+    file: /[\\/]execa[\\/]lib[\\/]utils[\\/]standard-stream\.js$/,
+    eager: 'export const STANDARD_STREAMS = [process.stdin, process.stdout, process.stderr];',
+    lazy: [
+      'export const STANDARD_STREAMS = new Proxy([], { get(_, key) {',
+      '  const streams = [process.stdin, process.stdout, process.stderr];',
+      "  const value = Reflect.get(streams, key);",
+      "  return typeof value === 'function' ? value.bind(streams) : value;",
+      '} });',
+    ].join('\n'),
   },
 ];
 
