@@ -61,14 +61,26 @@ async function lockDir(
   let waiting = false;
   for (;;) {
     try {
-      const release = await lockfile.lock(dir, {
+      // Taken in place (lockSync: a mkdir, and a stat where a lock is there already) rather than through
+      // the thread pool: nothing else is under way before the checks start, and each round trip costs more
+      // than the call. The lock is still refreshed from a timer while held, as with lock().
+      const release = lockfile.lockSync(dir, {
         lockfilePath: lockPath,
         stale: STALE_MS,
         realpath: false,
         // A lock that could not be refreshed is not worth crashing the run over: the report is still written atomically.
         onCompromised: () => {},
       });
-      return { ok: true, release: () => release().catch(() => undefined) };
+      return {
+        ok: true,
+        release: async () => {
+          try {
+            release();
+          } catch {
+            // already gone, or taken over as stale: nothing of this run's to remove
+          }
+        },
+      };
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
       if (e.code !== 'ELOCKED') return { ok: false, message: `cannot lock ${what} ${dir}: ${e.code ?? e.message}` };

@@ -39,10 +39,11 @@
  * prepared (replaced by a link or another folder, or removed, while the
  * checks ran): that is refused too, and never recreated.
  */
-import { constants, lstatSync, rmSync } from 'node:fs';
-import { access, link, lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { accessSync, constants, lstatSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { link, lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ensureDir } from '../util/ensure-dir.js';
+import { ensureDir, ensureDirSync } from '../util/ensure-dir.js';
+import { orUndefined } from '../util/or-undefined.js';
 import { forEachLimit } from '../util/pool.js';
 import { preparedDirChanged, rememberPreparedDir } from '../util/prepared-dir.js';
 
@@ -76,6 +77,7 @@ const isLink = (file: string) => {
 };
 
 const entriesOf = (dir: string) => readdir(dir).catch(() => [] as string[]);
+const entriesInPlace = (dir: string) => orUndefined(() => readdirSync(dir)) ?? [];
 
 /**
  * The first symbolic link among what gate reads, writes, moves or prunes in a
@@ -83,33 +85,36 @@ const entriesOf = (dir: string) => readdir(dir).catch(() => [] as string[]);
  * in it and its `checks/`. What is inside `checks/` is never written through:
  * the folder moves to history whole and a new one takes its place.
  */
-async function plantedLink(dir: string): Promise<string | undefined> {
+function plantedLink(dir: string): string | undefined {
   const candidates = [MARKER, ...RUN_FILES, CHECKS_DIR, HISTORY_DIR].map((n) => path.join(dir, n));
   for (const file of candidates) if (isLink(file)) return file;
-  const runs = (await entriesOf(path.join(dir, HISTORY_DIR))).map((n) => path.join(dir, HISTORY_DIR, n));
+  const runs = entriesInPlace(path.join(dir, HISTORY_DIR)).map((n) => path.join(dir, HISTORY_DIR, n));
   for (const file of [...runs, ...runs.map((r) => path.join(r, CHECKS_DIR))]) if (isLink(file)) return file;
   return undefined;
 }
 
 const linkRefused = (link: string) => `${link} is a symbolic link; gate never writes through links (remove it, or choose another --report-dir)`;
 
-/** Makes sure the report dir is gate's and can be written, before any check runs. */
+/**
+ * Makes sure the report dir is gate's and can be written, before any check runs. In place, not on
+ * the thread pool: nothing else is under way yet, and each round trip would cost more than the call.
+ */
 export async function prepareReportDir(dir: string): Promise<WriteResult> {
   try {
-    const info = await lstat(dir).catch(() => undefined);
+    const info = orUndefined(() => lstatSync(dir));
     if (info?.isSymbolicLink()) return { ok: false, message: `report dir ${dir} is a symlink; gate does not write through links` };
     if (info && !info.isDirectory()) return { ok: false, message: `report dir ${dir} exists and is not a directory` };
-    await ensureDir(dir);
-    await access(dir, constants.W_OK | constants.X_OK);
-    const entries = await readdir(dir);
+    ensureDirSync(dir);
+    accessSync(dir, constants.W_OK | constants.X_OK);
+    const entries = readdirSync(dir);
     if (entries.length > 0 && !entries.includes(MARKER)) {
       return { ok: false, message: `report dir ${dir} is not empty and was not made by gate; gate writes only into folders it made (choose another --report-dir)` };
     }
-    const link = await plantedLink(dir);
+    const link = plantedLink(dir);
     if (link) return { ok: false, message: linkRefused(link) };
     // Made once, never rewritten: a write must not follow whatever might sit at that name.
     if (!entries.includes(MARKER)) {
-      await writeFile(path.join(dir, MARKER), 'This folder holds gate closeout reports; gate moves and prunes what is in it.\n', { flag: 'wx' });
+      writeFileSync(path.join(dir, MARKER), 'This folder holds gate closeout reports; gate moves and prunes what is in it.\n', { flag: 'wx' });
     }
     // What the folder is now: before writing, gate makes sure it still is.
     const changed = await rememberPreparedDir(dir, 'report dir');
@@ -292,7 +297,7 @@ export async function replaceReportFiles(dir: string, files: ReportFile[], remov
   try {
     const changed = await reportDirChanged(dir);
     if (changed) return { ok: false, message: `could not rewrite the report: ${changed}` };
-    const link = await plantedLink(dir);
+    const link = plantedLink(dir);
     if (link) return { ok: false, message: `could not rewrite the report: ${linkRefused(link)}` };
     for (const file of files) {
       const target = path.join(dir, file.name);
@@ -341,7 +346,7 @@ export async function writeReportFiles(
   const placed: string[] = [];
   let complete = false;
   try {
-    const planted = await plantedLink(dir);
+    const planted = plantedLink(dir);
     if (planted) return { ok: false, message: linkRefused(planted) };
     // Staging left by a run that was killed midway (the lock is held, so none is in use).
     for (const name of await readdir(dir)) if (name.startsWith('.staging-')) await rm(path.join(dir, name), { recursive: true, force: true });

@@ -3,11 +3,12 @@
  * report. Returns the report; the caller turns it into an exit code.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { lstat, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureDir } from '../util/ensure-dir.js';
+import { ensureDirSync } from '../util/ensure-dir.js';
+import { orUndefined } from '../util/or-undefined.js';
 import { OFF_THREAD_HASH_BYTES } from '../util/hash-off-thread.js';
 import { preparedDirChanged, rememberPreparedDir } from '../util/prepared-dir.js';
 import { exitCodeFor, type StopSignal } from '../model/exit-codes.js';
@@ -53,13 +54,17 @@ export function newRunId(now: Date): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Why gate will not take `dir` as a work dir (a link, a file, someone else's folder), if it will not. */
-async function workDirRefused(dir: string): Promise<string | undefined> {
-  const info = await lstat(dir).catch(() => undefined);
+/**
+ * Why gate will not take `dir` as a work dir (a link, a file, someone else's folder), if it will not.
+ * The work dir is looked at and prepared in place, not on the thread pool: no check has started yet,
+ * and a round trip would cost more than the call.
+ */
+function workDirRefused(dir: string): string | undefined {
+  const info = orUndefined(() => lstatSync(dir));
   if (info?.isSymbolicLink()) return `work dir ${dir} is a symbolic link; gate does not write through links (choose another --work-dir)`;
   if (info && !info.isDirectory()) return `work dir ${dir} exists and is not a directory`;
   // A lone lock is a run of gate's that got no further.
-  const entries = (await readdir(dir).catch(() => [] as string[])).filter((n) => n !== LOCK_NAME);
+  const entries = (orUndefined(() => readdirSync(dir)) ?? []).filter((n) => n !== LOCK_NAME);
   if (entries.length > 0 && !entries.includes(WORK_DIR_MARKER)) {
     return `work dir ${dir} exists, is not empty and was not made by gate; gate only empties folders it made (choose another --work-dir)`;
   }
@@ -72,10 +77,10 @@ async function workDirRefused(dir: string): Promise<string | undefined> {
  * empty each other's check folders. A second run waits, as for the report dir.
  */
 export async function lockWorkDirOf(dir: string, waitMs: number, onWait?: (message: string) => void, abort?: AbortSignal): Promise<LockResult> {
-  const refused = await workDirRefused(dir);
+  const refused = workDirRefused(dir);
   if (refused) return { ok: false, message: refused };
   try {
-    await ensureDir(dir);
+    ensureDirSync(dir);
   } catch (error) {
     return { ok: false, message: `work dir ${dir} is not writable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
   }
@@ -89,22 +94,22 @@ export async function lockWorkDirOf(dir: string, waitMs: number, onWait?: (messa
  */
 export async function prepareWorkDir(dir: string, envFile: EnvFileSpec | undefined): Promise<string | undefined> {
   try {
-    const refused = await workDirRefused(dir);
+    const refused = workDirRefused(dir);
     if (refused) return refused;
-    await ensureDir(dir);
+    ensureDirSync(dir);
     // What the folder is now: before making each check's folder in it, gate makes sure it still is.
     const changed = await rememberPreparedDir(dir, 'work dir');
     if (changed) return changed.message;
     // A check may have put a link at the mark's name: remove it and create anew, never write through it.
     const mark = path.join(dir, WORK_DIR_MARKER);
-    await rm(mark, { force: true });
-    await writeFile(mark, "This folder is gate's scratch space; gate empties each check's folder in it before the check runs.\n", { flag: 'wx' });
+    rmSync(mark, { force: true });
+    writeFileSync(mark, "This folder is gate's scratch space; gate empties each check's folder in it before the check runs.\n", { flag: 'wx' });
     if (envFile) {
       const file = path.join(dir, envFile.path);
-      await ensureDir(path.dirname(file));
+      ensureDirSync(path.dirname(file));
       // A check may have replaced the file with a link: remove it and create anew, never write through it.
-      await rm(file, { force: true });
-      await writeFile(file, renderEnvFile(envFile.values), { flag: 'wx' });
+      rmSync(file, { force: true });
+      writeFileSync(file, renderEnvFile(envFile.values), { flag: 'wx' });
     }
     return undefined;
   } catch (error) {
@@ -164,7 +169,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
   const gitCommit = readGitCommit(gate.projectRoot);
 
   const envFilePath = gate.envFile ? path.join(options.workDir, gate.envFile.path) : undefined;
-  const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'gate-run-'));
+  const scratchDir = mkdtempSync(path.join(os.tmpdir(), 'gate-run-'));
   // The gate's secrets, for masking raw output before it is cut and for the scan after writing;
   // the caller's own masking still applies to every string.
   const secrets = redactorFor(gate, options.env);

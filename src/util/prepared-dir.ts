@@ -10,6 +10,7 @@
  */
 import { lstatSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { orUndefined } from './or-undefined.js';
 
 interface Identity {
   realpath: string;
@@ -26,14 +27,6 @@ export interface DirChange {
   message: string;
 }
 
-/** What `call` returns, or undefined where it throws (the path is gone, or cannot be read). */
-function attempt<T>(call: () => T): T | undefined {
-  try {
-    return call();
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * What the folder at `dir` is now, or why it is not a plain folder. Asked
@@ -42,15 +35,15 @@ function attempt<T>(call: () => T): T | undefined {
  * on a machine whose cores are busy with checks.
  */
 function identify(dir: string, what: string): Identity | DirChange {
-  const info: Stats | undefined = attempt(() => lstatSync(dir));
+  const info: Stats | undefined = orUndefined(() => lstatSync(dir));
   const gone: DirChange = { errno: 'ENOENT', message: `${what} ${dir} is gone: it was removed after gate prepared it` };
   if (!info) return gone;
   if (info.isSymbolicLink()) {
-    const target = attempt(() => readlinkSync(dir)) ?? '?';
+    const target = orUndefined(() => readlinkSync(dir)) ?? '?';
     return { errno: 'ELOOP', message: `${what} ${dir} is now a symbolic link (to ${target}), not the folder gate prepared` };
   }
   if (!info.isDirectory()) return { errno: 'ENOTDIR', message: `${what} ${dir} is no longer a folder` };
-  const real = attempt(() => realpathSync.native(dir));
+  const real = orUndefined(() => realpathSync.native(dir));
   if (real === undefined) return gone;
   return { realpath: real, dev: info.dev, ino: info.ino };
 }
@@ -83,7 +76,7 @@ export async function preparedDirChanged(dir: string, what: string, mark: string
   const known = prepared.get(key);
   if (!known) return { errno: 'ENOENT', message: `${what} ${dir} was not prepared by this run` };
   const now = identify(key, what);
-  const marked = attempt(() => lstatSync(path.join(key, mark)).isFile()) ?? false;
+  const marked = orUndefined(() => lstatSync(path.join(key, mark)).isFile()) ?? false;
   if (isChange(now)) return now;
   if (!same(known, now)) return { errno: 'ESTALE', message: `${what} ${dir} was replaced after gate prepared it: it is no longer the same folder` };
   if (!marked) return { errno: 'ENOENT', message: `${what} ${dir} lost its ${mark} mark after gate prepared it` };
