@@ -9,27 +9,16 @@ import { prepareReportDir, writeReportFiles, type ReportFile } from '../../src/r
 const renameFaults = vi.hoisted(() => [] as Array<(from: string, to: string) => boolean>);
 /** Removals to fail with EACCES, as `renameFaults`. */
 const rmFaults = vi.hoisted(() => [] as Array<(target: string) => boolean>);
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
-  const rename = async (from: Parameters<typeof real.rename>[0], to: Parameters<typeof real.rename>[1]) => {
+// The writer works in place (synchronous calls): the faults reach renameSync and rmSync.
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  const renameSync = (from: Parameters<typeof real.renameSync>[0], to: Parameters<typeof real.renameSync>[1]) => {
     if (renameFaults[0]?.(String(from), String(to))) {
       renameFaults.shift();
       throw Object.assign(new Error(`EIO: i/o error, rename '${String(from)}' -> '${String(to)}'`), { code: 'EIO' });
     }
-    return real.rename(from, to);
+    return real.renameSync(from, to);
   };
-  const rm = async (target: Parameters<typeof real.rm>[0], options?: Parameters<typeof real.rm>[1]) => {
-    if (rmFaults[0]?.(String(target))) {
-      rmFaults.shift();
-      throw Object.assign(new Error(`EACCES: permission denied, rm '${String(target)}'`), { code: 'EACCES' });
-    }
-    return real.rm(target, options);
-  };
-  return { ...real, rename, rm, default: { ...real, rename, rm } };
-});
-// History is pruned (and staging removed) with rmSync: the same faults reach it.
-vi.mock('node:fs', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs')>();
   const rmSync = (target: Parameters<typeof real.rmSync>[0], options?: Parameters<typeof real.rmSync>[1]) => {
     if (rmFaults[0]?.(String(target))) {
       rmFaults.shift();
@@ -37,7 +26,7 @@ vi.mock('node:fs', async (importOriginal) => {
     }
     return real.rmSync(target, options);
   };
-  return { ...real, rmSync, default: { ...real, rmSync } };
+  return { ...real, renameSync, rmSync, default: { ...real, renameSync, rmSync } };
 });
 afterEach(() => {
   renameFaults.length = 0;
