@@ -78,58 +78,95 @@ const splitPlugin = (self) => ({
  * - commander: node:child_process (and net, stream, ...), for executable subcommands gate does not have.
  * - sonic-boom, thread-stream (both through pino) and signal-exit (through proper-lockfile): assert,
  *   for argument checks that pass (signal-exit's runs on every lock): loaded only to throw.
+ * - thread-stream and pino: node:worker_threads (about 1 ms), for pino's transports and
+ *   asynchronous destinations; gate's run.log is written synchronously to a file.
  * - execa: node:v8, to check `ipcInput`, an option gate never passes; and process.stdin, which
  *   it lists with stdout and stderr when it loads, to recognise them when passed as a stdio option
  *   (gate passes file descriptors and 'ignore'). Making process.stdin sets up a stream for it
  *   (for a pipe, loading node:net): 1 to 3 ms. The list is made when first read instead.
+ * - execa and yoctocolors (its colours, for its own verbose logging, which gate never turns on):
+ *   node:tty, and yoctocolors asks the terminal for colours as it loads (together about 0.7 ms
+ *   where gate's own output is a file or a pipe, as in CI). Colours are asked for when first used.
  */
+const lazyAssert = "(ok, ...a) => { if (!ok) require('assert')(ok, ...a) }";
 const DEFERRED = [
   {
     file: /[\\/]commander[\\/]lib[\\/]command\.js$/,
-    eager: "const childProcess = require('node:child_process');",
-    lazy: "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };",
+    replace: [["const childProcess = require('node:child_process');", "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };"]],
   },
   {
     file: /[\\/]sonic-boom[\\/]index\.js$/,
-    eager: "const assert = require('assert')",
-    lazy: "const assert = (ok, ...a) => { if (!ok) require('assert')(ok, ...a) }",
+    replace: [["const assert = require('assert')", `const assert = ${lazyAssert}`]],
   },
   {
     file: /[\\/]thread-stream[\\/]index\.js$/,
-    eager: "const assert = require('assert')",
-    lazy: "const assert = (ok, ...a) => { if (!ok) require('assert')(ok, ...a) }",
+    replace: [
+      ["const assert = require('assert')", `const assert = ${lazyAssert}`],
+      // A constructor that returns an object: `new Worker(...)` gives the real Worker.
+      ["const { Worker } = require('worker_threads')", "class Worker { constructor (...a) { return new (require('worker_threads').Worker)(...a) } }"],
+    ],
+  },
+  {
+    file: /[\\/]pino[\\/]lib[\\/]tools\.js$/,
+    replace: [
+      ["const { isMainThread } = require('worker_threads')", ''],
+      ['if (!opts.sync && isMainThread) {', "if (!opts.sync && require('worker_threads').isMainThread) {"],
+    ],
   },
   {
     file: /[\\/]proper-lockfile[\\/]node_modules[\\/]signal-exit[\\/]index\.js$/,
-    eager: "var assert = require('assert')",
-    lazy: "var assert = { equal: (x, y, ...a) => { if (x != y) require('assert').equal(x, y, ...a) } }",
+    replace: [["var assert = require('assert')", "var assert = { equal: (x, y, ...a) => { if (x != y) require('assert').equal(x, y, ...a) } }"]],
   },
   {
     file: /[\\/]execa[\\/]lib[\\/]ipc[\\/]ipc-input\.js$/,
-    eager: "import {serialize} from 'node:v8';",
-    lazy: "const serialize = (...a) => require('node:v8').serialize(...a);",
+    replace: [["import {serialize} from 'node:v8';", "const serialize = (...a) => require('node:v8').serialize(...a);"]],
   },
   {
     file: /[\\/]execa[\\/]lib[\\/]utils[\\/]standard-stream\.js$/,
-    eager: 'export const STANDARD_STREAMS = [process.stdin, process.stdout, process.stderr];',
-    lazy: [
-      'export const STANDARD_STREAMS = new Proxy([], { get(_, key) {',
-      '  const streams = [process.stdin, process.stdout, process.stderr];',
-      "  const value = Reflect.get(streams, key);",
-      "  return typeof value === 'function' ? value.bind(streams) : value;",
-      '} });',
-    ].join('\n'),
+    replace: [
+      [
+        'export const STANDARD_STREAMS = [process.stdin, process.stdout, process.stderr];',
+        [
+          'export const STANDARD_STREAMS = new Proxy([], { get(_, key) {',
+          '  const streams = [process.stdin, process.stdout, process.stderr];',
+          '  const value = Reflect.get(streams, key);',
+          "  return typeof value === 'function' ? value.bind(streams) : value;",
+          '} });',
+        ].join('\n'),
+      ],
+    ],
+  },
+  {
+    file: /[\\/]execa[\\/]lib[\\/]stdio[\\/]native\.js$/,
+    replace: [["import tty from 'node:tty';", "const tty = { isatty: (fd) => require('node:tty').isatty(fd) };"]],
+  },
+  {
+    file: /[\\/]yoctocolors[\\/]base\.js$/,
+    replace: [
+      ["import tty from 'node:tty';", 'let colors;'],
+      [
+        'const hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;',
+        "const hasColors = () => (colors ??= require('node:tty')?.WriteStream?.prototype?.hasColors?.() ?? false);",
+      ],
+      [
+        'const format = (open, close) => {\n\tif (!hasColors) {\n\t\treturn input => input;\n\t}\n',
+        'const format = (open, close) => {\n\tconst colored = formatColored(open, close);\n\treturn input => hasColors() ? colored(input) : input;\n};\n\nconst formatColored = (open, close) => {\n',
+      ],
+    ],
   },
 ];
 
 const deferRequires = {
   name: 'gate-deferred-requires',
   setup(b) {
-    for (const { file, eager, lazy } of DEFERRED) {
+    for (const { file, replace } of DEFERRED) {
       b.onLoad({ filter: file }, (args) => {
-        const source = readFileSync(args.path, 'utf8');
-        if (source.split(eager).length !== 2) throw new Error(`${args.path}: expected \`${eager}\` once (the dependency changed; update scripts/build.mjs)`);
-        return { contents: source.replace(eager, lazy), loader: 'js' };
+        let source = readFileSync(args.path, 'utf8');
+        for (const [eager, lazy] of replace) {
+          if (source.split(eager).length !== 2) throw new Error(`${args.path}: expected \`${eager}\` once (the dependency changed; update scripts/build.mjs)`);
+          source = source.replace(eager, () => lazy);
+        }
+        return { contents: source, loader: 'js' };
       });
     }
   },
