@@ -8,8 +8,9 @@
  * fails if the file changed while it read, so that the caller can tell
  * whether the file is still what was hashed.
  */
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { RawDigest } from '../model/types.js';
 
 /** Outputs from this size up are hashed off the event loop (a worker costs a few ms to start). */
@@ -52,6 +53,13 @@ export interface OffThreadHash {
  * high `-j`, many large outputs ending together must not start a thread each.
  */
 export const HASH_THREADS = Math.max(1, Math.min(4, availableParallelism() - 1));
+
+/**
+ * node:worker_threads, required when the first thread starts (and its Worker read at each start):
+ * about 1 ms of every start that a run without a large output would spend for nothing.
+ */
+const lazyRequire = createRequire(import.meta.url);
+const threads = () => lazyRequire('node:worker_threads') as typeof import('node:worker_threads');
 let running = 0;
 const waiting: (() => void)[] = [];
 
@@ -65,7 +73,7 @@ export function hashOffThread(file: string): OffThreadHash {
   const digest = new Promise<RawDigest>((resolve, reject) => {
     const start = () => {
       try {
-        worker = new Worker(SOURCE, { eval: true, workerData: file, env: {}, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } });
+        worker = new (threads().Worker)(SOURCE, { eval: true, workerData: file, env: {}, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } });
       } catch (error) {
         // No thread to be had (a process limit, say): this hash fails (it is then taken in the event loop), and the next one gets its turn.
         reject(error as Error);

@@ -2,22 +2,26 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import threads from 'node:worker_threads';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 /** How many of the next thread starts fail, as `new Worker` does when no thread can be had (EAGAIN under a process limit). */
-const refuse = vi.hoisted(() => ({ next: 0 }));
-vi.mock('node:worker_threads', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:worker_threads')>();
-  class Worker extends real.Worker {
-    constructor(...args: ConstructorParameters<typeof real.Worker>) {
-      if (refuse.next > 0) {
-        refuse.next -= 1;
-        throw Object.assign(new Error('ERR_WORKER_INIT_FAILED: EAGAIN'), { code: 'ERR_WORKER_INIT_FAILED' });
-      }
-      super(...args);
+const refuse = { next: 0 };
+// gate requires node:worker_threads when its first thread starts, and reads its Worker at each start: a
+// stand-in put on the module object is the one it gets.
+const RealWorker = threads.Worker;
+class RefusingWorker extends RealWorker {
+  constructor(...args: ConstructorParameters<typeof RealWorker>) {
+    if (refuse.next > 0) {
+      refuse.next -= 1;
+      throw Object.assign(new Error('ERR_WORKER_INIT_FAILED: EAGAIN'), { code: 'ERR_WORKER_INIT_FAILED' });
     }
+    super(...args);
   }
-  return { ...real, Worker };
+}
+threads.Worker = RefusingWorker;
+afterAll(() => {
+  threads.Worker = RealWorker;
 });
 
 const { HASH_THREADS, hashOffThread, hashThreadsRunning } = await import('../../src/util/hash-off-thread.js');
