@@ -1,7 +1,8 @@
 /**
  * Evaluating a parsed assertion against a JSON document. Strict: own properties only,
  * no type coercion, and no vacuous truth (a wildcard that matches nothing, or a path
- * that is missing, does not hold — except for `absent`). Never throws for user data.
+ * that is missing, does not hold — except for `absent`, and `count` over an empty array
+ * or object, which is 0). Never throws for user data.
  */
 import type { Assertion, AssertionResult, PathSegment } from '../model/types.js';
 import { OPERATORS, describeType } from './operators.js';
@@ -88,9 +89,11 @@ function judgeFunction(a: Assertion, doc: unknown): [boolean, string] {
   const wild = a.path.some((s) => s.kind === 'wildcard');
   let result: number;
   if (a.fn === 'count') {
-    // count of nothing is 0: missing branches and empty wildcards simply add nothing.
+    // count of nothing is 0: empty wildcards, and branches missing past a wildcard that matched, add
+    // nothing. A path missing before that (a typo, say) is not nothing: it does not hold.
     result = 0;
     for (const b of branches) {
+      if (b.kind === 'missing' && !b.expanded) return [false, nothingFound(b)];
       // Without a wildcard, an array counts its elements and an object its members (as `[*]` walks
       // them), so `count(errors) == 0` holds for `{}` as for `[]`; any other value found, null too, is one.
       if (b.kind === 'found') result += wild ? 1 : (sizeOf(b.value) ?? 1);
@@ -156,14 +159,18 @@ function countLastWildcard(a: Assertion, doc: unknown, test: (found: unknown, ex
   let result = 0;
   let why: Branch | undefined;
   for (const b of resolve(before, doc)) {
+    if (b.kind === 'missing' && !b.expanded) return [false, nothingFound(b)];
     if (b.kind !== 'found') {
       why ??= b;
       continue;
     }
     const v = b.value;
     const size = sizeOf(v);
-    if (size === undefined) why ??= { kind: 'missing', at: b.at, seg: wildcard, holder: v, expanded };
-    else if (size === 0) why ??= { kind: 'empty', at: b.at };
+    if (size === undefined) {
+      const missing: Branch = { kind: 'missing', at: b.at, seg: wildcard, holder: v, expanded };
+      if (!expanded) return [false, nothingFound(missing)];
+      why ??= missing;
+    } else if (size === 0) why ??= { kind: 'empty', at: b.at };
     else result += size;
   }
   const note = result === 0 && why !== undefined ? ` (${why.kind === 'empty' ? emptyText(why) : missingText(why as Branch & { kind: 'missing' })})` : '';

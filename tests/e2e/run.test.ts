@@ -43,6 +43,17 @@ describe('gate run: statuses, reasons, exit codes', () => {
     expect(p.report('g')).toMatchObject({ verdict: 'fail', decision: 'NO-GO', exitCode: 3 });
   });
 
+  it('a count over a misspelt path is NO-GO naming the missing key, never a vacuous GO', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('echo-json.mjs', '{"errors":["E1","E2"]}'), { expect: ['count(erors) == 0'] })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    expect(byId(p.report('g'), 'a')).toMatchObject({
+      status: 'fail',
+      reasonCode: 'assertion-failed',
+      assertions: [{ expr: 'count(erors) == 0', ok: false, message: 'count(erors) == 0: found nothing (no "erors" at the top level)' }],
+    });
+  });
+
   it('judges a wrong exit code as fail and still evaluates every assertion', async () => {
     const p = makeProject();
     p.gate('g', { checks: [check('a', fixture('fail.mjs'), { expect: ['ok == true', 'ok exists'] })] });

@@ -350,7 +350,6 @@ describe('evaluation', () => {
     expect(holds('count(roles[*].name) == 3', DOC)).toBe(true);
     expect(holds('count(none) == 0', DOC)).toBe(true);
     expect(holds('count(none[*]) == 0', DOC)).toBe(true);
-    expect(holds('count(nope) == 0', DOC)).toBe(true);
     expect(holds('count(roles[*].extra) == 0', DOC)).toBe(true);
     expect(holds('count(profiles[*]) == 2', DOC)).toBe(true);
     // Without a wildcard an object counts its members, as an array its elements: {} counts 0.
@@ -363,6 +362,32 @@ describe('evaluation', () => {
     expect(holds('count(zero) == 1', DOC)).toBe(true);
     expect(holds('count(grid.b[*][*]) == 3', DOC)).toBe(true);
     expect(holds('count(grid.b[*]) == 2', DOC)).toBe(true);
+  });
+
+  it('count: a missing path is not a count of 0, so a typo never gives a vacuous GO', () => {
+    const doc = { errors: ['E1', 'E2'] };
+    // No wildcard: the whole path must be there.
+    expect(holds('count(erors) == 0', doc)).toBe(false);
+    expect(holds('count(erors) < 1', doc)).toBe(false);
+    expect(holds('count(erors) != 2', doc)).toBe(false);
+    expect(holds('count(report.errors) == 0', { report: {} })).toBe(false);
+    // With a wildcard: the part before the first one must be there, and [*] must be able to walk it.
+    expect(holds('count(erors[*]) == 0', doc)).toBe(false);
+    expect(holds('count(erors[*].code) == 0', doc)).toBe(false);
+    expect(holds('count(r[0].errors[*]) == 0', { r: [] })).toBe(false);
+    expect(holds('count(errors[*]) == 0', { errors: 5 })).toBe(false);
+    expect(holds('count(errors[*]) == 0', { errors: null })).toBe(false);
+    expect(holds('count(errors[*].code) == 0', { errors: 'none' })).toBe(false);
+    // Present but empty is a count of nothing: 0.
+    expect(holds('count(errors[*]) == 0', { errors: [] })).toBe(true);
+    expect(holds('count(errors[*]) == 0', { errors: {} })).toBe(true);
+    expect(holds('count(errors[*].code) == 0', { errors: [] })).toBe(true);
+    expect(holds('count(errors) == 0', { errors: [] })).toBe(true);
+    // Past a wildcard that reached something, a branch that is missing adds nothing.
+    expect(holds('count(results[*].errors[*]) == 1', { results: [{ errors: ['a'] }, {}] })).toBe(true);
+    expect(holds('count(results[*].errors[*]) == 0', { results: [{}, { errors: [] }] })).toBe(true);
+    expect(holds('count(results[*].errors) == 1', { results: [{ errors: 1 }, {}] })).toBe(true);
+    expect(holds('count(results[*].errors[*]) == 0', { results: [{ errors: 3 }] })).toBe(true);
   });
 
   it('sum, min, max: numbers only, never over nothing', () => {
@@ -397,6 +422,15 @@ describe('messages', () => {
     ['roles[5] exists', { roles: [1] }, false, 'roles[5] exists: found nothing (no [5] at roles, which has 1 element)'],
     ['roles.x exists', { roles: [] }, false, 'roles.x exists: found nothing (no "x" at roles, which is an array)'],
     ['count(roles[*]) >= 3', { roles: [1, 2] }, false, 'count(roles[*]) >= 3: found 2'],
+    ['count(erors) == 0', { errors: ['E1', 'E2'] }, false, 'count(erors) == 0: found nothing (no "erors" at the top level)'],
+    ['count(erors[*]) == 0', { errors: ['E1', 'E2'] }, false, 'count(erors[*]) == 0: found nothing (no "erors" at the top level)'],
+    ['count(a.erors[*].x) == 0', { a: {} }, false, 'count(a.erors[*].x) == 0: found nothing (no "erors" at a)'],
+    ['count(errors[*]) == 0', { errors: null }, false, 'count(errors[*]) == 0: found nothing (no [*] at errors, which is null)'],
+    ['count(errors[*]) == 0', { errors: [] }, true, 'count(errors[*]) == 0: found 0 ([*] matched no element at errors)'],
+    ['count(r[*].e[*]) == 0', { r: [{}] }, true, 'count(r[*].e[*]) == 0: found 0 (no "e" at r[0])'],
+    ['sum(erors[*]) == 0', { errors: [1] }, false, 'sum(erors[*]) == 0: found nothing (no "erors" at the top level)'],
+    ['max(erors) < 5', { errors: [1] }, false, 'max(erors) < 5: found nothing (no "erors" at the top level)'],
+    ['min(errors[*]) > 0', { errors: 3 }, false, 'min(errors[*]) > 0: found nothing (no [*] at errors, which is a number)'],
     ['sum(m[*]) == 0', { m: [] }, false, 'sum(m[*]) == 0: found nothing ([*] matched no element at m)'],
     ['sum(m) == 0', { m: [1, 'x'] }, false, 'sum(m) == 0: found "x" at m[1], not a number'],
     ['sum(m) == 0', { m: { a: 1, b: 'x' } }, false, 'sum(m) == 0: found "x" at m.b, not a number'],
