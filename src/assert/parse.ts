@@ -186,18 +186,31 @@ export function parseValueText(text: string): { ok: true; value: unknown } | Par
   return fail(`value ${text} is not valid JSON, nor a single bare word`, `write a JSON literal (true, 0, null, [1,2]); to compare with text, quote it as a JSON string: ${quote(text)}`);
 }
 
+/** Why a number-like bare word, read as a string, misleads with each operator that takes it. */
+const NUMBER_WORD_TRAPS: Partial<Record<AssertionOp, string>> = {
+  '==': 'never finds a string equal to a number',
+  '!=': 'never finds a string equal to a number',
+  '<': 'orders a string only against strings',
+  '<=': 'orders a string only against strings',
+  '>': 'orders a string only against strings',
+  '>=': 'orders a string only against strings',
+  contains: 'would look for that string, never for a number',
+};
+
 /**
- * A bare word that reads as a number but is not JSON (`+5`, `.5`, `5.`, `0x10`) is a string by the
- * bare-word rule, and `<` `<=` `>` `>=` never order a number against a string: such an assertion
- * could never hold against a number. Refused, so the mistake shows when the gate loads.
+ * A bare word that reads as a number but is not JSON (`+5`, `.5`, `5.`, `0x10`, `00`, and
+ * `Infinity`, `-Infinity`, `NaN`, which JSON lacks) is a string by the bare-word rule: compared
+ * with a number it never equals (so `n != 5.` always holds), never orders, is never an element.
+ * Refused, so the mistake shows when the gate loads. `matches` keeps it (`1.` is a pattern), and
+ * `in` / `not in` take an array, never a bare word.
  */
 function numberLikeWord(op: AssertionOp, text: string, value: unknown): ParseError | undefined {
-  if (!['<', '<=', '>', '>='].includes(op) || typeof value !== 'string' || value !== text) return undefined;
-  if (text.trim() === '' || !Number.isFinite(Number(text))) return undefined;
-  return fail(
-    `value ${text} is not a JSON number: it is read as the string ${quote(text)}, and "${op}" orders a string only against strings`,
-    `write it as a JSON number (${JSON.stringify(Number(text))}), or quote it to compare strings: ${quote(text)}`,
-  );
+  const trap = NUMBER_WORD_TRAPS[op];
+  if (trap === undefined || typeof value !== 'string' || value !== text) return undefined;
+  const n = Number(text);
+  if (Number.isNaN(n) && !/^[+-]?NaN$/.test(text)) return undefined;
+  const write = Number.isFinite(n) ? `write it as a JSON number (${JSON.stringify(n)})` : `JSON has no ${text}: write a finite number`;
+  return fail(`value ${text} is not a JSON number: it is read as the string ${quote(text)}, and "${op}" ${trap}`, `${write}, or quote it to compare strings: ${quote(text)}`);
 }
 
 // ------------------------------------------------------------------ operators

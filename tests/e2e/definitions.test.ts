@@ -141,6 +141,16 @@ describe('definition errors: the env file', () => {
 });
 
 describe('definition errors: settings that could only mislead', () => {
+  it('refuses a bare word that reads as a number but is not JSON, for equality as for order', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [{ id: 'a', run: fixture('pass.mjs'), expect: ['n != 5.', 'n == +5', 't < Infinity', 'status == go', 'v != v1.2'] }] });
+    const r = await gate(['validate', 'g'], { cwd: p.root });
+    expect(r.code).toBe(2);
+    for (const where of ['checks[0].expect[0]', 'checks[0].expect[1]', 'checks[0].expect[2]']) expect(r.stderr).toContain(`: ${where}: `);
+    for (const where of ['checks[0].expect[3]', 'checks[0].expect[4]']) expect(r.stderr).not.toContain(where);
+    expect(r.stderr).toContain('value 5. is not a JSON number');
+  });
+
   it('refuses shell with an argv array, GATE_* env names, and JSON-only settings on a text check', async () => {
     const p = makeProject();
     p.gate('g', {

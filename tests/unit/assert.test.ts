@@ -114,10 +114,21 @@ describe('parsing the string form', () => {
   it.each([
     ['true', true], ['false', false], ['0', 0], ['-1.5e2', -150], ['"go"', 'go'], ['[1,2]', [1, 2]], ['null', null], ['{"a":1}', { a: 1 }],
     ['go', 'go'], ['active_run', 'active_run'], ['1.2.3', '1.2.3'], ['http://x/y', 'http://x/y'], ['"go now"', 'go now'], ['[ 1 , 2 ]', [1, 2]],
+    ['no_go', 'no_go'], ['v1.2', 'v1.2'], ['2024-01-01', '2024-01-01'], ['-', '-'], ['nan', 'nan'], ['inf', 'inf'], ['Infinityx', 'Infinityx'], ['1e', '1e'],
+    ['"5."', '5.'], ['"Infinity"', 'Infinity'],
   ])('reads the value %s', (text, value) => {
     const a = parse(`x == ${text}`);
     expect(a.value).toEqual(value);
     expect(Object.hasOwn(a, 'value')).toBe(true);
+  });
+
+  it('keeps number-like bare words where they are not compared with numbers', () => {
+    // A pattern: "1." is a regular expression (1 and any character); "in" and "not in" take an array anyway.
+    expect(parse('v matches 1.')).toMatchObject({ op: 'matches', value: '1.' });
+    expect(parse('v matches .5')).toMatchObject({ op: 'matches', value: '.5' });
+    expect(parseError('v in +5').message).toContain('needs an array');
+    expect(parse('v != v1.2').value).toBe('v1.2');
+    expect(parse('s == go').value).toBe('go');
   });
 
   it('parses functions', () => {
@@ -176,6 +187,19 @@ describe('parsing the string form', () => {
     ['n > +5', 'value +5 is not a JSON number: it is read as the string "+5", and ">" orders a string only against strings'],
     ['n <= .5e2', 'not a JSON number', 'write it as a JSON number (50)'],
     ['n >= 5.', 'not a JSON number'],
+    // The same trap with equality: n != 5. would hold for every number, n == +5 for none.
+    ['n != 5.', 'value 5. is not a JSON number: it is read as the string "5.", and "!=" never finds a string equal to a number', 'write it as a JSON number (5), or quote it to compare strings: "5."'],
+    ['n == +5', 'not a JSON number', 'write it as a JSON number (5)'],
+    ['n == 0x10', 'not a JSON number', 'write it as a JSON number (16)'],
+    ['n == 00', 'not a JSON number', 'write it as a JSON number (0)'],
+    ['tags contains .5', 'value .5 is not a JSON number: it is read as the string ".5", and "contains" would look for that string, never for a number', '(0.5)'],
+    ['count(a) == +5', 'not a JSON number', '(5)'],
+    // JSON has no Infinity or NaN: as bare words they are strings that never compare with a number.
+    ['t < Infinity', 'value Infinity is not a JSON number: it is read as the string "Infinity", and "<" orders a string only against strings', 'JSON has no Infinity'],
+    ['t > -Infinity', 'not a JSON number', 'JSON has no -Infinity'],
+    ['t <= +Infinity', 'not a JSON number', 'JSON has no +Infinity'],
+    ['t != NaN', 'not a JSON number', 'JSON has no NaN'],
+    ['t == -NaN', 'not a JSON number', 'quote it to compare strings: "-NaN"'],
     ['a. == 1', 'ends with "."'],
     ['a.b. exists', 'ends with "."'],
   ])('rejects %j', (input, phrase, hintPhrase?: string) => {
