@@ -5,7 +5,9 @@
  * Order of precedence, most telling first: not startable, interrupted, timed
  * out, crashed by a signal, wrong exit code, unreadable evidence, broken output
  * contract, failed assertions, missing evidence files. All assertions are still
- * evaluated when the exit code was wrong, so the report shows everything off.
+ * evaluated when the exit code was wrong, and when the check timed out or
+ * crashed after leaving a document that parses, so the report shows everything
+ * off; they never turn such a status into a pass.
  */
 import path from 'node:path';
 import { evaluateAssertion, unreadableAssertion } from '../assert/evaluate.js';
@@ -51,6 +53,15 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
   });
   if (outcome.leakedProcesses) notes.push('left processes behind after it exited; gate ended them');
 
+  // A check that timed out or crashed may have printed its evidence first: what it says is reported
+  // too, as for a wrong exit code, when a document parses (else there is nothing to judge).
+  const ended = async (status: AttemptStatus, detail: ReasonDetail): Promise<Judgement> => {
+    if (check.expect.length === 0) return done(status, detail);
+    const read = await readDocuments(input);
+    if (!read.parsed) return done(status, detail);
+    return done(status, detail, read.assertions, await hashDocuments(input, read, notes));
+  };
+
   const end = outcome.end;
   switch (end.kind) {
     case 'not-started':
@@ -60,15 +71,64 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
     case 'timed-out':
       if (end.exitCode === 0) notes.push('exited 0 after it was signalled: still a timeout');
       // Only the signals that ended the check: what ended its leftovers afterwards is recorded apart.
-      return done('timeout', { code: 'timeout', timeoutMs: check.timeoutMs, signals: outcome.signalsSent.map((s) => s.signal) });
+      return ended('timeout', { code: 'timeout', timeoutMs: check.timeoutMs, signals: outcome.signalsSent.map((s) => s.signal) });
     case 'signaled':
-      return done('error', { code: 'crashed', signal: end.signal });
+      return ended('error', { code: 'crashed', signal: end.signal });
     case 'output-limit':
       return done('error', { code: 'output-too-large', what: 'output', source: 'stdout and stderr', bytes: outcome.stdout.bytes + outcome.stderr.bytes, limit: end.limit });
     case 'exited':
       break;
   }
 
+  const read = await readDocuments(input);
+  const { doc, source, assertions } = read;
+  const evidence = await hashDocuments(input, read, notes);
+  const globbed = await collectEvidence(check.evidence, check.cwd, input.projectRoot, input.notBeforeMs, input.hashFile);
+  evidence.push(...globbed.files);
+
+  const failed = assertions.filter((a) => !a.ok).map((a) => a.message);
+  if (!check.expectExitCode.includes(end.exitCode)) {
+    if (doc && !doc.ok) notes.push(`no usable JSON evidence either (${doc.code} in ${source})`);
+    return done('fail', { code: 'exit-code', exitCode: end.exitCode, expected: check.expectExitCode, failed: doc?.ok === false ? [] : failed }, assertions, evidence);
+  }
+  if (doc && !doc.ok) {
+    const detail: ReasonDetail =
+      doc.code === 'output-too-large'
+        ? { code: 'output-too-large', what: 'json', source, bytes: doc.bytes, limit: MAX_EVIDENCE_BYTES }
+        : doc.code === 'no-json-output'
+          ? { code: 'no-json-output', source }
+          : doc.code === 'unreadable'
+            ? { code: 'unreadable-evidence', source, message: doc.message }
+            : { code: 'invalid-json', source, message: doc.message };
+    return done('error', detail, assertions, evidence);
+  }
+  if (doc?.ok && check.outputSchema) {
+    const verdict = await checkOutputSchema(check.outputSchema.schema, check.outputSchema.source, doc.value);
+    if (!verdict.ok) {
+      return done('error', { code: 'output-schema', first: verdict.problems[0] ?? '', more: verdict.problems.length - 1 }, assertions, evidence);
+    }
+  }
+  if (failed.length > 0) {
+    return done('fail', { code: 'assertion-failed', first: failed[0] ?? '', more: failed.length - 1 }, assertions, evidence);
+  }
+  if (globbed.missing.length > 0) return done('fail', { code: 'evidence-missing', globs: globbed.missing }, assertions, evidence);
+  return done('pass', { code: 'passed' }, assertions, evidence);
+}
+
+interface DocumentsRead {
+  /** The check's own JSON document, from $GATE_EVIDENCE_FILE or stdout; undefined for a text check. */
+  doc: JsonRead | undefined;
+  source: string;
+  /** Documents named by `file`, by resolved path, with the assertions that read each. */
+  byFile: Map<string, Assertion[]>;
+  assertions: AssertionResult[];
+  /** Whether any document an assertion reads parsed. */
+  parsed: boolean;
+}
+
+/** Reads the documents the assertions look at, and evaluates every assertion against its own. */
+async function readDocuments(input: JudgeInput): Promise<DocumentsRead> {
+  const { check, outcome } = input;
   // The JSON document: from $GATE_EVIDENCE_FILE when the check put anything
   // there, else stdout. Something there that is not a readable regular file is
   // an error, never a silent fall back to stdout.
@@ -108,46 +168,23 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
       assertions.push(evaluateAssertion(assertion, doc.value));
     }
   }
+  const parsed = doc?.ok === true || [...fileReads.values()].some((r) => r.ok);
+  return { doc, source, byFile, assertions, parsed };
+}
 
+/** Hashes the documents that were read (files named by `file`, then $GATE_EVIDENCE_FILE) for the report; notes a file this run did not write. */
+async function hashDocuments(input: JudgeInput, read: DocumentsRead, notes: string[]): Promise<EvidenceFile[]> {
   const evidence: EvidenceFile[] = [];
-  for (const [file, on] of byFile) {
+  for (const [file, on] of read.byFile) {
     const hashed = await hashRegularFile(file, input.notBeforeMs, undefined, input.hashFile);
     if (!hashed.ok) continue;
     evidence.push({ path: path.relative(input.projectRoot, file), sha256: hashed.sha256, bytes: hashed.bytes });
     if (hashed.stale) notes.push(`${on[0]?.file} was not written during this run (it is older than the check): its assertions read what an earlier run left`);
   }
-  if (outcome.evidenceFile) {
-    const hashed = await hashRegularFile(outcome.evidenceFile.path, 0, outcome.evidenceFile.digest, input.hashFile);
+  const written = input.outcome.evidenceFile;
+  if (written) {
+    const hashed = await hashRegularFile(written.path, 0, written.digest, input.hashFile);
     if (hashed.ok) evidence.push({ path: '$GATE_EVIDENCE_FILE', sha256: hashed.sha256, bytes: hashed.bytes });
   }
-  const globbed = await collectEvidence(check.evidence, check.cwd, input.projectRoot, input.notBeforeMs, input.hashFile);
-  evidence.push(...globbed.files);
-
-  const failed = assertions.filter((a) => !a.ok).map((a) => a.message);
-  if (!check.expectExitCode.includes(end.exitCode)) {
-    if (doc && !doc.ok) notes.push(`no usable JSON evidence either (${doc.code} in ${source})`);
-    return done('fail', { code: 'exit-code', exitCode: end.exitCode, expected: check.expectExitCode, failed: doc?.ok === false ? [] : failed }, assertions, evidence);
-  }
-  if (doc && !doc.ok) {
-    const detail: ReasonDetail =
-      doc.code === 'output-too-large'
-        ? { code: 'output-too-large', what: 'json', source, bytes: doc.bytes, limit: MAX_EVIDENCE_BYTES }
-        : doc.code === 'no-json-output'
-          ? { code: 'no-json-output', source }
-          : doc.code === 'unreadable'
-            ? { code: 'unreadable-evidence', source, message: doc.message }
-            : { code: 'invalid-json', source, message: doc.message };
-    return done('error', detail, assertions, evidence);
-  }
-  if (doc?.ok && check.outputSchema) {
-    const verdict = await checkOutputSchema(check.outputSchema.schema, check.outputSchema.source, doc.value);
-    if (!verdict.ok) {
-      return done('error', { code: 'output-schema', first: verdict.problems[0] ?? '', more: verdict.problems.length - 1 }, assertions, evidence);
-    }
-  }
-  if (failed.length > 0) {
-    return done('fail', { code: 'assertion-failed', first: failed[0] ?? '', more: failed.length - 1 }, assertions, evidence);
-  }
-  if (globbed.missing.length > 0) return done('fail', { code: 'evidence-missing', globs: globbed.missing }, assertions, evidence);
-  return done('pass', { code: 'passed' }, assertions, evidence);
+  return evidence;
 }

@@ -197,6 +197,8 @@ describe('closeout.json meets the published report schema', () => {
         check('fails', fixture('fail.mjs')),
         check('blocked', fixture('pass.mjs'), { dependsOn: ['fails'] }),
         check('slow', fixture('forever.mjs'), { timeoutMs: 300, killGraceMs: 200, output: 'text' }),
+        // Printed its evidence, then timed out: its assertions are reported with the timeout.
+        check('late', ['sh', '-c', `echo '{"ok":false}'; sleep 5`], { timeoutMs: 300, killGraceMs: 200, expect: ['ok == true'] }),
         check('bad', fixture('bad-json.mjs')),
         check('advisory', fixture('fail.mjs'), { required: false }),
         check('waived', fixture('fail.mjs')),

@@ -149,6 +149,37 @@ describe('gate run: statuses, reasons, exit codes', () => {
   });
 });
 
+describe('gate run: a check that printed its evidence, then timed out or crashed', () => {
+  it('has its assertions evaluated and reported, its status still timeout or error; unparsable output gives none', async () => {
+    const p = makeProject();
+    p.gate('g', {
+      checks: [
+        check('late', ['sh', '-c', `echo '{"ok":false,"n":1}'; sleep 5`], { timeoutMs: 500, killGraceMs: 200, expect: ['ok == true', 'n == 1'] }),
+        check('crashed', ['sh', '-c', `echo '{"ok":true}'; kill -9 $$`], { expect: ['ok == true'] }),
+        check('file', ['sh', '-c', `echo '{"ok":false}' > "$GATE_EVIDENCE_FILE"; sleep 5`], { timeoutMs: 500, killGraceMs: 200, expect: ['ok == true'] }),
+        check('cut', ['sh', '-c', `echo '{"ok": tr'; sleep 5`], { timeoutMs: 500, killGraceMs: 200, expect: ['ok == true'] }),
+      ],
+    });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    const report = p.report('g');
+    expect(byId(report, 'late')).toMatchObject({
+      status: 'timeout',
+      reasonCode: 'timeout',
+      assertions: [
+        { expr: 'ok == true', ok: false, message: 'ok == true: found false' },
+        { expr: 'n == 1', ok: true, message: 'n == 1: found 1' },
+      ],
+    });
+    // Assertions that all hold never turn a crash into a pass.
+    expect(byId(report, 'crashed')).toMatchObject({ status: 'error', reasonCode: 'crashed', signal: 'SIGKILL', assertions: [{ expr: 'ok == true', ok: true }] });
+    expect(byId(report, 'file')).toMatchObject({ status: 'timeout', assertions: [{ expr: 'ok == true', ok: false, message: 'ok == true: found false' }] });
+    expect(byId(report, 'file').evidence.map((e) => e.path)).toEqual(['$GATE_EVIDENCE_FILE']);
+    expect(byId(report, 'cut')).toMatchObject({ status: 'timeout', assertions: [], evidence: [] });
+    expect(p.reportFile('g', 'closeout.md')).toContain('- `ok == true: found false`');
+    expect(p.reportFile('g', 'junit.xml')).toMatch(/<error message="timed out after 500 ms[^"]*" type="timeout">ok == true: found false\n/);
+  });
+});
+
 describe('gate run: the graph', () => {
   it('blocks dependents with the chain back to the check that did not pass', async () => {
     const p = makeProject();
