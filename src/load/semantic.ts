@@ -10,6 +10,7 @@ import type { JsonSource } from './json-source.js';
 import { nearest } from '../util/suggest.js';
 import { describeFound } from './schema-issues.js';
 import { isObj, type Obj } from '../util/json.js';
+import { LOCK_NAME, WORK_DIR_MARKER } from '../model/gate-names.js';
 
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -111,17 +112,38 @@ export function checkSemantics(source: JsonSource): Diagnostic[] {
     }
   }
   if (isObj(gate.envFile) && typeof gate.envFile.path === 'string') {
-    const problem = envFilePathProblem(gate.envFile.path);
+    const problem = envFilePathProblem(gate.envFile.path) ?? envFileCollision(gate.envFile.path, ids);
     if (problem) out.push(source.diag(['envFile', 'path'], problem.code, problem.message, problem.hint));
-    // Each check's GATE_WORK_DIR is <work dir>/<check id>, emptied before it runs: the env file must not live there.
-    const first = path.posix.normalize(gate.envFile.path.replace(/\\/g, '/')).split('/')[0] ?? '';
-    if (!problem && firstIndex.has(first)) {
-      out.push(
-        source.diag(['envFile', 'path'], 'path-collision', `envFile.path ${JSON.stringify(gate.envFile.path)} lies in the work folder of check "${first}", which is emptied before that check runs`, 'choose a path that does not start with a check id, e.g. "env/app.env"'),
-      );
-    }
   }
   return out;
+}
+
+/** What each of gate's own names in the work dir is, for a message about a path that takes it. */
+const WORK_DIR_NAMES: Record<string, string> = {
+  [LOCK_NAME]: 'the lock a run holds on the work dir',
+  [WORK_DIR_MARKER]: "gate's mark on a work dir it made",
+};
+
+/**
+ * Whether the env file (a valid path, relative to the work dir) would take one of gate's own names there:
+ * the lock, the mark, or a check's folder (`GATE_WORK_DIR` is `<work dir>/<check id>`, emptied before the
+ * check runs). Only the first segment can: nothing of gate's lies deeper. Compared without case, since on
+ * macOS and Windows `.GATE.LOCK` is the lock: a gate file should mean the same wherever it runs.
+ */
+function envFileCollision(p: string, checkIds: readonly string[]): { code: string; message: string; hint: string } | undefined {
+  const segments = path.posix.normalize(p.replace(/\\/g, '/')).split('/');
+  const first = segments[0] ?? '';
+  const where = segments.length === 1 ? 'is' : 'lies in';
+  const caseNote = (name: string) => (name === first ? '' : ' (names that differ only in case are one file on macOS and Windows)');
+  const own = Object.keys(WORK_DIR_NAMES).find((name) => name === first.toLowerCase());
+  if (own !== undefined) {
+    const message = `envFile.path ${JSON.stringify(p)} ${where} gate's own ${own}: ${WORK_DIR_NAMES[own]}${caseNote(own)}`;
+    return { code: 'path-collision', message, hint: `choose a path that is not one of gate's own names (${Object.keys(WORK_DIR_NAMES).join(', ')}), e.g. "env/app.env"` };
+  }
+  const id = checkIds.find((c) => c.toLowerCase() === first.toLowerCase());
+  if (id === undefined) return undefined;
+  const message = `envFile.path ${JSON.stringify(p)} ${where} the work folder of check "${id}", which is emptied before that check runs${caseNote(id)}`;
+  return { code: 'path-collision', message, hint: 'choose a path that does not start with a check id, e.g. "env/app.env"' };
 }
 
 function checkRun(source: JsonSource, c: Obj, i: number, out: Diagnostic[]): void {

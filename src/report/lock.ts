@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
+import { LOCK_NAME } from '../model/gate-names.js';
 
 /** How long a second run waits for the lock; `GATE_LOCK_TIMEOUT_MS` overrides it. */
 export const DEFAULT_LOCK_WAIT_MS = 30_000;
@@ -23,8 +24,6 @@ export function interruptedWait(result: { ok: boolean; message?: string; interru
   return result && !result.ok && result.interrupted ? result.message : undefined;
 }
 
-/** The name of the lock folder inside a locked dir. */
-export const LOCK_NAME = '.gate.lock';
 
 export function lockWaitMs(env: Record<string, string | undefined>): number {
   const raw = Number(env.GATE_LOCK_TIMEOUT_MS);

@@ -13,13 +13,14 @@ import { OFF_THREAD_HASH_BYTES } from '../util/hash-off-thread.js';
 import { preparedDirChanged, rememberPreparedDir } from '../util/prepared-dir.js';
 import { exitCodeFor, type StopSignal } from '../model/exit-codes.js';
 import { GATE_VERSION } from '../model/version.js';
+import { LOCK_NAME, WORK_DIR_MARKER } from '../model/gate-names.js';
 import { applyWaiver, decideVerdict, reportWaivers, summarize } from '../judge/decide.js';
 import { createRunLog, type RunLog } from '../log/run-log.js';
 import type { Progress } from '../log/progress.js';
 import type { AttemptOutcome, CheckResult, EnvFileSpec, Gate, Report } from '../model/types.js';
 import type { Plan } from '../plan/plan.js';
 import { hashMaskedFile, keepOutput } from '../report/capture.js';
-import { LOCK_NAME, lockWorkDir, type LockResult } from '../report/lock.js';
+import { lockWorkDir, type LockResult } from '../report/lock.js';
 import { isIdentity, redactDeep, redactorFor, secretSources } from '../report/redact.js';
 import { checkShapes, sealReport } from '../report/seal.js';
 import { renderJson } from '../report/json.js';
@@ -30,9 +31,6 @@ import { readGitCommit } from './git.js';
 import { endEscapedProcesses } from './process.js';
 import { runCheck, type RunContext } from './run-check.js';
 import { runSchedule } from './scheduler.js';
-
-
-const WORK_DIR_MARKER = '.gate-work-dir';
 
 export interface RunGateOptions {
   plan: Plan;

@@ -138,6 +138,21 @@ describe('definition errors: the env file', () => {
     expect(r.stderr).toContain('envFile.path');
     expect(r.stderr).toContain('check "a"');
   });
+
+  it("refuses an envFile path that names gate's lock or work-dir mark, before the run touches the work dir", async () => {
+    const p = makeProject();
+    for (const name of ['.gate.lock', '.gate-work-dir']) {
+      p.gate('g', { envFile: { path: name, values: { K: 'v' } }, checks: [{ id: 'a', run: fixture('pass.mjs'), output: 'text' }] });
+      const validated = await gate(['validate', 'g'], { cwd: p.root });
+      expect(validated.code, name).toBe(2);
+      expect(validated.stderr, name).toMatch(new RegExp(`gates/g\\.json:\\d+:\\d+: envFile\\.path: envFile\\.path "${name.replace(/\./g, '\\.')}" is gate's`));
+      const run = await gate(['run', 'g'], { cwd: p.root });
+      expect(run.code, name).toBe(2);
+      expect(run.stderr, name).toContain(`envFile.path "${name}" is gate's`);
+      expect(run.stderr, name).not.toContain('not writable');
+      expect(existsSync(path.join(p.root, 'data/state/g_closeout')), name).toBe(false);
+    }
+  });
 });
 
 describe('definition errors: settings that could only mislead', () => {

@@ -255,6 +255,30 @@ describe('semantic diagnostics', () => {
     expect(codes(b.diags).sort()).toEqual(['invalid-env-name', 'path-escape']);
   });
 
+  it("envFile paths must not name gate's own files in the work dir: the lock, the mark, a check's folder", async () => {
+    for (const [envPath, what] of [
+      ['.gate.lock', 'the lock'],
+      ['./.gate.lock/app.env', 'the lock'],
+      ['.gate-work-dir', "gate's mark"],
+      ['x/../.gate-work-dir', "gate's mark"],
+      ['.Gate-Work-Dir', "gate's mark"],
+      ['a', 'the work folder of check "a"'],
+      ['A/app.env', 'the work folder of check "a"'],
+    ] as const) {
+      const { diags, text } = await problems({ checks: [minimalCheck('a')], envFile: { path: envPath, values: { K: 'v' } } });
+      const at = where(text, `"path": ${JSON.stringify(envPath)}`);
+      expect(diags, envPath).toEqual([expect.objectContaining({ code: 'path-collision', jsonPath: 'envFile.path', line: at.line, column: at.column + '"path": '.length })]);
+      expect(diags[0]?.message, envPath).toContain(what);
+      expect(diags[0]?.hint, envPath).toMatch(/e\.g\. "env\/app\.env"/);
+    }
+    // Names that only start like gate's own are the gate file's to use.
+    const root = tempProject();
+    writeGate(root, 'g', { checks: [minimalCheck('a')], envFile: { path: '.gate.lock.env', values: {} } });
+    expect((await loadGate('gates/g.json', { cwd: root })).ok).toBe(true);
+    writeGate(root, 'g', { checks: [minimalCheck('a')], envFile: { path: 'env/.gate-work-dir', values: {} } });
+    expect((await loadGate('gates/g.json', { cwd: root })).ok).toBe(true);
+  });
+
   it('reports many problems at once, in file order', async () => {
     const { diags } = await problems({
       checks: [minimalCheck('a', { timout: 1, dependsOn: ['zzz'] }), minimalCheck('a', { retries: -1 })],
