@@ -1,19 +1,17 @@
-/** `gate validate`: load and check gate files, run nothing. */
+/** `gate validate`: load and check gate files, run nothing; each good file is reported ok, also beside a bad one. */
 import { formatDiagnostics } from '../load/diagnostics.js';
-import { loadGates } from '../load/load-gate.js';
+import { loadEachGate } from '../load/load-gate.js';
 import { EXIT, type Io } from './io.js';
 
 export async function validateCommand(args: string[], opts: { json: boolean }, io: Io): Promise<number> {
-  const loaded = await loadGates(args, { cwd: io.cwd, env: io.env });
+  const { gates, diagnostics } = await loadEachGate(args, { cwd: io.cwd, env: io.env });
+  const ok = diagnostics.length === 0;
   if (opts.json) {
-    const body = loaded.ok
-      ? { ok: true, gates: loaded.gates.map((g) => ({ id: g.id, file: g.displayFile, checks: g.checks.length })), diagnostics: [] }
-      : { ok: false, gates: [], diagnostics: loaded.diagnostics };
+    const body = { ok, gates: gates.map((g) => ({ id: g.id, file: g.displayFile, checks: g.checks.length })), diagnostics };
     io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
-  } else if (loaded.ok) {
-    for (const g of loaded.gates) io.stdout.write(`${g.displayFile}: ok (gate ${g.id}, ${g.checks.length} check${g.checks.length === 1 ? '' : 's'})\n`);
   } else {
-    io.stderr.write(formatDiagnostics(loaded.diagnostics));
+    for (const g of gates) io.stdout.write(`${g.displayFile}: ok (gate ${g.id}, ${g.checks.length} check${g.checks.length === 1 ? '' : 's'})\n`);
+    if (!ok) io.stderr.write(formatDiagnostics(diagnostics));
   }
-  return loaded.ok ? EXIT.go : EXIT.usage;
+  return ok ? EXIT.go : EXIT.usage;
 }

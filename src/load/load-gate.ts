@@ -53,7 +53,8 @@ async function existingGateIds(cwd: string): Promise<string[]> {
 
 const exists = (abs: string): Promise<boolean> => fs.stat(abs).then(() => true, () => false);
 
-export async function resolveGateFiles(args: string[], opts: { cwd: string }): Promise<{ ok: true; files: string[] } | { ok: false; diagnostics: Diagnostic[] }> {
+/** The files the arguments name; on failure, `files` still holds those that were found (`gate validate` reports each). */
+export async function resolveGateFiles(args: string[], opts: { cwd: string }): Promise<{ ok: true; files: string[] } | { ok: false; diagnostics: Diagnostic[]; files: string[] }> {
   const known = await existingGateIds(opts.cwd);
   const listHint = (asked?: string): string => {
     if (known.length === 0) return `there is no gates/*.json under ${opts.cwd}; create gates/<id>.json (see README: The gate file), or run "gate init" for an example that runs as written`;
@@ -61,7 +62,7 @@ export async function resolveGateFiles(args: string[], opts: { cwd: string }): P
     return `${guess !== undefined ? `did you mean "${guess}"? ` : ''}gates that exist: ${known.join(', ')}`;
   };
   if (args.length === 0) {
-    if (known.length === 0) return { ok: false, diagnostics: [unplaced('gates/', 'gate-not-found', `no gate files: found no gates/*.json under ${opts.cwd}`, listHint())] };
+    if (known.length === 0) return { ok: false, diagnostics: [unplaced('gates/', 'gate-not-found', `no gate files: found no gates/*.json under ${opts.cwd}`, listHint())], files: [] };
     return { ok: true, files: known.map((id) => path.join(opts.cwd, 'gates', `${id}.json`)) };
   }
   const files: string[] = [];
@@ -92,7 +93,7 @@ export async function resolveGateFiles(args: string[], opts: { cwd: string }): P
     }
     if (!files.includes(abs)) files.push(abs);
   }
-  return diagnostics.length > 0 ? { ok: false, diagnostics } : { ok: true, files };
+  return diagnostics.length > 0 ? { ok: false, diagnostics, files } : { ok: true, files };
 }
 
 const isExpectItem = (p: PropertyKey[]): boolean => p.length >= 4 && p[0] === 'checks' && p[2] === 'expect';
@@ -191,10 +192,19 @@ export async function loadGate(fileArg: string, opts: LoadOptions): Promise<Load
 
 /** Resolves and loads every gate, reporting every problem of every file, and gate ids used twice. */
 export async function loadGates(args: string[], opts: LoadOptions): Promise<{ ok: true; gates: Gate[] } | { ok: false; diagnostics: Diagnostic[] }> {
+  const { gates, diagnostics } = await loadEachGate(args, opts);
+  return diagnostics.length > 0 ? { ok: false, diagnostics } : { ok: true, gates };
+}
+
+/**
+ * Every gate the arguments name that loads cleanly, and every problem: of a name that finds no file, of
+ * each file, and of a gate id used twice (the first file keeps it). For a command that reports each file
+ * (`gate validate`); one that acts on the gates takes none of them unless all are good (loadGates).
+ */
+export async function loadEachGate(args: string[], opts: LoadOptions): Promise<{ gates: Gate[]; diagnostics: Diagnostic[] }> {
   const resolved = await resolveGateFiles(args, opts);
-  if (!resolved.ok) return resolved;
   const loaded = await Promise.all(resolved.files.map((f) => loadOne(f, opts.cwd, envOf(opts))));
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = resolved.ok ? [] : [...resolved.diagnostics];
   const gates: Gate[] = [];
   const byId = new Map<string, Gate>();
   for (const { result, source, bytes } of loaded) {
@@ -213,5 +223,5 @@ export async function loadGates(args: string[], opts: LoadOptions): Promise<{ ok
     byId.set(result.gate.id, result.gate);
     gates.push(result.gate);
   }
-  return diagnostics.length > 0 ? { ok: false, diagnostics } : { ok: true, gates };
+  return { gates, diagnostics };
 }

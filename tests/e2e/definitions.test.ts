@@ -94,6 +94,23 @@ describe('definition errors: exit 2, every problem located, nothing runs', () =>
     expect(body.diagnostics[0]?.line).toBeGreaterThan(0);
   });
 
+  it('validate says ok for each good gate beside the problems of a bad one, in text and with --json', async () => {
+    const p = makeProject();
+    p.gate('good', { checks: [{ id: 'a', run: fixture('pass.mjs') }] });
+    p.gate('bad', { checks: [{ id: 'a', run: ['true'], retries: -1 }] });
+    const text = await gate(['validate', 'good', 'bad', 'nope'], { cwd: p.root });
+    expect(text.code).toBe(2);
+    expect(text.stdout).toBe('gates/good.json: ok (gate good, 1 check)\n');
+    expect(text.stderr).toMatch(/^gates\/bad\.json:\d+:\d+: checks\[0\]\.retries: /m);
+    expect(text.stderr).toContain('no gate "nope"');
+    const json = await gate(['validate', 'good', 'bad', 'nope', '--json'], { cwd: p.root });
+    expect(json.code).toBe(2);
+    const body = JSON.parse(json.stdout) as { ok: boolean; gates: unknown[]; diagnostics: { file: string; code: string }[] };
+    expect(body.ok).toBe(false);
+    expect(body.gates).toEqual([{ id: 'good', file: 'gates/good.json', checks: 1 }]);
+    expect(body.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual(['nope gate-not-found', 'gates/bad.json out-of-range']);
+  });
+
   it('bad usage is exit 2 with a suggestion, never a stack trace', async () => {
     const p = makeProject();
     for (const args of [['runn'], ['run', '--jbos', '2'], ['run', '-j', 'zero'], ['run', '--inject-fail', 'x:explode'], []]) {
