@@ -86,7 +86,8 @@ export async function drillCommand(gateArg: string | undefined, opts: DrillOptio
   let release: Release | undefined;
   let releaseWork: Release | undefined;
   try {
-    const waiting = (message: string) => io.stderr.write(`gate: ${drill.redact(message)}\n`);
+    // Said as progress is: not with --json.
+    const waiting = opts.json ? undefined : (message: string) => io.stderr.write(`gate: ${drill.redact(message)}\n`);
     const ready = await prepareReportDir(drill.reportDir);
     const locked = ready.ok ? await lockReportDir(drill.reportDir, lockWaitMs(io.env), waiting, io.interrupt) : ready;
     if (locked.ok) release = locked.release;

@@ -141,9 +141,11 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
     return EXIT.usage;
   }
   const releases: Release[] = [];
+  // A wait for another run's lock is said where progress would show: --quiet and --json keep stderr to errors.
+  const saysWait = progressMode(opts, opts.json || opts.reporter.includes('json'), io) !== 'off';
   try {
     for (const p of planned) {
-      const waiting = (message: string) => io.stderr.write(`gate: ${p.redact(message)}\n`);
+      const waiting = saysWait ? (message: string) => io.stderr.write(`gate: ${p.redact(message)}\n`) : undefined;
       const ready = await prepareReportDir(p.reportDir);
       const locked = ready.ok ? await lockReportDir(p.reportDir, lockWaitMs(io.env), waiting, io.interrupt) : ready;
       if (locked.ok) releases.push(locked.release);

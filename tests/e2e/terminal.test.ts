@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, gate, makeProject, survivors } from './harness.js';
@@ -67,6 +67,30 @@ describe('gate run on a terminal surface: CI, quiet, verbose, colour', () => {
     expect(both.stderr).toBe('');
     expect(both.stdout).toBe(`${linesOf(both.stdout)[0]}\n${p.reportFile('g', 'closeout.md')}`);
     expect(linesOf(both.stdout)[0]).toMatch(/^gate g: NO-GO: 1 fail in /);
+  });
+
+  it("--quiet and --json say nothing of a wait for another run's lock, run and drill alike; giving up is still said", async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('pass.mjs'))] });
+    // Another run's lock, fresh (a lock is stale only after 10 s unrefreshed), in report dirs gate made.
+    for (const dir of ['reports/g_closeout', 'reports/g_drill']) {
+      p.file(`${dir}/.gate-report-dir`, 'made by gate\n');
+      mkdirSync(path.join(p.root, dir, '.gate.lock'));
+    }
+    const env = { GATE_LOCK_TIMEOUT_MS: '100' };
+    const gaveUp = (dir: string) => `gate: report dir ${path.join(p.root, dir)} is in use by another gate run (lock ${path.join(p.root, dir, '.gate.lock')}); gave up after 100 ms\nnothing ran.\n`;
+    for (const args of [['run', 'g', '--quiet'], ['run', 'g', '--json'], ['run', 'g', '--quiet', '--reporter', 'junit']]) {
+      const r = await gate(args, { cwd: p.root, env });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toBe(gaveUp('reports/g_closeout'));
+      expect(r.stdout, args.join(' ')).toBe('');
+    }
+    const drill = await gate(['drill', 'g', '--json'], { cwd: p.root, env });
+    expect(drill.code).toBe(1);
+    expect(drill.stderr).toBe(gaveUp('reports/g_drill'));
+    // Without them, the wait is said before it begins.
+    const plain = await gate(['run', 'g'], { cwd: p.root, env });
+    expect(plain.stderr).toBe(`gate: report dir ${path.join(p.root, 'reports/g_closeout')} is in use by another gate run; waiting up to 100 ms\n${gaveUp('reports/g_closeout')}`);
   });
 
   it("--verbose streams each check's output as it is written, prefixed with its id, secrets masked", async () => {
