@@ -63,6 +63,11 @@ const usage = (io: Io, text: string) => {
 };
 
 export async function drillCommand(gateArg: string | undefined, opts: DrillOptions, io: Io): Promise<number> {
+  const wait = lockWaitMs(io.env);
+  if (!wait.ok) {
+    io.stderr.write(`gate: ${wait.message}\n`);
+    return EXIT.usage;
+  }
   if (gateArg === undefined) {
     const found = await resolveGateFiles([], { cwd: io.cwd });
     if (found.ok && found.files.length > 1) {
@@ -89,7 +94,7 @@ export async function drillCommand(gateArg: string | undefined, opts: DrillOptio
     // Said as progress is: not with --json.
     const waiting = opts.json ? undefined : (message: string) => io.stderr.write(`gate: ${drill.redact(message)}\n`);
     const ready = await prepareReportDir(drill.reportDir);
-    const locked = ready.ok ? await lockReportDir(drill.reportDir, lockWaitMs(io.env), waiting, io.interrupt) : ready;
+    const locked = ready.ok ? await lockReportDir(drill.reportDir, wait.ms, waiting, io.interrupt) : ready;
     if (locked.ok) release = locked.release;
     // Again once the lock is held: a run may have written its report there while this drill waited for it.
     const mixedNow = locked.ok ? mixedReportDir(drill, io.cwd) : undefined;
@@ -100,7 +105,7 @@ export async function drillCommand(gateArg: string | undefined, opts: DrillOptio
       const prepared = await prepareReportDir(round.reportDir);
       if (!prepared.ok) problem = prepared.message;
     }
-    const claimed = problem ? undefined : await lockWorkDirOf(drill.workDir, lockWaitMs(io.env), waiting, io.interrupt);
+    const claimed = problem ? undefined : await lockWorkDirOf(drill.workDir, wait.ms, waiting, io.interrupt);
     if (claimed?.ok) releaseWork = claimed.release;
     const interrupted = interruptedWait(locked) ?? interruptedWait(claimed);
     if (interrupted) {

@@ -107,8 +107,9 @@ function contradiction(opts: RunOptions): string | undefined {
 }
 
 export async function runCommand(args: string[], opts: RunOptions, io: Io): Promise<number> {
-  const refused = contradiction(opts);
-  if (refused) {
+  const wait = lockWaitMs(io.env);
+  const refused = contradiction(opts) ?? (wait.ok ? undefined : wait.message);
+  if (refused || !wait.ok) {
     io.stderr.write(`gate: ${refused}\n`);
     return EXIT.usage;
   }
@@ -147,7 +148,7 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
     for (const p of planned) {
       const waiting = saysWait ? (message: string) => io.stderr.write(`gate: ${p.redact(message)}\n`) : undefined;
       const ready = await prepareReportDir(p.reportDir);
-      const locked = ready.ok ? await lockReportDir(p.reportDir, lockWaitMs(io.env), waiting, io.interrupt) : ready;
+      const locked = ready.ok ? await lockReportDir(p.reportDir, wait.ms, waiting, io.interrupt) : ready;
       if (locked.ok) releases.push(locked.release);
       // Again once the lock is held: a drill may have written its report there while this run waited for it.
       const mixed = locked.ok ? mixedReportDir(p, io.cwd) : undefined;
@@ -156,7 +157,7 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
         return EXIT.usage;
       }
       // Locked before anything in it is written or emptied: another run may use it with another report dir.
-      const claimed = locked.ok ? await lockWorkDirOf(p.workDir, lockWaitMs(io.env), waiting, io.interrupt) : locked;
+      const claimed = locked.ok ? await lockWorkDirOf(p.workDir, wait.ms, waiting, io.interrupt) : locked;
       if (claimed.ok) releases.push(claimed.release);
       const interrupted = interruptedWait(claimed);
       if (interrupted) {

@@ -25,9 +25,22 @@ export function interruptedWait(result: { ok: boolean; message?: string; interru
 }
 
 
-export function lockWaitMs(env: Record<string, string | undefined>): number {
-  const raw = Number(env.GATE_LOCK_TIMEOUT_MS);
-  return Number.isInteger(raw) && raw >= 0 ? raw : DEFAULT_LOCK_WAIT_MS;
+/** The longest wait `GATE_LOCK_TIMEOUT_MS` may ask for (about 24.8 days), the bound of a check's `timeoutMs` too. */
+const MAX_LOCK_WAIT_MS = 2_147_483_647;
+
+/**
+ * How long a second run waits for a lock: `GATE_LOCK_TIMEOUT_MS` in whole milliseconds (unset or empty:
+ * the default), or, for any other value, why it is refused. Refused rather than ignored: a CI job that
+ * asks for `5m` or `-1` should hear that it did not get it, not wait 30 s.
+ */
+export function lockWaitMs(env: Record<string, string | undefined>): { ok: true; ms: number } | { ok: false; message: string } {
+  const raw = env.GATE_LOCK_TIMEOUT_MS;
+  if (raw === undefined || raw === '') return { ok: true, ms: DEFAULT_LOCK_WAIT_MS };
+  if (/^\d+$/.test(raw) && Number(raw) <= MAX_LOCK_WAIT_MS) return { ok: true, ms: Number(raw) };
+  return {
+    ok: false,
+    message: `GATE_LOCK_TIMEOUT_MS must be a whole number of milliseconds from 0 to ${MAX_LOCK_WAIT_MS} (how long to wait for another run's lock), found ${JSON.stringify(raw)}`,
+  };
 }
 
 /** `500 ms`, `1 s`, `2.5 s`: short waits in ms, longer ones in seconds without a misleading round. */

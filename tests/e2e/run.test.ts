@@ -536,6 +536,26 @@ describe('gate run: one report dir, one run at a time', () => {
     expect(existsSync(lockDir)).toBe(false);
   });
 
+  it('an invalid GATE_LOCK_TIMEOUT_MS is a usage error for run and drill, before anything is made; an empty one is unset', async () => {
+    const p = makeProject();
+    const ran = path.join(p.root, 'ran');
+    p.gate('g', { checks: [check('a', ['touch', ran], { output: 'text' })] });
+    for (const value of ['abc', '-1', '1.5', '1e3', ' 5', '0x10', '2147483648']) {
+      for (const command of ['run', 'drill']) {
+        const r = await gate([command, 'g'], { cwd: p.root, env: { GATE_LOCK_TIMEOUT_MS: value } });
+        expect(r.code, `${command} ${value}`).toBe(2);
+        expect(r.stderr, `${command} ${value}`).toBe(`gate: GATE_LOCK_TIMEOUT_MS must be a whole number of milliseconds from 0 to 2147483647 (how long to wait for another run's lock), found ${JSON.stringify(value)}\n`);
+        expect(r.stdout).toBe('');
+      }
+    }
+    expect(existsSync(ran)).toBe(false);
+    expect(existsSync(path.join(p.root, 'reports'))).toBe(false);
+    expect(existsSync(path.join(p.root, 'data'))).toBe(false);
+    const empty = await gate(['run', 'g'], { cwd: p.root, env: { GATE_LOCK_TIMEOUT_MS: '' } });
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(existsSync(ran)).toBe(true);
+  });
+
   /** A check that passes once `goFile` exists (see `heldUntil`). */
   const held = (goFile: string) => check('a', heldUntil(goFile), { expect: ['ok == true'], timeoutMs: 55_000 });
 
