@@ -9,10 +9,12 @@
  * the mark has always said the same for both kinds and is never rewritten, so
  * the dirs that older versions made could not be told apart by it, while their
  * files can, for dirs made by any version. A dir whose top holds a kind's own
-report (`closeout.json`, `drill.json`) takes that kind, whatever else a check
-may have written beside it through `$GATE_REPORT_DIR`. Else the top decides; only
- * when it holds neither kind's files (they were removed by hand) do the runs
- * kept in `history/` decide. A dir with neither kind's files anywhere (new, or
+ * report (`closeout.json`, `drill.json`) takes that kind, whatever else a check
+ * may have written beside it through `$GATE_REPORT_DIR`; one whose top holds
+ * both (a check wrote `drill.json` beside its run's `closeout.json`, or an older
+ * version mixed the two) takes neither, until one is moved out. Else the top
+ * decides; only when it holds neither kind's files (they were removed by hand)
+ * do the runs kept in `history/` decide. A dir with neither kind's files anywhere (new, or
  * holding only the mark) takes either kind. It costs one listing of the dir,
  * made in place: this is asked on the way to the first check.
  */
@@ -71,16 +73,21 @@ export function reportsIn(dir: string, top: string[] = namesIn(dir)): Record<Rep
  */
 export function otherKindIn(dir: string, kind: ReportKind, shown: string): string | undefined {
   const other: ReportKind = kind === 'run' ? 'drill' : 'run';
+  const what = (k: ReportKind) => (k === 'run' ? "a run's report" : "a drill's report");
+  const defaults = kind === 'run' ? 'a run reports into reports/<id>_closeout by default' : 'a drill reports into reports/<id>_drill by default';
+  const hint = `choose another --report-dir for the ${kind} (${defaults})`;
+  const top = namesIn(dir);
+  // Both kinds' own reports at the top: whichever kind took the dir, it is mixed already; adding to it would mix it more.
+  if (top.includes(OWN_REPORT.run) && top.includes(OWN_REPORT.drill)) {
+    return (
+      `report dir ${shown} holds both ${what('run')} (${OWN_REPORT.run}) and a drill's (${OWN_REPORT.drill}) at its top; neither kind is written there, ` +
+      `as the two would mix their files and history\n  hint: ${hint}, or move out of it the report that does not belong there (a check may have written it through $GATE_REPORT_DIR)`
+    );
+  }
   // A dir whose top holds this kind's own report stays this kind's, whatever else is beside it: a check may
   // write into $GATE_REPORT_DIR (a `drill.md` of its own must not lock its gate's runs out of their dir).
-  const top = namesIn(dir);
   if (top.includes(OWN_REPORT[kind])) return undefined;
   const held = reportsIn(dir, top)[other];
   if (held.length === 0) return undefined;
-  const what = (k: ReportKind) => (k === 'run' ? "a run's report" : "a drill's report");
-  const defaults = kind === 'run' ? 'a run reports into reports/<id>_closeout by default' : 'a drill reports into reports/<id>_drill by default';
-  return (
-    `report dir ${shown} holds ${what(other)} (${held.join(', ')}); ${what(kind)} is never written beside it, ` +
-    `as the two would mix their files and history\n  hint: choose another --report-dir for the ${kind} (${defaults})`
-  );
+  return `report dir ${shown} holds ${what(other)} (${held.join(', ')}); ${what(kind)} is never written beside it, as the two would mix their files and history\n  hint: ${hint}`;
 }

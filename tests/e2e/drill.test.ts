@@ -289,6 +289,26 @@ describe('gate drill and gate run never share a report dir', () => {
     expect(drill.stderr).toContain("holds a run's report (closeout.json");
   });
 
+  it("a check that writes drill.json into its report dir opens it to neither kind: drill and run are refused (exit 2), nothing written", async () => {
+    const p = makeProject();
+    const writes = "require('fs').writeFileSync(process.env.GATE_REPORT_DIR + '/drill.json', '{}'); console.log('{\"ok\":true}')";
+    p.gate('g', { checks: [check('a', ['node', '-e', writes], { expect: ['ok == true'] })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    const runDir = path.join(p.root, 'reports', 'g_closeout');
+    const before = snapshot(runDir);
+    for (const [kind, args] of [['drill', ['drill', 'g', '--report-dir', 'reports/g_closeout']], ['run', ['run', 'g']]] as const) {
+      const r = await gate([...args], { cwd: p.root });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(`^gate: report dir reports/g_closeout holds both a run's report \\(closeout\\.json\\) and a drill's \\(drill\\.json\\) at its top; neither kind is written there, .*\\n  hint: choose another --report-dir for the ${kind} .*\\nnothing ran\\.\\n$`),
+      );
+      expect(r.stdout).toBe('');
+    }
+    expect(snapshot(runDir)).toEqual(before);
+    expect(existsSync(path.join(runDir, 'drill.md'))).toBe(false);
+    expect(existsSync(path.join(runDir, 'rounds'))).toBe(false);
+  });
+
   it("a run into a drill's report dir is refused (exit 2) before anything runs or is written; the drill's dir still takes drills", async () => {
     const p = makeProject();
     p.gate('g', { checks: [aware('a')] });

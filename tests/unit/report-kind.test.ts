@@ -87,9 +87,17 @@ describe('a report dir takes only its own kind', () => {
     expect(otherKindIn(dirWith('drill.md', 'run.log'), 'run', 'x')).toContain("holds a drill's report (drill.md)");
   });
 
-  it('a dir an older version filled with both kinds goes on taking each (its own report is there)', () => {
-    const mixed = dirWith(...RUN, ...DRILL);
-    expect(otherKindIn(mixed, 'run', 'x')).toBeUndefined();
-    expect(otherKindIn(mixed, 'drill', 'x')).toBeUndefined();
+  it("a dir whose top holds both kinds' own reports takes neither, naming the dir and both reports", () => {
+    // A check wrote drill.json beside its run's closeout.json (or an older version mixed both kinds).
+    for (const mixed of [dirWith(...RUN, 'drill.json'), dirWith(...RUN, ...DRILL), dirWith('closeout.json', 'drill.json')]) {
+      for (const kind of ['run', 'drill'] as const) {
+        const defaults = kind === 'run' ? 'a run reports into reports/<id>_closeout by default' : 'a drill reports into reports/<id>_drill by default';
+        expect(otherKindIn(mixed, kind, 'reports/g_closeout')).toBe(
+          "report dir reports/g_closeout holds both a run's report (closeout.json) and a drill's (drill.json) at its top; neither kind is written there, " +
+            `as the two would mix their files and history\n  hint: choose another --report-dir for the ${kind} (${defaults}), ` +
+            'or move out of it the report that does not belong there (a check may have written it through $GATE_REPORT_DIR)',
+        );
+      }
+    }
   });
 });
