@@ -222,11 +222,13 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       hashFile: ctx.hashEvidence,
     });
     if (judgement.status === 'pass') break;
-    failures.push(`attempt ${attempt}: ${judgement.status}: ${describeReason(judgement.detail)}`);
     const next = decideRetry(
       { attempt, retries: check.retries, retryDelayMs: check.retryDelayMs, reasonCode: judgement.detail.code, injected: mode !== undefined },
     );
-    if (!next.retry || ctx.abort.aborted) break;
+    if (!next.retry) break;
+    // An attempt before the one that counts: a line in the notes (the one that counts gives the reason).
+    failures.push(`attempt ${attempt}: ${judgement.status}: ${describeReason(judgement.detail)}`);
+    if (ctx.abort.aborted) break;
     // Another attempt follows: this one's output will not be kept.
     for (const hash of hashing) hash.cancel();
     await sleep(next.delayMs, undefined, { signal: ctx.abort }).catch(() => undefined);
@@ -239,8 +241,7 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
     status = 'flaky';
     detail = { code: 'passed-on-retry', attempts: attempt };
   }
-  const notes = [...judgement.notes];
-  if (attempt > 1) notes.push(...failures);
+  const notes = [...judgement.notes, ...failures];
   // A drill must turn the gate red; a check that passes anyway has not shown its fail path.
   if (mode && (status === 'pass' || status === 'flaky')) {
     status = 'fail';
