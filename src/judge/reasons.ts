@@ -49,7 +49,8 @@ export function describeReason(detail: ReasonDetail): string {
     case 'fail-fast':
       return 'fail-fast';
     case 'interrupted':
-      return detail.started ? 'interrupted while running' : 'the run was interrupted before it started';
+      if (!detail.started) return 'the run was interrupted before it started';
+      return detail.waitingAfter === undefined ? 'interrupted while running' : `interrupted while waiting to retry (attempt ${detail.waitingAfter} did not pass)`;
     case 'waived':
       return `waived (${detail.was}) until ${detail.expires}: ${detail.reason}`;
     case 'internal-error':

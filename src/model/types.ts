@@ -262,7 +262,8 @@ export type ReasonDetail =
   | { code: 'blocked'; chain: string[]; rootStatus: string }
   | { code: 'filtered' }
   | { code: 'fail-fast' }
-  | { code: 'interrupted'; started: boolean }
+  /** `waitingAfter`: the attempt that did not pass when the interrupt came while the check waited to retry. */
+  | { code: 'interrupted'; started: boolean; waitingAfter?: number }
   | { code: 'waived'; reason: string; expires: string; was: string }
   | { code: 'internal-error'; message: string };
 

@@ -172,6 +172,8 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
   let judgement: Judgement;
   let outcome: AttemptOutcome;
   const failures: string[] = [];
+  /** Retries the run's interrupt left unmade while the check waited for its next attempt. */
+  let retriesAbandoned = 0;
   for (;;) {
     attempt += 1;
     const base = path.join(ctx.scratchDir, `${check.id}.${attempt}`);
@@ -228,11 +230,16 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
     if (!next.retry) break;
     // An attempt before the one that counts: a line in the notes (the one that counts gives the reason).
     failures.push(`attempt ${attempt}: ${judgement.status}: ${describeReason(judgement.detail)}`);
-    if (ctx.abort.aborted) break;
-    // Another attempt follows: this one's output will not be kept.
-    for (const hash of hashing) hash.cancel();
-    await sleep(next.delayMs, undefined, { signal: ctx.abort }).catch(() => undefined);
-    if (ctx.abort.aborted) break;
+    if (!ctx.abort.aborted) {
+      // Another attempt follows: this one's output will not be kept.
+      for (const hash of hashing) hash.cancel();
+      await sleep(next.delayMs, undefined, { signal: ctx.abort }).catch(() => undefined);
+    }
+    if (ctx.abort.aborted) {
+      // Still in its retry loop: the interrupt, not this attempt, is how the check ended.
+      retriesAbandoned = check.retries - attempt + 1;
+      break;
+    }
   }
 
   let status: CheckResult['status'] = judgement.status;
@@ -242,6 +249,11 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
     detail = { code: 'passed-on-retry', attempts: attempt };
   }
   const notes = [...judgement.notes, ...failures];
+  if (retriesAbandoned > 0) {
+    status = 'interrupted';
+    detail = { code: 'interrupted', started: true, waitingAfter: attempt };
+    notes.push(`the interrupt abandoned its ${retriesAbandoned} remaining ${retriesAbandoned === 1 ? 'retry' : 'retries'}`);
+  }
   // A drill must turn the gate red; a check that passes anyway has not shown its fail path.
   if (mode && (status === 'pass' || status === 'flaky')) {
     status = 'fail';

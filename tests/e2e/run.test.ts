@@ -402,6 +402,36 @@ describe('gate run: interrupted', () => {
     expect(alive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
     expect(survivors(p.root)).toEqual([]);
   });
+
+  it('a check waiting to retry when SIGINT comes is interrupted, its retries abandoned; its dependent is not-run, not blocked', async () => {
+    const p = makeProject();
+    const pidFile = path.join(p.root, 'r.pid');
+    p.gate('g', {
+      checks: [
+        // The longest wait there is (15 to 30 s): the signal comes once the first attempt has ended, long before a second.
+        check('r', ['sh', '-c', `echo $$ > ${pidFile}; exit 1`], { output: 'text', retries: 3, retryDelayMs: 600000 }),
+        check('after', ['true'], { output: 'text', dependsOn: ['r'] }),
+      ],
+    });
+    const r = await gate(['run', 'g'], {
+      cwd: p.root,
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+          if (pid > 0 && !alive(pid)) {
+            clearInterval(poll);
+            child.kill('SIGINT');
+          }
+        }, 20);
+      },
+    });
+    expect(r.code).toBe(130);
+    const report = p.report('g');
+    expect(report.verdict).toBe('aborted');
+    expect(byId(report, 'r')).toMatchObject({ status: 'interrupted', attempts: 1, reason: 'interrupted while waiting to retry (attempt 1 did not pass)' });
+    expect(byId(report, 'r').notes).toEqual(['attempt 1: fail: exit code 1, expected 0', 'the interrupt abandoned its 3 remaining retries']);
+    expect(byId(report, 'after')).toMatchObject({ status: 'not-run', reason: 'the run was interrupted before it started' });
+  });
 });
 
 describe('gate run of several gates: interrupted', () => {

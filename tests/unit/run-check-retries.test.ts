@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,19 @@ const freshRoot = () => {
   made.push(root);
   return root;
 };
+
+/** Whether a process has ended (a zombie not yet reaped has). */
+function ended(pid: number): boolean {
+  try {
+    return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+async function until(ready: () => boolean): Promise<void> {
+  while (!ready()) await new Promise((r) => setTimeout(r, 20));
+}
 
 describe('retries: what the notes say', () => {
   it('a check that never passes notes each attempt before the last, not the last (its outcome is the reason)', async () => {
@@ -31,5 +44,30 @@ describe('retries: what the notes say', () => {
     const { report } = await runGateIn(root, gate);
     expect(report.checks[0]).toMatchObject({ status: 'flaky', attempts: 3 });
     expect(report.checks[0]!.notes).toEqual(['attempt 1: fail: exit code 1, expected 0', 'attempt 2: fail: exit code 1, expected 0']);
+  });
+});
+
+describe('retries: an interrupt while a check waits to retry', () => {
+  it('leaves the check interrupted (its retries abandoned, the attempt that failed noted) and its dependents not-run', async () => {
+    const root = freshRoot();
+    const pidFile = path.join(root, 'r.pid');
+    const gate = makeGate(
+      [
+        // The longest wait there is (15 to 30 s): the interrupt comes after the first attempt has ended, long before a second.
+        makeCheck('r', { run: ['sh', '-c', `echo $$ > ${pidFile}; exit 1`], output: 'text', retries: 3, retryDelayMs: 600_000, cwd: root }),
+        makeCheck('after', { run: ['true'], output: 'text', dependsOn: ['r'], cwd: root }),
+      ],
+      { projectRoot: root },
+    );
+    const abort = new AbortController();
+    const run = runGateIn(root, gate, { abort: abort.signal });
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '' && ended(Number(readFileSync(pidFile, 'utf8'))));
+    abort.abort();
+    const { report } = await run;
+    expect(report.verdict).toBe('aborted');
+    const [r, after] = report.checks;
+    expect(r).toMatchObject({ status: 'interrupted', reasonCode: 'interrupted', attempts: 1, reason: 'interrupted while waiting to retry (attempt 1 did not pass)' });
+    expect(r!.notes).toEqual(['attempt 1: fail: exit code 1, expected 0', 'the interrupt abandoned its 3 remaining retries']);
+    expect(after).toMatchObject({ status: 'not-run', reasonCode: 'interrupted', reason: 'the run was interrupted before it started' });
   });
 });
