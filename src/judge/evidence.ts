@@ -145,7 +145,7 @@ export function hashFile(file: string): Promise<{ sha256: string; bytes: number 
   });
 }
 
-/** Coarse file-system clocks can stamp a file a little before the moment the check started. */
+/** Coarse file-system clocks can stamp a file a little before the moment the run started. */
 const CLOCK_SLACK_MS = 50;
 
 /**
@@ -174,7 +174,8 @@ export async function hashRegularFile(
 /**
  * Hashes every file matched by the globs (relative to cwd). A glob that
  * matches nothing, or only files this run did not write, is missing: evidence
- * is what the check leaves behind, not what an earlier run left.
+ * is what this run leaves behind (the check, or one before it that it builds
+ * on), not what was there before the run.
  */
 export async function collectEvidence(
   globs: string[],

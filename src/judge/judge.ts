@@ -35,7 +35,7 @@ export interface JudgeInput {
   projectRoot: string;
   /** For messages: the command as the user wrote it. */
   command: string;
-  /** When the check's first attempt started (epoch ms): files older than this were not left by this run. */
+  /** When the run started (epoch ms): files last written before this (less a clock slack) were not written during this run. */
   notBeforeMs: number;
   /** How evidence files are hashed for the report: masked when the gate has secrets (default: their bytes as they are). */
   hashFile?: FileHasher;
@@ -179,7 +179,7 @@ async function hashDocuments(input: JudgeInput, read: DocumentsRead, notes: stri
     const hashed = await hashRegularFile(file, input.notBeforeMs, undefined, input.hashFile);
     if (!hashed.ok) continue;
     evidence.push({ path: path.relative(input.projectRoot, file), sha256: hashed.sha256, bytes: hashed.bytes });
-    if (hashed.stale) notes.push(`${on[0]?.file} was not written during this run (it is older than the check): its assertions read what an earlier run left`);
+    if (hashed.stale) notes.push(`${on[0]?.file} was not written during this run (it is older than the run): its assertions read what was there before the run`);
   }
   const written = input.outcome.evidenceFile;
   if (written) {

@@ -18,6 +18,8 @@ import { decideRetry } from './retry.js';
 
 export interface RunContext {
   runId: string;
+  /** When the run started (epoch ms, the report's `startedAt`): files last written before it were not written during this run. */
+  runStartedMs: number;
   projectRoot: string;
   workDir: string;
   reportDir: string;
@@ -220,7 +222,7 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       evidenceFile,
       projectRoot: ctx.projectRoot,
       command: commandLine(check),
-      notBeforeMs: startedAt.getTime(),
+      notBeforeMs: ctx.runStartedMs,
       hashFile: ctx.hashEvidence,
     });
     if (judgement.status === 'pass') break;

@@ -178,6 +178,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
     log.info({ gate: gate.id, file: gate.displayFile, sha256: gate.sha256, jobs: options.jobs, injected: [...plan.injections] }, 'run started');
     const ctx: RunContext = {
       runId,
+      runStartedMs: started.getTime(),
       projectRoot: gate.projectRoot,
       workDir: options.workDir,
       reportDir: options.reportDir,

@@ -701,7 +701,7 @@ describe('gate run: what a check leaves behind cannot hang or trick the judge', 
     ]);
     expect(a.evidence).toEqual([{ path: 'data/fixed.json', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), bytes: 20 }]);
     expect(a.notes.filter((n) => n.includes('was not written during this run'))).toEqual([
-      'data/fixed.json was not written during this run (it is older than the check): its assertions read what an earlier run left',
+      'data/fixed.json was not written during this run (it is older than the run): its assertions read what was there before the run',
     ]);
   });
 });

@@ -1,0 +1,68 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseAssertion } from '../../src/assert/parse.js';
+import type { Assertion } from '../../src/model/types.js';
+import { makeCheck, makeGate } from './gate-fixture.js';
+import { runGateIn } from './run-gate-fixture.js';
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+/** An assertion on the JSON document in `file`. */
+function fileAssertion(expr: string, file: string): Assertion {
+  const parsed = parseAssertion(expr);
+  if (!parsed.ok) throw new Error(expr);
+  return { ...parsed.assertion, file };
+}
+
+/** A project root of its own (its real path, as the loader gives it). */
+const freshRoot = (prefix = 'gate-run-evidence-') => {
+  const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), prefix)));
+  made.push(root);
+  return root;
+};
+
+describe('evidence written during this run', () => {
+  it('counts a file an earlier check of the run wrote, however long before the check that reads it started', async () => {
+    const root = freshRoot();
+    // `build` goes on after writing: by the time `test` starts, the file is well older than `test`, not than the run.
+    const build = `mkdir -p dist && echo '{"ok":true}' > dist/app.json && sleep 0.3`;
+    const gate = makeGate(
+      [
+        makeCheck('build', { run: ['sh', '-c', build], output: 'text', cwd: root }),
+        makeCheck('test', { run: ['true'], output: 'text', dependsOn: ['build'], evidence: ['dist/app.json'], cwd: root }),
+        makeCheck('test2', { run: ['sh', '-c', 'echo {}'], dependsOn: ['build'], expect: [fileAssertion('ok == true', 'dist/app.json')], cwd: root }),
+      ],
+      { projectRoot: root },
+    );
+    const { report } = await runGateIn(root, gate);
+    const [, test, test2] = report.checks;
+    expect(test).toMatchObject({ status: 'pass', evidence: [{ path: 'dist/app.json' }] });
+    expect(test2).toMatchObject({ status: 'pass', notes: [] });
+    expect(report.decision).toBe('GO');
+  });
+
+  it('does not count a file last written before the run started, and says so truthfully', async () => {
+    const root = freshRoot();
+    mkdirSync(path.join(root, 'dist'));
+    const file = path.join(root, 'dist/app.json');
+    writeFileSync(file, '{"ok":true}');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(file, hourAgo, hourAgo);
+    const gate = makeGate(
+      [
+        makeCheck('test', { run: ['true'], output: 'text', evidence: ['dist/app.json'], cwd: root }),
+        makeCheck('test2', { run: ['sh', '-c', 'echo {}'], expect: [fileAssertion('ok == true', 'dist/app.json')], cwd: root }),
+      ],
+      { projectRoot: root },
+    );
+    const { report } = await runGateIn(root, gate);
+    const [test, test2] = report.checks;
+    expect(test).toMatchObject({ status: 'fail', reasonCode: 'evidence-missing', reason: 'evidence missing or unreadable: "dist/app.json (only files older than this run)"' });
+    expect(test2).toMatchObject({ status: 'pass' });
+    expect(test2!.notes).toEqual(['dist/app.json was not written during this run (it is older than the run): its assertions read what was there before the run']);
+  });
+});
