@@ -3,12 +3,15 @@
  * assertions, and `evidence` globs, each hashed for the report.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, realpath, realpathSync, statSync, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { EvidenceFile, RawDigest } from '../model/types.js';
 import { hashIfUnchanged } from '../util/hash-off-thread.js';
+import { isInside } from '../util/inside.js';
+import { orUndefined } from '../util/or-undefined.js';
 import { describeJsonProblem } from './json-error.js';
+import { checkOpened, errnoMessage, EVIDENCE_OPEN_FLAGS, notRegular, pathToOpen } from './open-file.js';
 import { projectJson, type Need } from './projected-json.js';
 
 /** JSON evidence larger than this is not parsed: the check is `error`. */
@@ -22,8 +25,9 @@ export type JsonRead =
 
 /**
  * Reads one JSON document. Only a regular file is read (a FIFO or a device a
- * check left behind could block or never end), and never more than the limit:
- * the size is checked before reading, and again after it.
+ * check left behind could block or never end), never through a link at its
+ * last step, and never more than the limit: the size is checked before
+ * reading, and again after it.
  *
  * Synchronous inside: none of these calls can wait on another process (the
  * open is non-blocking, so a FIFO swapped in after the stat does not wait for a
@@ -32,22 +36,27 @@ export type JsonRead =
  * on a machine busy with checks is most of a check's bookkeeping.
  */
 export async function readJsonFile(file: string, limit = MAX_EVIDENCE_BYTES, need?: Need, projectFrom = PROJECT_FROM_BYTES): Promise<JsonRead> {
-  return readJsonFileNow(file, limit, need, projectFrom);
+  return readJsonFileNow(file, undefined, limit, need, projectFrom);
 }
 
-function readJsonFileNow(file: string, limit: number, need: Need | undefined, projectFrom: number): JsonRead {
+/** Reads a JSON document a check left in the project (an assertion's `file`): refused when its real path leaves `root`. */
+export async function readProjectJsonFile(file: string, root: string, need?: Need): Promise<JsonRead> {
+  return readJsonFileNow(file, root, MAX_EVIDENCE_BYTES, need, PROJECT_FROM_BYTES);
+}
+
+function readJsonFileNow(file: string, root: string | undefined, limit: number, need: Need | undefined, projectFrom: number): JsonRead {
   let fd: number;
+  const target = pathToOpen(file, root);
+  if (!target.ok) return { ok: false, code: 'unreadable', message: target.message, bytes: 0 };
   try {
-    const info = statSync(file);
-    if (!info.isFile()) return { ok: false, code: 'unreadable', message: notRegular(info), bytes: 0 };
-    if (info.size > limit) return { ok: false, code: 'output-too-large', message: `${info.size} bytes`, bytes: info.size };
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openSync(target.path, EVIDENCE_OPEN_FLAGS);
   } catch (error) {
     return { ok: false, code: 'unreadable', message: errnoMessage(error), bytes: 0 };
   }
   try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) return { ok: false, code: 'unreadable', message: notRegular(info), bytes: 0 };
+    const opened = checkOpened(fd, target.path, root);
+    if (!opened.ok) return { ok: false, code: 'unreadable', message: opened.message, bytes: 0 };
+    const { info } = opened;
     if (info.size > limit) return { ok: false, code: 'output-too-large', message: `${info.size} bytes`, bytes: info.size };
     if (need !== undefined && info.size >= projectFrom) {
       const projected = readProjected(fd, info.size, need);
@@ -95,22 +104,6 @@ function readProjected(fd: number, size: number, need: Need): JsonRead | undefin
   return projected && { ok: true, value: projected.value, bytes: size };
 }
 
-/** What a path is when it is not a regular file, for messages: `not a regular file (a FIFO)`. */
-export function notRegular(info: Stats): string {
-  const kind = info.isFIFO()
-    ? 'a FIFO'
-    : info.isDirectory()
-      ? 'a directory'
-      : info.isSymbolicLink()
-        ? 'a symbolic link'
-        : info.isSocket()
-          ? 'a socket'
-          : info.isCharacterDevice() || info.isBlockDevice()
-            ? 'a device'
-            : 'not a file';
-  return `not a regular file (${kind})`;
-}
-
 /**
  * What is at a path, without following a link: `undefined` when nothing is
  * there, else a reason it cannot be read as evidence, or `ok`.
@@ -128,14 +121,15 @@ export async function probeEvidencePath(file: string): Promise<undefined | { ok:
   return info.isFile() ? { ok: true } : { ok: false, message: notRegular(info) };
 }
 
-/** How a file is hashed for the report: its bytes as they are, or (with secrets to mask) masked. */
-export type FileHasher = (file: string) => Promise<{ sha256: string; bytes: number }>;
+/** How an open file is hashed for the report: its bytes as they are, or (with secrets to mask) masked. */
+export type FileHasher = (handle: FileHandle) => Promise<{ sha256: string; bytes: number }>;
 
-export function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
+export function hashFile(handle: FileHandle): Promise<{ sha256: string; bytes: number }> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     let bytes = 0;
-    createReadStream(file)
+    handle
+      .createReadStream({ start: 0, autoClose: false })
       .on('data', (chunk) => {
         bytes += chunk.length;
         hash.update(chunk);
@@ -148,34 +142,69 @@ export function hashFile(file: string): Promise<{ sha256: string; bytes: number 
 /** Coarse file-system clocks can stamp a file a little before the moment the run started. */
 const CLOCK_SLACK_MS = 50;
 
+export interface HashOptions {
+  /** When the run started (epoch ms): a file last written before it (less a clock slack) is `stale`. */
+  notBeforeMs?: number;
+  /** Its sha256 taken on another thread already, if it was (a large $GATE_EVIDENCE_FILE). */
+  early?: Promise<RawDigest>;
+  hash?: FileHasher;
+  /** For a file in the project: refused when its real path (through any link a check made) leaves this root. */
+  root?: string;
+}
+
 /**
  * Hashes a file that a check left behind, as a value: only regular files,
  * errors as messages. `stale` when it was last written before `notBeforeMs`.
  */
 export async function hashRegularFile(
   file: string,
-  notBeforeMs = 0,
-  early?: Promise<RawDigest>,
-  hash: FileHasher = hashFile,
+  { notBeforeMs = 0, early, hash = hashFile, root }: HashOptions = {},
 ): Promise<{ ok: true; sha256: string; bytes: number; stale: boolean } | { ok: false; message: string }> {
+  const target = pathToOpen(file, root);
+  if (!target.ok) return target;
   try {
-    const info = await stat(file);
-    if (!info.isFile()) return { ok: false, message: notRegular(info) };
-    const stale = info.mtimeMs < notBeforeMs - CLOCK_SLACK_MS;
-    // Hashed on another thread already (a large $GATE_EVIDENCE_FILE), if the file is still the one it hashed.
-    const sha256 = await hashIfUnchanged(early, info);
-    if (sha256 !== undefined) return { ok: true, sha256, bytes: info.size, stale };
-    return { ok: true, ...(await hash(file)), stale };
+    const handle = await open(target.path, EVIDENCE_OPEN_FLAGS);
+    try {
+      const opened = checkOpened(handle.fd, target.path, root);
+      if (!opened.ok) return opened;
+      const { info } = opened;
+      const stale = info.mtimeMs < notBeforeMs - CLOCK_SLACK_MS;
+      // Hashed on another thread already, if the file is still the one it hashed.
+      const sha256 = await hashIfUnchanged(early, info);
+      if (sha256 !== undefined) return { ok: true, sha256, bytes: info.size, stale };
+      return { ok: true, ...(await hash(handle)), stale };
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     return { ok: false, message: errnoMessage(error) };
   }
 }
 
 /**
+ * The file system as the glob sees it: a link to a folder outside the project
+ * root is not followed (a link to a file is, to be refused by name when it is
+ * hashed). Only links ask for a real path.
+ */
+function globFsInside(root: string): { realpath: typeof realpath } {
+  const rootReal = orUndefined(() => realpathSync.native(root)) ?? root;
+  const inside = (link: string, done: (error: NodeJS.ErrnoException | null, real: string) => void) =>
+    realpath(link, (error, real) => {
+      if (error || isInside(rootReal, real)) return done(error, real);
+      const folder = orUndefined(() => statSync(real))?.isDirectory() ?? false;
+      if (!folder) return done(null, real);
+      done(Object.assign(new Error(`${link} leads outside the project root`), { code: 'EXDEV' }), real);
+    });
+  // The glob's crawler (fdir) calls it only as realpath(path, callback).
+  return { realpath: inside as unknown as typeof realpath };
+}
+
+/**
  * Hashes every file matched by the globs (relative to cwd). A glob that
  * matches nothing, or only files this run did not write, is missing: evidence
  * is what this run leaves behind (the check, or one before it that it builds
- * on), not what was there before the run.
+ * on), not what was there before the run. A match whose real path leaves the
+ * project root (through a link a check made) is refused, naming the link.
  */
 export async function collectEvidence(
   globs: string[],
@@ -189,28 +218,29 @@ export async function collectEvidence(
   if (globs.length === 0) return { files, missing };
   // Loaded only for checks that name evidence globs.
   const { glob } = await import('tinyglobby');
+  const fs = globFsInside(projectRoot);
   for (const pattern of globs) {
-    const matches = (await glob(pattern, { cwd, absolute: true, onlyFiles: true, dot: true })).sort();
+    const matches = (await glob(pattern, { cwd, absolute: true, onlyFiles: true, dot: true, fs })).sort();
     let fresh = 0;
     let stale = 0;
+    let refused = 0;
     for (const match of matches) {
       const shown = path.relative(projectRoot, match);
-      const hashed = await hashRegularFile(match, notBeforeMs, undefined, hash);
-      if (!hashed.ok) missing.push(`${shown} (${hashed.message})`);
-      else if (hashed.stale) stale += 1;
+      const hashed = await hashRegularFile(match, { notBeforeMs, hash, root: projectRoot });
+      if (!hashed.ok) {
+        refused += 1;
+        missing.push(`${shown} (${hashed.message})`);
+      } else if (hashed.stale) stale += 1;
       else {
         fresh += 1;
         files.push({ path: shown, sha256: hashed.sha256, bytes: hashed.bytes });
       }
     }
-    if (fresh === 0) missing.push(stale > 0 ? `${pattern} (only files older than this run)` : pattern);
+    // A glob whose every match was refused is already named with why.
+    if (fresh === 0 && stale > 0) missing.push(`${pattern} (only files older than this run)`);
+    else if (fresh === 0 && refused === 0) missing.push(pattern);
   }
   return { files, missing };
-}
-
-export function errnoMessage(error: unknown): string {
-  const e = error as { code?: string; message?: string };
-  return e.code ?? e.message ?? String(error);
 }
 
 const stripBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);

@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { evaluateAssertion, unreadableAssertion } from '../assert/evaluate.js';
 import type { Assertion, AssertionResult, AttemptOutcome, Check, EvidenceFile } from '../model/types.js';
-import { collectEvidence, hashRegularFile, MAX_EVIDENCE_BYTES, probeEvidencePath, readJsonFile, type FileHasher, type JsonRead } from './evidence.js';
+import { collectEvidence, hashRegularFile, MAX_EVIDENCE_BYTES, probeEvidencePath, readJsonFile, readProjectJsonFile, type FileHasher, type JsonRead } from './evidence.js';
 import { checkOutputSchema } from './output-schema.js';
 import { needOf } from './projected-json.js';
 import type { ReasonDetail } from './reasons.js';
@@ -153,7 +153,8 @@ async function readDocuments(input: JudgeInput): Promise<DocumentsRead> {
     byFile.set(file, [...(byFile.get(file) ?? []), assertion]);
   }
   const fileReads = new Map<string, JsonRead>();
-  for (const [file, on] of byFile) fileReads.set(file, await readJsonFile(file, MAX_EVIDENCE_BYTES, needOf(on)));
+  // Read where they lead now: a link the check made out of the project root is refused, naming it.
+  for (const [file, on] of byFile) fileReads.set(file, await readProjectJsonFile(file, input.projectRoot, needOf(on)));
 
   const assertions: AssertionResult[] = [];
   for (const assertion of check.expect) {
@@ -176,14 +177,14 @@ async function readDocuments(input: JudgeInput): Promise<DocumentsRead> {
 async function hashDocuments(input: JudgeInput, read: DocumentsRead, notes: string[]): Promise<EvidenceFile[]> {
   const evidence: EvidenceFile[] = [];
   for (const [file, on] of read.byFile) {
-    const hashed = await hashRegularFile(file, input.notBeforeMs, undefined, input.hashFile);
+    const hashed = await hashRegularFile(file, { notBeforeMs: input.notBeforeMs, hash: input.hashFile, root: input.projectRoot });
     if (!hashed.ok) continue;
     evidence.push({ path: path.relative(input.projectRoot, file), sha256: hashed.sha256, bytes: hashed.bytes });
     if (hashed.stale) notes.push(`${on[0]?.file} was not written during this run (it is older than the run): its assertions read what was there before the run`);
   }
   const written = input.outcome.evidenceFile;
   if (written) {
-    const hashed = await hashRegularFile(written.path, 0, written.digest, input.hashFile);
+    const hashed = await hashRegularFile(written.path, { early: written.digest, hash: input.hashFile });
     if (hashed.ok) evidence.push({ path: '$GATE_EVIDENCE_FILE', sha256: hashed.sha256, bytes: hashed.bytes });
   }
   return evidence;

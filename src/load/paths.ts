@@ -10,17 +10,13 @@ import type { Diagnostic } from '../model/types.js';
 import { parseJsonBytes, readFileLimited, type JsonPath, type JsonSource } from './json-source.js';
 import { schemaPathProblem } from './schema-paths.js';
 import { compileOutputSchema } from '../judge/output-schema.js';
+import { isInside } from '../util/inside.js';
 import { isObj } from '../util/json.js';
 
 
 export interface LoadedSchema {
   schema: unknown;
   source: string;
-}
-
-export function isInside(root: string, target: string): boolean {
-  const rel = path.relative(root, target);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 /** The real path of `target`, resolving symlinks in the part that exists; the rest is appended as written. */

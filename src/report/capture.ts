@@ -99,20 +99,15 @@ async function hashWhole(handle: FileHandle, size: number, redact: Redactor): Pr
 }
 
 /**
- * The sha256 and size of a file with its secrets masked, read a chunk at a
- * time: what a report may say of a file that can hold a secret (a hash of the
- * raw bytes would let anyone holding the report confirm a guessed secret).
+ * The sha256 and size of an open file with its secrets masked, read a chunk at
+ * a time: what a report may say of a file that can hold a secret (a hash of
+ * the raw bytes would let anyone holding the report confirm a guessed secret).
+ * The caller opened it, and made sure it is a regular file it may read.
  */
-export async function hashMaskedFile(file: string, redact: Redactor): Promise<{ sha256: string; bytes: number }> {
-  const handle = await open(file, READ_FLAGS);
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw notRegular(file);
-    const { sha256, maskedBytes } = await hashWhole(handle, info.size, redact);
-    return { sha256, bytes: maskedBytes };
-  } finally {
-    await handle.close();
-  }
+export async function hashMaskedFile(handle: FileHandle, redact: Redactor): Promise<{ sha256: string; bytes: number }> {
+  const info = await handle.stat();
+  const { sha256, maskedBytes } = await hashWhole(handle, info.size, redact);
+  return { sha256, bytes: maskedBytes };
 }
 
 /** An output kept whole: `raw` is all of it. */

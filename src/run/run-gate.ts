@@ -191,7 +191,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       onAttempt: (id, attempt, files) => options.progress.attemptStarted?.(id, attempt, files),
       hashOffThreadFrom: secrets.reach === 0 ? OFF_THREAD_HASH_BYTES : undefined,
       // No hash in a report may cover an unmasked secret: evidence files are hashed masked, as outputs are.
-      hashEvidence: secrets.reach === 0 ? undefined : (file) => hashMaskedFile(file, secrets),
+      hashEvidence: secrets.reach === 0 ? undefined : (handle) => hashMaskedFile(handle, secrets),
     };
     const outcomes = new Map<string, AttemptOutcome>();
     const byId = new Map(gate.checks.map((c) => [c.id, c]));

@@ -66,3 +66,56 @@ describe('evidence written during this run', () => {
     expect(test2!.notes).toEqual(['dist/app.json was not written during this run (it is older than the run): its assertions read what was there before the run']);
   });
 });
+
+describe('evidence never leads out of the project root, not even through a link a check made', () => {
+  /** A folder outside the project root holding a fresh `o.json`, as a check could point a link at. */
+  const outside = () => {
+    const dir = freshRoot('outside_');
+    writeFileSync(path.join(dir, 'o.json'), '{"s":1}');
+    return dir;
+  };
+
+  it('refuses a file a check linked to outside the root: the assertion and the evidence do not hold, each naming the link and where it points', async () => {
+    const root = freshRoot();
+    const out = outside();
+    const target = path.join(out, 'o.json');
+    const link = `ln -sf ${target} f.json; touch ${target}; echo {}`;
+    const gate = makeGate(
+      [
+        makeCheck('a', { run: ['sh', '-c', link], expect: [fileAssertion('s == 1', 'f.json')], cwd: root }),
+        makeCheck('b', { run: ['sh', '-c', link], evidence: ['f.json'], cwd: root }),
+      ],
+      { projectRoot: root },
+    );
+    const { report } = await runGateIn(root, gate);
+    const [a, b] = report.checks;
+    const why = `a symbolic link to ${target}, outside the project root`;
+    expect(a).toMatchObject({ status: 'fail', reasonCode: 'assertion-failed', reason: `s == 1: cannot read f.json: ${why}`, evidence: [] });
+    expect(b).toMatchObject({ status: 'fail', reasonCode: 'evidence-missing', reason: `evidence missing or unreadable: "f.json (${why})"`, evidence: [] });
+    expect(report.decision).toBe('NO-GO');
+  });
+
+  it('refuses a glob match reached through a linked folder outside the root, naming the link', async () => {
+    const root = freshRoot();
+    const out = outside();
+    const gate = makeGate([makeCheck('b', { run: ['sh', '-c', `ln -s ${out} ext; touch ${out}/o.json`], output: 'text', evidence: ['ext/*.json'], cwd: root })], { projectRoot: root });
+    const { report } = await runGateIn(root, gate);
+    expect(report.checks[0]).toMatchObject({
+      status: 'fail',
+      reasonCode: 'evidence-missing',
+      reason: `evidence missing or unreadable: "ext/o.json (ext is a symbolic link to ${out}, outside the project root)"`,
+      evidence: [],
+    });
+  });
+
+  it('does not follow a linked folder outside the root while it looks for matches, and still follows links inside it', async () => {
+    const root = freshRoot();
+    const out = outside();
+    const make = `mkdir -p real && echo '{}' > real/in.json && ln -s real alias && ln -s real/in.json same.json && ln -s ${out} ext && touch ${out}/o.json`;
+    const gate = makeGate([makeCheck('b', { run: ['sh', '-c', make], output: 'text', evidence: ['**/*.json'], cwd: root })], { projectRoot: root });
+    const { report } = await runGateIn(root, gate);
+    const b = report.checks[0]!;
+    expect(b).toMatchObject({ status: 'pass' });
+    expect(b.evidence.map((e) => e.path).sort()).toEqual(['alias/in.json', 'real/in.json', 'same.json']);
+  });
+});
