@@ -105,7 +105,12 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
   if (doc?.ok && check.outputSchema) {
     const verdict = await checkOutputSchema(check.outputSchema.schema, check.outputSchema.source, doc.value);
     if (!verdict.ok) {
-      return done('error', { code: 'output-schema', first: verdict.problems[0] ?? '', more: verdict.problems.length - 1 }, assertions, evidence);
+      // The reason names the first violation; with more than one, the notes list them (the first VIOLATIONS_LISTED).
+      if (verdict.total > 1) {
+        notes.push(...verdict.problems.map((p) => `outputSchema: ${p}`));
+        if (verdict.total > verdict.problems.length) notes.push(`outputSchema: and ${verdict.total - verdict.problems.length} more`);
+      }
+      return done('error', { code: 'output-schema', first: verdict.problems[0] ?? '', more: verdict.total - 1 }, assertions, evidence);
     }
   }
   if (failed.length > 0) {

@@ -5,8 +5,9 @@
  * Gates without schemas never load ajv.
  */
 import { regexEngine } from '../assert/operators.js';
+import { describeAjvError, pathText, type AjvError } from './schema-errors.js';
 
-type Validate = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
+type Validate = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
 type Compiled = { ok: true; validate: Validate } | { ok: false; error: string };
 
 // Keyed by the schema value itself: each loaded schema object is compiled once.
@@ -49,17 +50,26 @@ export async function compileOutputSchema(schema: unknown): Promise<Compiled> {
   return entry;
 }
 
-export async function checkOutputSchema(schema: unknown, source: string, doc: unknown): Promise<{ ok: true } | { ok: false; problems: string[] }> {
+/** How many violations of one output are described; the rest are counted. */
+export const VIOLATIONS_LISTED = 20;
+
+/** Whether `doc` meets the schema; if not, its first violations, one line each (`path: what, found value`), and how many there are. */
+export async function checkOutputSchema(schema: unknown, source: string, doc: unknown): Promise<{ ok: true } | { ok: false; problems: string[]; total: number }> {
   const entry = await compileOutputSchema(schema);
-  if (!entry.ok) return { ok: false, problems: [`the outputSchema from ${source} does not compile: ${entry.error}`] };
+  if (!entry.ok) return { ok: false, problems: [`the outputSchema from ${source} does not compile: ${entry.error}`], total: 1 };
   let valid: boolean;
   try {
     valid = entry.validate(doc);
   } catch (error) {
     // e.g. a recursive schema over absurdly deep output: the contract could not be checked, so it is not met.
-    return { ok: false, problems: [`could not be checked: ${(error as Error).message}`] };
+    return { ok: false, problems: [`could not be checked: ${(error as Error).message}`], total: 1 };
   }
   if (valid) return { ok: true };
-  const problems = (entry.validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
-  return { ok: false, problems: problems.length ? problems : ['output does not match'] };
+  const errors = entry.validate.errors ?? [];
+  if (errors.length === 0) return { ok: false, problems: ['output does not match'], total: 1 };
+  const problems = errors.slice(0, VIOLATIONS_LISTED).map((e) => {
+    const { at, text } = describeAjvError(e, doc);
+    return `${pathText(at)}: ${text}`;
+  });
+  return { ok: false, problems, total: errors.length };
 }

@@ -213,7 +213,8 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       // and the report (below) says so; two readings of the clock could otherwise apply one and call it expired.
       finalize: (result) => applyWaiver(result, gate.waivers, started),
       onResult: (result) => {
-        log.info({ check: result.id, status: result.status, reason: result.reason, attempts: result.attempts, durationMs: result.durationMs, exitCode: result.exitCode, signalsSent: result.signalsSent }, 'check finished');
+        const notes = result.notes.length > 0 ? { notes: result.notes } : {};
+        log.info({ check: result.id, status: result.status, reason: result.reason, attempts: result.attempts, durationMs: result.durationMs, exitCode: result.exitCode, signalsSent: result.signalsSent, ...notes }, 'check finished');
         options.progress.checkFinished(result);
       },
     });

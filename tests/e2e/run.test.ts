@@ -78,6 +78,36 @@ describe('gate run: statuses, reasons, exit codes', () => {
     expect(byId(p.report('g'), 'a')).toMatchObject({ status: 'error', reasonCode: 'invalid-json' });
   });
 
+  it('output that breaks its outputSchema is an error; the reason names the first violation, every report file lists them all', async () => {
+    const p = makeProject();
+    const outputSchema = { type: 'object', properties: { ok: { type: 'boolean' }, n: { minimum: 0 } }, additionalProperties: false };
+    p.gate('g', { checks: [check('s', fixture('echo-json.mjs', '{"ok":"yes","n":-1,"extra":1}'), { outputSchema })] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.code).toBe(3);
+    const violations = ['extra: is not allowed (additionalProperties is false)', 'ok: must be boolean, found "yes"', 'n: must be >= 0, found -1'];
+    const s = byId(p.report('g'), 's');
+    expect(s).toMatchObject({ status: 'error', reasonCode: 'output-schema', reason: `output breaks its outputSchema: ${violations[0]} (and 2 more)` });
+    expect(s.notes).toEqual(violations.map((v) => `outputSchema: ${v}`));
+    const logged = p.reportFile('g', 'run.log').trim().split('\n').map((l) => JSON.parse(l) as { msg: string; notes?: string[] });
+    expect(logged.find((l) => l.msg === 'check finished')?.notes).toEqual(s.notes);
+    // As each file escapes them (`"` and `>` are markup in one or the other).
+    for (const file of ['closeout.md', 'junit.xml']) {
+      for (const v of ['extra: is not allowed (additionalProperties is false)', 'ok: must be boolean, found ', 'n: must be &gt;= 0, found -1']) expect(p.reportFile('g', file), file).toContain(v);
+    }
+    for (const v of violations) expect(r.stdout).toContain(v);
+  });
+
+  it('lists 20 violations of an outputSchema, then how many more', async () => {
+    const p = makeProject();
+    const items = JSON.stringify(Array.from({ length: 25 }, (_, i) => `x${i}`));
+    p.gate('g', { checks: [check('s', fixture('echo-json.mjs', items), { outputSchema: { items: { type: 'number' } } })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    const s = byId(p.report('g'), 's');
+    expect(s.reason).toBe('output breaks its outputSchema: [0]: must be number, found "x0" (and 24 more)');
+    expect(s.notes).toHaveLength(21);
+    expect(s.notes.slice(-2)).toEqual(['outputSchema: [19]: must be number, found "x19"', 'outputSchema: and 5 more']);
+  });
+
   it('keeps text output unparsed with output: text', async () => {
     const p = makeProject();
     p.gate('g', { checks: [check('a', fixture('text.mjs'), { output: 'text' })] });
@@ -526,6 +556,28 @@ describe('gate run: secrets', () => {
     const json = await gate(['run', 'g', '--json'], { cwd: p.root, env: { RELEASE_TOKEN: secret } });
     expect(json.stdout).not.toContain(secret);
     expect(json.stdout).toContain('[REDACTED]');
+  });
+});
+
+describe('gate run: secrets in outputSchema violations', () => {
+  it('a secret quoted as the value found is masked in every report file and on the terminal, whole or cut short', async () => {
+    const p = makeProject();
+    const secret = 'tok-3xampl3-s3cr3t';
+    const long = `long-${'s3cr3t'.repeat(30)}`;
+    const print = 'console.log(JSON.stringify({ n: process.env.RELEASE_TOKEN, m: process.env.LONG_TOKEN }))';
+    p.gate('g', { checks: [check('a', ['node', '-e', print], { outputSchema: { properties: { n: { type: 'number' }, m: { type: 'number' } } } })] });
+    const r = await gate(['run', 'g', '--verbose'], { cwd: p.root, env: { RELEASE_TOKEN: secret, LONG_TOKEN: long } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toContain('got past masking');
+    const a = byId(p.report('g'), 'a');
+    expect(a.notes).toEqual(['outputSchema: n: must be number, found "[REDACTED]"', 'outputSchema: m: must be number, found "[REDACTED]…']);
+    for (const f of filesUnder(path.join(p.root, 'reports/g_closeout'))) {
+      const text = readFileSync(f, 'utf8');
+      expect(text, f).not.toContain(secret);
+      expect(text, f).not.toContain(long.slice(0, 20));
+    }
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    expect(r.stdout + r.stderr).not.toContain(long.slice(0, 20));
   });
 });
 
