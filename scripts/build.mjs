@@ -10,8 +10,8 @@
 // - dist/groups.cjs: the live process groups, one instance shared by the entry
 //   (signals) and the engine that starts checks.
 // - dist/gate-file-check.cjs: the gate-file schema compiled by ajv (scripts/gate-file-check.mjs).
-// - dist/vendor-*.cjs: packages loaded only when a gate needs them: ajv for
-//   `outputSchema`, tinyglobby for `evidence` globs, zod for a gate file with
+// - dist/vendor-*.cjs: packages loaded only when a gate needs them: ajv and
+//   ajv-formats' formats for `outputSchema`, tinyglobby for `evidence` globs, zod for a gate file with
 //   problems (and `gate schema`, `gate init`).
 //
 // re2js is required from node_modules the first time a pattern is compiled
@@ -49,6 +49,7 @@ const VENDOR = {
   ajv: 'vendor-ajv.cjs',
   'ajv/dist/2019.js': 'vendor-ajv-2019.cjs',
   'ajv/dist/2020.js': 'vendor-ajv-2020.cjs',
+  'ajv-formats/dist/formats.js': 'vendor-ajv-formats.cjs',
   tinyglobby: 'vendor-tinyglobby.cjs',
   zod: 'vendor-zod.cjs',
 };

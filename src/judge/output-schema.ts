@@ -1,14 +1,23 @@
 /**
  * A check's `outputSchema`, its output contract, checked with ajv. Each schema is
- * compiled once, the first time it is needed: when the gate loads (a schema that
- * does not compile is a definition error) or when a check has output to check.
- * Gates without schemas never load ajv.
+ * compiled once, when the gate loads, and the judge reuses it. Gates without
+ * schemas never load ajv.
+ *
+ * Nothing in a schema is silently left unchecked: a keyword ajv does not know in
+ * the schema's draft, a `format` gate does not check, a value the meta-schema
+ * refuses, or a part ajv would skip (strict mode, e.g. `if` without `then`) makes
+ * the schema a definition error, each problem at its place. The standard formats
+ * are checked (ajv-formats); ajv itself never writes to the console.
  */
+import type { FormatName } from 'ajv-formats/dist/formats.js';
 import { regexEngine } from '../assert/operators.js';
 import { describeAjvError, pathText, type AjvError } from './schema-errors.js';
+import { uncheckedParts, type SchemaProblem } from './schema-strict.js';
+
+export type { SchemaProblem };
 
 type Validate = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
-type Compiled = { ok: true; validate: Validate } | { ok: false; error: string };
+type Compiled = { ok: true; validate: Validate } | { ok: false; problems: SchemaProblem[] };
 
 // Keyed by the schema value itself: each loaded schema object is compiled once.
 const compiled = new Map<unknown, Compiled>();
@@ -25,29 +34,86 @@ const re2Engine = Object.assign(
   { code: 're2js' },
 );
 
-type AjvClass = new (opts: object) => { compile(schema: unknown): Validate };
-const ajvDefault = (mod: unknown) => ((mod as { default?: unknown }).default ?? mod) as AjvClass;
+/**
+ * The formats JSON Schema defines (draft-07 to 2020-12) that ajv-formats checks. Left out: those
+ * it does not check (`idn-email`, `idn-hostname`, `iri`, `iri-reference`), and its own extras:
+ * some check nothing (`password`, `float`), and `url` takes time quadratic in a string's length.
+ */
+const STANDARD_FORMATS = [
+  'date-time', 'date', 'time', 'duration', 'uri', 'uri-reference', 'uri-template', 'email', 'hostname',
+  'ipv4', 'ipv6', 'regex', 'uuid', 'json-pointer', 'relative-json-pointer',
+] as const satisfies readonly FormatName[];
+
+interface AjvInstance {
+  compile(schema: unknown): Validate;
+  validateSchema(schema: unknown): boolean | Promise<unknown>;
+  errors?: AjvError[] | null;
+  addFormat(name: string, format: unknown): unknown;
+  addKeyword(definition: { keyword: string; schemaType: string }): unknown;
+  RULES: { keywords: Record<string, unknown> };
+}
+type AjvClass = new (opts: object) => AjvInstance;
+const defaultOf = <T>(mod: unknown) => ((mod as { default?: unknown }).default ?? mod) as T;
 
 /** The ajv build for the schema's declared draft: 2020-12, 2019-09, or draft-07 (ajv's default). */
-async function ajvFor(schema: unknown): Promise<AjvClass> {
+async function ajvFor(schema: unknown): Promise<{ Ajv: AjvClass; draft: string }> {
   const declared = schema && typeof schema === 'object' ? String((schema as { $schema?: unknown }).$schema ?? '') : '';
-  if (declared.includes('2020-12')) return ajvDefault((await import('ajv/dist/2020.js')).default);
-  if (declared.includes('2019-09')) return ajvDefault((await import('ajv/dist/2019.js')).default);
-  return ajvDefault((await import('ajv')).default);
+  if (declared.includes('2020-12')) return { Ajv: defaultOf((await import('ajv/dist/2020.js')).default), draft: '2020-12' };
+  if (declared.includes('2019-09')) return { Ajv: defaultOf((await import('ajv/dist/2019.js')).default), draft: '2019-09' };
+  return { Ajv: defaultOf((await import('ajv')).default), draft: 'draft-07' };
 }
+
+async function loadFormats(): Promise<Record<FormatName, unknown>> {
+  const mod = await import('ajv-formats/dist/formats.js');
+  return (mod.fullFormats ?? defaultOf<typeof mod>(mod).fullFormats) as Record<FormatName, unknown>;
+}
+
+const HINT = 'fix the JSON Schema: gate refuses what it would not check';
 
 export async function compileOutputSchema(schema: unknown): Promise<Compiled> {
   const known = compiled.get(schema);
   if (known) return known;
-  const Ajv = await ajvFor(schema);
-  let entry: Compiled;
+  const [{ Ajv, draft }, formats] = await Promise.all([ajvFor(schema), loadFormats()]);
+  // ajv would print warnings on the console (gate's stderr, whatever --quiet says): they are kept, and refused.
+  const warnings: string[] = [];
+  const logger = { log: () => undefined, warn: (...a: unknown[]) => warnings.push(a.map(String).join(' ')), error: () => undefined };
+  const ajv = new Ajv({ allErrors: true, strictSchema: true, strictNumbers: true, strictTypes: false, strictTuples: false, strictRequired: false, logger, code: { regExp: re2Engine } });
+  for (const name of STANDARD_FORMATS) ajv.addFormat(name, formats[name]);
+  // ajv resolves a `$ref` to an `$anchor` (2019-09 on) but has no keyword for it, so strict mode would refuse it.
+  if (draft !== 'draft-07') ajv.addKeyword({ keyword: '$anchor', schemaType: 'string' });
+  // `$async` would make the check return a promise, which reads as a pass: gate checks synchronously.
+  const keywords = new Set(Object.keys(ajv.RULES.keywords).filter((k) => k !== '$async'));
+  const rootProblem = (message: string): SchemaProblem => ({ at: [], key: false, message: `not a valid JSON Schema: ${message.replace(/^strict mode: /, '').split('\n')[0]}`, hint: HINT });
+  let problems: SchemaProblem[] = [];
   try {
-    entry = { ok: true, validate: new Ajv({ allErrors: true, strict: false, code: { regExp: re2Engine } }).compile(schema) };
+    if (ajv.validateSchema(schema) !== true) problems.push(...metaProblems(ajv.errors ?? [], schema));
   } catch (error) {
-    entry = { ok: false, error: String((error as Error).message ?? error).split('\n')[0] ?? '' };
+    problems.push(rootProblem(String((error as Error).message ?? error)));
   }
+  problems.push(...uncheckedParts(schema, { draft, keywords, formats: STANDARD_FORMATS }));
+  let entry: Compiled | undefined;
+  if (problems.length === 0) {
+    try {
+      entry = { ok: true, validate: ajv.compile(schema) };
+    } catch (error) {
+      problems = [rootProblem(String((error as Error).message ?? error))];
+    }
+  }
+  problems.push(...warnings.map(rootProblem));
+  if (problems.length > 0 || !entry) entry = { ok: false, problems };
   compiled.set(schema, entry);
   return entry;
+}
+
+/** The meta-schema's errors, the first at each place (ajv adds the anyOf around a wrong `type`, and its branches). */
+function metaProblems(errors: AjvError[], schema: unknown): SchemaProblem[] {
+  const byPlace = new Map<string, SchemaProblem>();
+  for (const e of errors) {
+    if (byPlace.has(e.instancePath)) continue;
+    const { at, text } = describeAjvError(e, schema);
+    byPlace.set(e.instancePath, { at, key: false, message: `not a valid JSON Schema: ${text}`, hint: HINT });
+  }
+  return [...byPlace.values()];
 }
 
 /** How many violations of one output are described; the rest are counted. */
@@ -56,7 +122,8 @@ export const VIOLATIONS_LISTED = 20;
 /** Whether `doc` meets the schema; if not, its first violations, one line each (`path: what, found value`), and how many there are. */
 export async function checkOutputSchema(schema: unknown, source: string, doc: unknown): Promise<{ ok: true } | { ok: false; problems: string[]; total: number }> {
   const entry = await compileOutputSchema(schema);
-  if (!entry.ok) return { ok: false, problems: [`the outputSchema from ${source} does not compile: ${entry.error}`], total: 1 };
+  // Not when the gate loaded: it compiles every schema there and refuses one with problems.
+  if (!entry.ok) return { ok: false, problems: [`the outputSchema from ${source} cannot be used: ${entry.problems[0]?.message ?? ''}`], total: 1 };
   let valid: boolean;
   try {
     valid = entry.validate(doc);

@@ -9,7 +9,7 @@ import { parseAssertion } from '../assert/parse.js';
 import type { Diagnostic } from '../model/types.js';
 import { parseJsonBytes, readFileLimited, type JsonPath, type JsonSource } from './json-source.js';
 import { schemaPathProblem } from './schema-paths.js';
-import { compileOutputSchema } from '../judge/output-schema.js';
+import { compileOutputSchema, type SchemaProblem } from '../judge/output-schema.js';
 import { isInside } from '../util/inside.js';
 import { isObj } from '../util/json.js';
 
@@ -95,22 +95,25 @@ export async function checkPaths(source: JsonSource, root: string): Promise<{ di
       }
     }
     let schema: LoadedSchema | undefined;
+    let schemaFile: JsonSource | undefined;
     if (typeof c.outputSchema === 'string' && c.outputSchema !== '') {
-      schema = await loadSchemaFile(source, checker, ['checks', i, 'outputSchema'], c.outputSchema, out);
+      const loaded = await loadSchemaFile(source, checker, ['checks', i, 'outputSchema'], c.outputSchema, out);
+      if (loaded) [schema, schemaFile] = [loaded.schema, loaded.file];
       if (schema) schemas.set(i, schema);
     } else if (isObj(c.outputSchema) || typeof c.outputSchema === 'boolean') {
       schema = { schema: c.outputSchema, source: 'inline' };
     }
     if (schema) {
-      const problem = await compileProblem(schema);
-      if (problem) out.push(source.diag(['checks', i, 'outputSchema'], 'invalid-output-schema', problem, 'fix the JSON Schema'));
+      // Compiled with the same ajv options the judge uses (and kept for it), so a schema that cannot be used is a definition error, not a run-time one.
+      const compiled = await compileOutputSchema(schema.schema);
+      if (!compiled.ok) out.push(...compiled.problems.map((p) => schemaDiagnostic(source, i, p, schemaFile)));
       else if (Array.isArray(c.expect)) checkAssertionPaths(source, i, c.expect, schema, out);
     }
   }
   return { diagnostics: out, schemas };
 }
 
-async function loadSchemaFile(source: JsonSource, checker: PathChecker, at: JsonPath, rel: string, out: Diagnostic[]): Promise<LoadedSchema | undefined> {
+async function loadSchemaFile(source: JsonSource, checker: PathChecker, at: JsonPath, rel: string, out: Diagnostic[]): Promise<{ schema: LoadedSchema; file: JsonSource } | undefined> {
   const escape = await checker.escape(at, 'outputSchema', rel, checker.root);
   if (escape) {
     out.push(escape);
@@ -136,14 +139,18 @@ async function loadSchemaFile(source: JsonSource, checker: PathChecker, at: Json
     out.push(source.diag(at, 'invalid-output-schema', `outputSchema file ${shown} must hold a JSON Schema object or boolean`, 'fix the schema file'));
     return undefined;
   }
-  return { schema, source: shown };
+  return { schema: { schema, source: shown }, file: parsed.source };
 }
 
-/** Compiles with the same ajv options the judge uses, so a schema that cannot compile is a definition error, not a run-time one. */
-async function compileProblem(s: LoadedSchema): Promise<string | undefined> {
-  const compiled = await compileOutputSchema(s.schema);
-  if (compiled.ok) return undefined;
-  return `outputSchema${s.source === 'inline' ? '' : ` file ${s.source}`} is not a valid JSON Schema: ${compiled.error}`;
+/**
+ * A problem of an inline schema is pointed at in the gate file; one of a schema file at the
+ * check's `outputSchema`, its message naming the place in the schema file.
+ */
+function schemaDiagnostic(source: JsonSource, i: number, p: SchemaProblem, file: JsonSource | undefined): Diagnostic {
+  if (!file) return source.diag(['checks', i, 'outputSchema', ...p.at], 'invalid-output-schema', p.message, p.hint, { key: p.key });
+  const place = file.diag(p.at, 'invalid-output-schema', p.message, p.hint, { key: p.key });
+  const where = `${file.file}:${place.line}:${place.column}${place.jsonPath === '' ? '' : `: ${place.jsonPath}`}`;
+  return source.diag(['checks', i, 'outputSchema'], 'invalid-output-schema', `outputSchema file ${where}: ${p.message}`, p.hint);
 }
 
 function checkAssertionPaths(source: JsonSource, i: number, expect: unknown[], s: LoadedSchema, out: Diagnostic[]): void {

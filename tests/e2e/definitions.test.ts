@@ -200,6 +200,43 @@ describe('definition errors: settings that could only mislead', () => {
   });
 });
 
+describe('definition errors: an outputSchema gate would not honour whole', () => {
+  it('a misspelt keyword or an unknown format is exit 2 at validate and at run, located, with a hint; nothing runs', async () => {
+    const p = makeProject();
+    const marker = path.join(p.root, 'ran');
+    const text = `{"checks": [{"id": "a", "run": ["touch", ${JSON.stringify(marker)}],
+  "outputSchema": {"typ": "object", "requird": ["d"], "properties": {"d": {"type": "string", "format": "date-tim"}}}}]}
+`;
+    p.gate('typo', text);
+    const line2 = text.split('\n')[1] ?? '';
+    for (const args of [['validate', 'typo'], ['run', 'typo', '--quiet'], ['run', 'typo', '--json']]) {
+      const r = await gate(args, { cwd: p.root });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`gates/typo.json:2:${line2.indexOf('"typ"') + 1}: checks[0].outputSchema.typ: "typ" is not a keyword of JSON Schema draft-07, so it would check nothing\n`);
+      expect(r.stderr).toContain('hint: did you mean "type"?');
+      expect(r.stderr).toContain(`gates/typo.json:2:${line2.indexOf('"requird"') + 1}: checks[0].outputSchema.requird: `);
+      expect(r.stderr).toContain(`gates/typo.json:2:${line2.indexOf('"date-tim"') + 1}: checks[0].outputSchema.properties.d.format: format "date-tim" is not one gate checks`);
+      expect(r.stderr).toContain('hint: did you mean "date-time"?');
+      expect(r.stderr).not.toContain('ignored in schema');
+      expect(r.stderr).not.toMatch(STACK);
+    }
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(path.join(p.root, 'reports'))).toBe(false);
+  });
+
+  it('a standard format is enforced, and ajv writes nothing to stderr', async () => {
+    const p = makeProject();
+    const outputSchema = { type: 'object', properties: { d: { type: 'string', format: 'date-time' } } };
+    p.gate('fmt', { checks: [{ id: 'a', run: fixture('echo-json.mjs', '{"d":"not-a-date"}'), outputSchema }] });
+    expect((await gate(['validate', 'fmt'], { cwd: p.root })).code).toBe(0);
+    const r = await gate(['run', 'fmt', '--quiet'], { cwd: p.root });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(readFileSync(path.join(p.root, 'reports/fmt_closeout/closeout.json'), 'utf8')) as { checks: { reason: string }[] };
+    expect(report.checks[0]?.reason).toBe('output breaks its outputSchema: d: must match format "date-time", found "not-a-date"');
+  });
+});
+
 describe('definition errors: assertion paths the outputSchema rules out', () => {
   it('[*] over an object is checked against its values: a possible path runs, one that cannot exist is refused', async () => {
     const p = makeProject();

@@ -84,12 +84,34 @@ describe('outputSchema', () => {
       'path-escape checks[1].outputSchema',
       'output-schema-invalid-json checks[2].outputSchema',
       'invalid-output-schema checks[3].outputSchema',
-      'invalid-output-schema checks[4].outputSchema',
+      'invalid-output-schema checks[4].outputSchema.type',
       'invalid-type checks[5].outputSchema',
     ]);
     expect(diags[0]).toMatchObject(where(text, '"nope.json"'));
     expect(diags[2]?.message).toContain('broken.json:1:');
     expect(diags[5]?.message).toBe('outputSchema must be an object, a boolean or a string, found an array');
+  });
+
+  it('what the schema would ignore (an unknown keyword or format) is refused where it stands, inline or in a file', async () => {
+    const root = tempProject();
+    fs.mkdirSync(path.join(root, 'schemas'));
+    const file = '{\n  "type": "object",\n  "properties": { "d": { "format": "date-tim" } }\n}\n';
+    fs.writeFileSync(path.join(root, 'schemas', 'out.json'), file);
+    const { diags, text } = await load(root, {
+      checks: [minimalCheck('a', { outputSchema: { typ: 'object', properties: { n: { minimun: 0 } } } }), minimalCheck('b', { outputSchema: 'schemas/out.json' })],
+    });
+    expect(diags.map((d) => `${d.code} ${d.jsonPath}`)).toEqual([
+      'invalid-output-schema checks[0].outputSchema.typ',
+      'invalid-output-schema checks[0].outputSchema.properties.n.minimun',
+      'invalid-output-schema checks[1].outputSchema',
+    ]);
+    expect(diags[0]).toMatchObject({ ...where(text, '"typ"'), message: '"typ" is not a keyword of JSON Schema draft-07, so it would check nothing', hint: 'did you mean "type"?' });
+    expect(diags[1]).toMatchObject({ ...where(text, '"minimun"'), hint: 'did you mean "minimum"?' });
+    expect(diags[2]).toMatchObject({
+      ...where(text, '"schemas/out.json"'),
+      message: `outputSchema file schemas/out.json:3:${where(file, '"date-tim"').column}: properties.d.format: format "date-tim" is not one gate checks, so it would check nothing`,
+      hint: 'did you mean "date-time"?',
+    });
   });
 
   it('assertion paths are checked against the schema when it plainly forbids them', async () => {

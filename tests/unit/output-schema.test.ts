@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkOutputSchema, compileOutputSchema } from '../../src/judge/output-schema.js';
 
 describe('outputSchema', () => {
@@ -55,5 +55,72 @@ describe('outputSchema: every violation, each with its path', () => {
     if (r.ok) return;
     expect(r.problems).toHaveLength(20);
     expect(r.problems[19]).toBe('[19]: must be number, found "x19"');
+  });
+});
+
+describe('outputSchema: what gate cannot check is refused, never ignored', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('enforces the standard formats', async () => {
+    const schema = { type: 'object', properties: { d: { type: 'string', format: 'date-time' }, m: { format: 'email' } } };
+    expect(await checkOutputSchema(schema, 'inline', { d: '2026-05-01T10:00:00Z', m: 'a@example.com' })).toEqual({ ok: true });
+    expect(await checkOutputSchema(schema, 'inline', { d: 'not-a-date', m: 'nobody' })).toEqual({
+      ok: false,
+      problems: ['d: must match format "date-time", found "not-a-date"', 'm: must match format "email", found "nobody"'],
+      total: 2,
+    });
+  });
+
+  it('an unknown keyword or format is a problem where it stands, with the nearest name', async () => {
+    const r = await compileOutputSchema({ typ: 'object', properties: { d: { type: 'string', format: 'date-tim' }, e: { requird: ['x'], items: [{ minimun: 1 }] } }, $defs: { z: { formt: 'uri' } } });
+    expect(r).toEqual({
+      ok: false,
+      problems: [
+        { at: ['typ'], key: true, message: '"typ" is not a keyword of JSON Schema draft-07, so it would check nothing', hint: 'did you mean "type"?' },
+        { at: ['properties', 'd', 'format'], key: false, message: 'format "date-tim" is not one gate checks, so it would check nothing', hint: 'did you mean "date-time"?' },
+        { at: ['properties', 'e', 'requird'], key: true, message: '"requird" is not a keyword of JSON Schema draft-07, so it would check nothing', hint: 'did you mean "required"?' },
+        { at: ['properties', 'e', 'items', 0, 'minimun'], key: true, message: '"minimun" is not a keyword of JSON Schema draft-07, so it would check nothing', hint: 'did you mean "minimum"?' },
+        { at: ['$defs', 'z', 'formt'], key: true, message: '"formt" is not a keyword of JSON Schema draft-07, so it would check nothing', hint: 'did you mean "format"?' },
+      ],
+    });
+  });
+
+  it('a keyword of another draft is unknown in this one', async () => {
+    const r = await compileOutputSchema({ prefixItems: [{ type: 'number' }] });
+    expect(r).toMatchObject({ ok: false, problems: [{ at: ['prefixItems'], message: '"prefixItems" is not a keyword of JSON Schema draft-07, so it would check nothing' }] });
+    expect((await compileOutputSchema({ $schema: 'https://json-schema.org/draft/2020-12/schema', prefixItems: [{ type: 'number' }] })).ok).toBe(true);
+    // ajv follows a $ref to an $anchor without knowing the keyword: it is known here.
+    const anchored = { $schema: 'https://json-schema.org/draft/2019-09/schema', $defs: { n: { $anchor: 'n', type: 'number' } }, items: { $ref: '#n' } };
+    expect(await checkOutputSchema(anchored, 'inline', [1, 'x'])).toEqual({ ok: false, problems: ['[1]: must be number, found "x"'], total: 1 });
+  });
+
+  it('a format outside the standard ones is refused, with the list when nothing is near', async () => {
+    const r = await compileOutputSchema({ format: 'phone-number' });
+    expect(r).toMatchObject({ ok: false, problems: [{ at: ['format'], hint: expect.stringContaining('formats gate checks: date-time, date, time, duration,') }] });
+  });
+
+  it('a part ajv would skip is refused too', async () => {
+    const r = await compileOutputSchema({ if: { type: 'string' } });
+    expect(r).toEqual({ ok: false, problems: [{ at: [], key: false, message: 'not a valid JSON Schema: "if" without "then" and "else" is ignored', hint: expect.any(String) }] });
+  });
+
+  it('a value the meta-schema refuses is named where it is', async () => {
+    const r = await compileOutputSchema({ properties: { a: { type: 'strin' } }, required: 'a' });
+    expect(r).toEqual({
+      ok: false,
+      problems: [
+        { at: ['required'], key: false, message: 'not a valid JSON Schema: must be array, found "a"', hint: expect.any(String) },
+        { at: ['properties', 'a', 'type'], key: false, message: 'not a valid JSON Schema: must be one of "array", "boolean", "integer", "null", "number", "object", "string", found "strin"', hint: expect.any(String) },
+      ],
+    });
+  });
+
+  it('ajv prints nothing itself', async () => {
+    const spies = [vi.spyOn(console, 'warn'), vi.spyOn(console, 'log'), vi.spyOn(console, 'error'), vi.spyOn(process.stderr, 'write')];
+    // Each of these made ajv write to the console: an unknown format, a keyword without its type (strictTypes), a short tuple.
+    await compileOutputSchema({ properties: { d: { format: 'no-such-format' } } });
+    await compileOutputSchema({ properties: { a: { minimum: 1 } } });
+    await compileOutputSchema({ type: 'array', items: [{ type: 'number' }] });
+    for (const spy of spies) expect(spy).not.toHaveBeenCalled();
   });
 });
