@@ -11,6 +11,7 @@
  */
 import type { FormatName } from 'ajv-formats/dist/formats.js';
 import { regexEngine } from '../assert/operators.js';
+import { escapeControls } from '../util/escape-controls.js';
 import { describeAjvError, pathText, type AjvError } from './schema-errors.js';
 import { uncheckedParts, type SchemaProblem } from './schema-strict.js';
 
@@ -83,7 +84,7 @@ export async function compileOutputSchema(schema: unknown): Promise<Compiled> {
   if (draft !== 'draft-07') ajv.addKeyword({ keyword: '$anchor', schemaType: 'string' });
   // `$async` would make the check return a promise, which reads as a pass: gate checks synchronously.
   const keywords = new Set(Object.keys(ajv.RULES.keywords).filter((k) => k !== '$async'));
-  const rootProblem = (message: string): SchemaProblem => ({ at: [], key: false, message: `not a valid JSON Schema: ${message.replace(/^strict mode: /, '').split('\n')[0]}`, hint: HINT });
+  const rootProblem = (message: string): SchemaProblem => ({ at: [], key: false, message: `not a valid JSON Schema: ${escapeControls(message.replace(/^strict mode: /, ''))}`, hint: HINT });
   let problems: SchemaProblem[] = [];
   try {
     if (ajv.validateSchema(schema) !== true) problems.push(...metaProblems(ajv.errors ?? [], schema));
