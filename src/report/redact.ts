@@ -177,13 +177,15 @@ function lineEndVariants(secret: string): string[] {
 
 /**
  * The value as it may be printed: with its line ends as written, as `\n` and as `\r\n`; and, for a value
- * stored with a line break at its end (a key read from a file), also without it, as most programs print it
- * (when what is left is still long enough to be masked by its name).
+ * stored with a line break at its end (a key read from a file), also without it, as most programs print it.
+ * The value was found secret as stored, by its name or by being listed: what is left is masked with it, down
+ * to the least gate masks (3 characters), whichever minimum admitted the value. Were it held to that minimum
+ * again, `API_KEY=$'abcde\n'` (6 characters) would be masked as stored and shown as printed.
  */
 function printedVariants(secret: string): string[] {
   const trimmed = secret.replace(/[\r\n]+$/, '');
   const variants = lineEndVariants(secret);
-  if (trimmed !== secret && trimmed.length >= MIN_PATTERN_LENGTH) variants.push(...lineEndVariants(trimmed));
+  if (trimmed !== secret && trimmed.length >= MIN_LISTED_LENGTH) variants.push(...lineEndVariants(trimmed));
   return variants;
 }
 

@@ -107,6 +107,29 @@ describe('secrets of several lines, and base64 wrapped in lines', () => {
   });
 });
 
+describe('a short secret stored with a line break at its end', () => {
+  it('is masked as printed without it, in the kept output, junit.xml and --verbose: listed or by its name', async () => {
+    const p = makeProject();
+    const print = (name: string) => ['node', '-e', `console.log('pass=' + process.env.${name}.trim() + ';'); process.exitCode = 1`];
+    p.gate('g', {
+      redact: ['DEPLOY_PASS'],
+      checks: [check('a', print('DEPLOY_PASS'), { output: 'text' }), check('b', print('API_KEY'), { output: 'text' })],
+    });
+    const r = await gate(['run', 'g', '--verbose'], { cwd: p.root, env: { DEPLOY_PASS: 'k7#Qz\n', API_KEY: 'abcde\n' } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toContain('got past masking');
+    expect(r.stderr).toContain('[a] pass=[REDACTED];');
+    expect(r.stderr).toContain('[b] pass=[REDACTED];');
+    expect(p.reportFile('g', 'checks/a.stdout.txt')).toBe('pass=[REDACTED];\n');
+    expect(p.reportFile('g', 'checks/b.stdout.txt')).toBe('pass=[REDACTED];\n');
+    for (const text of [...written(p.root).map((f) => readFileSync(f, 'utf8')), r.stdout, r.stderr]) {
+      expect(text).not.toContain('k7#Qz');
+      expect(text).not.toContain('abcde');
+    }
+    expect(p.reportFile('g', 'junit.xml')).toContain('pass=[REDACTED];');
+  });
+});
+
 describe('hashes of evidence files', () => {
   it('cover the files with their secrets masked, never the secret itself', async () => {
     const p = makeProject();

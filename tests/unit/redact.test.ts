@@ -387,8 +387,21 @@ describe('secrets of several lines', () => {
       expect(r(`a ${Buffer.from(printed).toString('base64')} b`)).toBe(`a ${REDACTED} b`);
       expect(r.find(`a ${printed} b`)).toEqual(['plain']);
     }
-    // What is left must still be long enough to be masked by its name: "ab\n" masks no "ab".
-    expect(createRedactor(['abc\n'])('a abc b')).toBe('a abc b');
+    // What is left is masked down to 3 characters, the least gate masks: "ab\n" masks no "ab".
+    expect(createRedactor(['ab\n'])('a ab b')).toBe('a ab b');
+  });
+
+  it('masks a short value stored with a line break at its end as printed without it, whatever minimum admitted it', () => {
+    // Listed under `redact` (admitted from 3 characters on), or by its name (from 6, the line break counted).
+    const sources = secretSources({ env: {}, redact: ['DEPLOY_PASS'], checks: [] }, { DEPLOY_PASS: 'k7#Qz\n', API_KEY: 'abcde\n' });
+    expect(sources.map((s) => s.name)).toEqual(['DEPLOY_PASS', 'API_KEY']);
+    const r = redactorFor({ env: {}, redact: ['DEPLOY_PASS'], checks: [] }, { DEPLOY_PASS: 'k7#Qz\n', API_KEY: 'abcde\n' });
+    expect(r('pass=k7#Qz; key=abcde;')).toBe(`pass=${REDACTED}; key=${REDACTED};`);
+    expect(r.find('pass=k7#Qz;')).toEqual(['plain']);
+    // The collision check looks at the forms masking uses.
+    expect(maskedForms('k7#Qz\n')).toContain('k7#Qz');
+    expect(maskedForms('abcde\r\n')).toContain('abcde');
+    expect(maskedForms('ab\n')).not.toContain('ab');
   });
 
   it('masks a value printed with \\r\\n line ends, in every form, and finds it when it is not masked', () => {
