@@ -465,9 +465,10 @@ function createLineMasker(forms: LineForms, allForms: string[], pattern: Literal
       open = Math.min(open, openingAt(full));
       if (open < full.length) {
         cut = Math.max(base, lineStart(full, open));
-        // A secret across the cut is held whole, with the lines after it.
-        for (let i = spans.length - 1; i >= 0 && cut > base; i--) {
-          const [start, end] = spans[i]!;
+        // A secret across the cut is held whole, with the lines after it: the rest of one after a gap too.
+        const masked = mergeSpans(spans, more);
+        for (let i = masked.length - 1; i >= 0 && cut > base; i--) {
+          const [start, end] = masked[i]!;
           if (end <= cut) break;
           if (start < cut) cut = Math.max(base, lineStart(full, start));
         }

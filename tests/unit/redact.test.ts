@@ -608,6 +608,20 @@ describe('masking text that arrives a line at a time', () => {
     expect(s.push('next\n')).toEqual(['next']);
   });
 
+  it('never shows a line held back inside the rest of a secret that follows a gap: it is held whole', () => {
+    // Lines short enough that none is masked on its own: only the secret as a whole hides them.
+    const s = 'user=deploy\nhost=db1\npass=Zq8vR2';
+    const [first] = s.split('\n');
+    const m = createRedactor([s]).lines();
+    const shown = [...m.gap(`${'x'.repeat(20)}${first!.slice(0, 8)}`)];
+    // After the gap: the rest of the secret, then a line that could start it again (held), where the cut falls.
+    shown.push(...m.push(`${s.slice(first!.length + 1)}${first}\n`));
+    shown.push(...m.push(`${s.slice(first!.length + 1)}\n`), ...m.end('done'));
+    expect(shown.join('\n')).not.toContain('Zq8vR2');
+    expect(shown.join('\n')).not.toContain('host=db1');
+    expect(shown[shown.length - 1]).toBe('done');
+  });
+
   it('holds a bounded amount: past it, the lines are shown with the start of a secret masked, and its rest after', () => {
     const r = createRedactor([KEY]);
     const m = r.lines();
