@@ -22,6 +22,7 @@ import { RUN_LOG_KEYS } from '../log/run-log.js';
 import { DRILL_WORDS } from '../model/drill.js';
 import { schemaWords } from '../model/report-words.js';
 import { JUNIT_MARKUP } from './junit.js';
+import { LAYOUT, layoutBounds, NUMBER, readsAsNumber } from './layout.js';
 import { maskedForms, REDACTED, secretPlace, secretSources, type GateSecrets } from './redact.js';
 
 /** closeout.json's words as a JSON array, put into the bundle by the build (scripts/build.mjs), walked from the same schema. */
@@ -32,10 +33,6 @@ function closeoutWords(): readonly string[] {
   if (typeof __CLOSEOUT_WORDS__ === 'string') return JSON.parse(__CLOSEOUT_WORDS__) as string[];
   return schemaWords(JSON.parse(readFileSync(new URL('../../schemas/closeout.schema.json', import.meta.url), 'utf8')));
 }
-
-/** Characters that lay out JSON and XML: white space, brackets, quotes, separators, markup. */
-const LAYOUT = /[\s{}[\]":,<>/=?&;]/;
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 interface Vocabulary {
   /** Every word of the reports' own text. */
@@ -54,18 +51,6 @@ export function reportVocabulary(): Vocabulary {
   vocabulary = { words, pieces };
   return vocabulary;
 }
-
-/** Where `form` starts and ends once the layout characters at either edge are left off. */
-function layoutBounds(form: string): [number, number] {
-  let start = 0;
-  let end = form.length;
-  while (start < end && LAYOUT.test(form[start]!)) start++;
-  while (end > start && LAYOUT.test(form[end - 1]!)) end--;
-  return [start, end];
-}
-
-/** `form` without the layout characters at either edge (` 1234,` reads as `1234`). */
-const layoutTrimmed = (form: string) => form.slice(...layoutBounds(form));
 
 /** Whether masking `form` wherever it occurs would also mask some of the reports' own text. */
 export function collides(form: string, vocab: Vocabulary = reportVocabulary()): boolean {
@@ -102,7 +87,7 @@ export function secretCollisions(gate: GateSecrets, env: Record<string, string |
   // A number under a secret-looking name that is not listed (a TTL, a timeout, a port) is masked but not
   // refused: the name alone does not make it a secret worth stopping every run for, and the check of the
   // files' shape after writing (seal.ts) fails the run, naming the variable, in the rare case masking it breaks one.
-  const refused = (s: (typeof sources)[number]) => (s.listed || !NUMBER.test(layoutTrimmed(s.value)) ? collidesOnce(s.value) : false);
+  const refused = (s: (typeof sources)[number]) => (s.listed || !readsAsNumber(s.value) ? collidesOnce(s.value) : false);
   return sources.filter(refused).map((s) => {
     const ways = [`give ${s.name} a value of its own`];
     if (s.block === undefined) ways.push(`leave it out of gate's environment`);

@@ -10,7 +10,9 @@
  * and openssl write it), ended with `\n` or `\r\n`: see `wrappedBase64`. A value of several lines is masked in every one of these
  * forms with its line ends as `\n` and as `\r\n`, whichever the value itself
  * holds, and a value stored with a line break at its end also without it: see
- * `printedVariants`.
+ * `printedVariants`. Each specific line of such a value (and of its wrapped
+ * base64) is masked on its own as well, so that one printed in part (cut
+ * short, or its body alone) shows none of them: see `ownLines`.
  *
  * Masking works on text (strings gate builds) and on raw output bytes. Raw
  * output is masked before it is cut: a window of output is widened by the
@@ -20,6 +22,8 @@
  * those that could start a secret of several lines held back until the lines
  * after them settle it: see `LineMasker`.
  */
+
+import { readsAsNumber } from './layout.js';
 
 export const REDACTED = '[REDACTED]';
 
@@ -74,10 +78,10 @@ export interface Redactor {
  * several lines is shown. Lines are held back while the text so far could
  * still be the start of a form of several lines (the lines of a key so far, a
  * first line of its wrapped base64), and masked together with the lines that
- * complete or rule it out. Holding back, not masking each line of such a
- * secret on its own: that would mask every line equal to one of its lines
- * (`-----END KEY-----`, `}`) wherever it is, and leave short lines of the
- * secret in clear. What is held is bounded: past `2 * reach + 8 KiB`, the
+ * complete or rule it out. Holding back, not only masking each line of such
+ * a secret on its own (as `ownLines` masks its specific lines): that would
+ * leave its armor (`-----END KEY-----`) and its short lines in clear where
+ * it is printed whole. What is held is bounded: past `2 * reach + 8 KiB`, the
  * lines are shown with the start of the form masked as if it went on.
  */
 export interface LineMasker {
@@ -189,6 +193,29 @@ function printedVariants(secret: string): string[] {
   return variants;
 }
 
+/** A line of a form of several lines is masked on its own from this many characters on: a line of a key's body has 64. */
+const MIN_LINE_LENGTH = 16;
+/** An armor line, framed by dashes (`-----BEGIN RSA PRIVATE KEY-----`, `-----END X509 CRL-----`): the same in every key of its kind. */
+const ARMOR = /^-{3,}.*-{3,}$/;
+
+/**
+ * The lines of a form of several lines (the value, its wrapped base64) that are masked on their own too, so
+ * that a secret printed cut short (three lines of a key, then a hang or a crash) or in part (the body of a
+ * key alone) shows none of them: each line without the white space around it, when it is specific enough
+ * to be the secret's alone: 16 characters or more, a letter or a digit among them, not an armor line, not a
+ * number (a number may stand where a report writes one: see layout.ts). Other lines (armor, `}`, a short
+ * `user=ci`) are masked only as part of the whole: alone they are the same in every key, or ordinary text.
+ */
+function ownLines(form: string): string[] {
+  return form
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length >= MIN_LINE_LENGTH && /[\p{L}\p{N}]/u.test(line) && !ARMOR.test(line) && !readsAsNumber(line));
+}
+
+/** JSON with every non-ASCII character escaped, as Python's json.dumps writes it by default. */
+const asciiJson = (json: string) => json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 function forms(secret: string): [string, SecretForm][] {
   const out: [string, SecretForm][] = [];
   for (const s of new Set(printedVariants(secret).flatMap((v) => [v, wellFormed(v)]))) {
@@ -203,8 +230,7 @@ function forms(secret: string): [string, SecretForm][] {
     out.push(
       [s, 'plain'],
       [json, 'JSON-escaped'],
-      // JSON writers that escape every non-ASCII character (Python's json.dumps does by default).
-      [json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`), 'JSON-escaped'],
+      [asciiJson(json), 'JSON-escaped'],
       [url ?? '', 'URL-encoded'],
       [url?.replace(/%20/g, '+') ?? '', 'URL-encoded'],
       [url === undefined ? '' : lowerHex(url), 'URL-encoded'],
@@ -220,6 +246,18 @@ function forms(secret: string): [string, SecretForm][] {
       ...cores.map((core): [string, SecretForm] => [core, 'base64']),
       ...cores.map((core): [string, SecretForm] => [toBase64url(core), 'base64url']),
     );
+  }
+  return out;
+}
+
+/** Each specific line of a secret's forms of several lines (`ownLines`) on its own: as printed and inside a JSON string. */
+function formsOfLines(whole: [string, SecretForm][]): [string, SecretForm][] {
+  const lines = new Map<string, SecretForm>();
+  for (const [form, name] of whole) if ((name === 'plain' || name === 'base64') && form.includes('\n')) for (const line of ownLines(form)) lines.set(line, name);
+  const out: [string, SecretForm][] = [];
+  for (const [line, name] of lines) {
+    const json = JSON.stringify(line).slice(1, -1);
+    out.push([line, name], [json, 'JSON-escaped'], [asciiJson(json), 'JSON-escaped']);
   }
   return out;
 }
@@ -262,39 +300,93 @@ function byStart(strings: readonly string[]): Map<string, string[]> {
   return map;
 }
 
+/** How many characters `sampledStarts` reads at each place it looks at, and how far apart those are. */
+const GRAM = 4;
+const STRIDE = MIN_LINE_LENGTH - GRAM + 1;
+/** Strings this long hold, wherever they start, the `GRAM` characters at a place a multiple of `STRIDE` from the text's start. */
+const SAMPLED_LENGTH = STRIDE + GRAM - 1;
+
+const gramHash = (text: string, at: number) =>
+  Math.imul(((text.charCodeAt(at) * 31 + text.charCodeAt(at + 1)) * 31 + text.charCodeAt(at + 2)) * 31 + text.charCodeAt(at + 3), 0x9e3779b1);
+
+/**
+ * Where a string of `SAMPLED_LENGTH` characters or more may start, for a matcher of many: every string that
+ * long covers the `GRAM` characters at a place that is a multiple of `STRIDE` (and at most `STRIDE - 1`
+ * after its start), so only those places are read, each looked up in a table of every string's `GRAM`
+ * characters at each of its first `STRIDE` offsets. A hit is a place to compare at, not a match. Returns the
+ * first place in `[from, before)` that may start one, or -1.
+ */
+function sampledStarts(strings: readonly string[]): (text: string, from: number, before: number) => number {
+  /** Each string's `GRAM` characters at each of its first `STRIDE` offsets, with those offsets (a bit each). */
+  const offsets = new Map<string, number>();
+  for (const string of strings) for (let k = 0; k < STRIDE; k++) offsets.set(string.slice(k, k + GRAM), (offsets.get(string.slice(k, k + GRAM)) ?? 0) | (1 << k));
+  // A bit a hash, about 16 slots a gram: most places are passed over without a string made or looked up.
+  const bits = Math.min(22, Math.max(10, Math.ceil(Math.log2(offsets.size * 16))));
+  const table = new Uint8Array(1 << bits);
+  for (const gram of offsets.keys()) table[gramHash(gram, 0) >>> (32 - bits)] = 1;
+  return (text, from, before) => {
+    for (let at = Math.ceil(from / STRIDE) * STRIDE; at + GRAM <= text.length; at += STRIDE) {
+      if (at - STRIDE + 1 >= before) return -1;
+      if (table[gramHash(text, at) >>> (32 - bits)] !== 1) continue;
+      const mask = offsets.get(text.slice(at, at + GRAM)) ?? 0;
+      // The places a string may start at, first to last: `k` characters before this one.
+      for (let k = STRIDE - 1; k >= 0; k--) if (mask & (1 << k) && at - k >= from && at - k < before) return at - k;
+    }
+    return -1;
+  };
+}
+
 /**
  * A matcher of the strings, longest first where two start at one place (so the longer one is masked), as an
  * alternation of them all would match. Secrets' forms can be thousands of characters long (a key, its
  * base64, its encodings, with either line end): one regular expression of them all takes V8 long to compile
  * (and again, whenever it has dropped the code), and at each place tries every form that starts with the
  * same character. Here a small expression of their first `PREFIX` characters finds the places where one may
- * start; the forms with that start are compared there.
+ * start; the strings with that start are compared there. The `sampled` strings (each line of a key's body,
+ * whose starts begin with almost any character) are found by sampling instead (`sampledStarts`): in an
+ * expression, starts that begin with most characters are tried at almost every place (some 40 ms a MiB
+ * with the lines of five keys, under 1 ms without them; sampled, about 5 ms).
  */
-export function literals(strings: Iterable<string>): Literals {
-  const sorted = [...new Set(strings)].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+export function literals(strings: Iterable<string>, sampled: Iterable<string> = []): Literals {
+  const nonEmpty = (list: Iterable<string>) => [...list].filter((s) => s.length > 0);
+  const sorted = [...new Set([...nonEmpty(strings), ...nonEmpty(sampled)])].sort((a, b) => b.length - a.length);
   const stringsByStart = byStart(sorted);
-  const starts = [...stringsByStart.keys()].sort((a, b) => b.length - a.length);
-  const lengths = [...new Set(starts.map((start) => start.length))];
-  const first = new RegExp(starts.map(escapeRegExp).join('|') || '(?!)', 'g');
+  const lengths = [...new Set([...stringsByStart.keys()].map((start) => start.length))];
+  const long = new Set(nonEmpty(sampled).filter((s) => s.length >= SAMPLED_LENGTH));
+  const starts = [...new Set(sorted.filter((s) => !long.has(s)).map((s) => s.slice(0, PREFIX)))].sort((a, b) => b.length - a.length);
+  const first = starts.length > 0 ? new RegExp(starts.map(escapeRegExp).join('|'), 'g') : undefined;
+  const sampledPlace = long.size > 0 ? sampledStarts([...long]) : undefined;
+  /** The longest string that starts at `at`, if any. */
+  const longestAt = (text: string, at: number): string | undefined => {
+    let found: string | undefined;
+    for (const length of lengths) {
+      for (const string of stringsByStart.get(text.slice(at, at + length)) ?? []) {
+        if ((found === undefined || string.length > found.length) && text.startsWith(string, at)) found = string;
+        // Longest first in each list: the first that fits is its longest.
+        if (found === string) break;
+      }
+    }
+    return found;
+  };
   const matcher: Literals = {
     lastIndex: 0,
     exec(text) {
-      first.lastIndex = matcher.lastIndex;
-      for (let m = first.exec(text); m !== null; m = first.exec(text)) {
-        const at = m.index;
-        let found: string | undefined;
-        for (const length of lengths) {
-          for (const string of stringsByStart.get(text.slice(at, at + length)) ?? []) {
-            if ((found === undefined || string.length > found.length) && text.startsWith(string, at)) found = string;
-            // Longest first in each list: the first that fits is its longest.
-            if (found === string) break;
-          }
+      /** The next place the expression finds a start at, from `at` on (`text.length`: none); looked for again once passed. */
+      let next = -1;
+      for (let at = matcher.lastIndex; at < text.length; ) {
+        if (next < at) {
+          if (first) first.lastIndex = at;
+          next = first?.exec(text)?.index ?? text.length;
         }
+        const sampledAt = sampledPlace ? sampledPlace(text, at, next) : -1;
+        const place = sampledAt >= 0 ? sampledAt : next;
+        if (place >= text.length) break;
+        const found = longestAt(text, place);
         if (found !== undefined) {
-          matcher.lastIndex = at + found.length;
-          return { index: at, 0: found };
+          matcher.lastIndex = place + found.length;
+          return { index: place, 0: found };
         }
-        first.lastIndex = at + 1;
+        at = place + 1;
       }
       matcher.lastIndex = 0;
       return null;
@@ -541,21 +633,32 @@ const IDENTITY: Redactor = Object.assign((text: string) => text, {
 /** Whether `redact` is the redactor that has nothing to mask (every text comes back as it is). */
 export const isIdentity = (redact: (text: string) => string): boolean => redact === IDENTITY;
 
-/** Every text `createRedactor([secret])` masks wherever it occurs (cut pieces before an ellipsis aside). */
+/** Every text `createRedactor([secret])` masks wherever it occurs (cut pieces before an ellipsis aside): its forms, and its lines' (`ownLines`). */
 export function maskedForms(secret: string): string[] {
-  return [...new Set(forms(secret).map(([form]) => form).filter((form) => form.length > 0))];
+  const whole = forms(secret);
+  return [...new Set([...whole, ...formsOfLines(whole)].map(([form]) => form).filter((form) => form.length > 0))];
 }
 
 export function createRedactor(secrets: string[]): Redactor {
-  const named = secrets.flatMap(forms).filter(([form]) => form.length > 0);
-  if (named.length === 0) return IDENTITY;
   const formName = new Map<string, SecretForm>();
-  for (const [form, name] of named) if (!formName.has(form)) formName.set(form, name);
+  /** The forms of the secrets' lines, found by sampling (see `literals`). */
+  const ofLines = new Set<string>();
+  for (const secret of secrets) {
+    const whole = forms(secret);
+    for (const [form, name] of whole) if (form.length > 0 && !formName.has(form)) formName.set(form, name);
+    for (const [form, name] of formsOfLines(whole)) {
+      if (formName.has(form)) continue;
+      formName.set(form, name);
+      ofLines.add(form);
+    }
+  }
+  if (formName.size === 0) return IDENTITY;
   const textForms = [...formName.keys()];
-  const textPattern = literals(textForms);
+  const textPattern = literals(textForms.filter((f) => !ofLines.has(f)), ofLines);
   // Raw output is matched byte for byte: latin1 maps each byte to one character and back.
-  const byteForms = textForms.map((f) => Buffer.from(f, 'utf8').toString('latin1'));
-  const bytePattern = literals(byteForms);
+  const latin1 = (f: string) => Buffer.from(f, 'utf8').toString('latin1');
+  const byteForms = textForms.map(latin1);
+  const bytePattern = literals(textForms.filter((f) => !ofLines.has(f)).map(latin1), [...ofLines].map(latin1));
   // A loop, not a spread: a gate may name tens of thousands of secrets, more than a call takes arguments.
   const reach = byteForms.reduce((most, f) => Math.max(most, f.length), -Infinity);
 

@@ -107,6 +107,35 @@ describe('secrets of several lines, and base64 wrapped in lines', () => {
   });
 });
 
+describe('a secret of several lines printed in part', () => {
+  const KEY = '-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\nKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ\n-----END KEY-----';
+  const body = KEY.split('\n').slice(1, 3);
+
+  it('shows no line of its body: cut short by a timeout, or the body alone before a crash, in every file and on the terminal', async () => {
+    const p = makeProject();
+    const firstThree = `console.log(process.env.SSH_PRIVATE_KEY.split("\\n").slice(0, 3).join("\\n")); setTimeout(() => {}, 60000)`;
+    const bodyOnly = `console.error(process.env.SSH_PRIVATE_KEY.split("\\n").slice(1, 3).join("\\n")); throw new Error("crash")`;
+    p.gate('g', {
+      checks: [
+        check('a', ['node', '-e', firstThree], { output: 'text', timeoutMs: 1500, killGraceMs: 200 }),
+        check('b', ['node', '-e', bodyOnly], { output: 'text' }),
+      ],
+    });
+    const r = await gate(['run', 'g', '--verbose'], { cwd: p.root, env: { SSH_PRIVATE_KEY: KEY } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toContain('got past masking');
+    expect(p.reportFile('g', 'checks/a.stdout.txt')).toBe(`-----BEGIN KEY-----\n[REDACTED]\n[REDACTED]\n`);
+    expect(p.reportFile('g', 'checks/b.stderr.txt')).toMatch(/^\[REDACTED\]\n\[REDACTED\]\n/);
+    expect(r.stderr).toContain('[a] [REDACTED]');
+    expect(r.stderr).toContain('[b:err] [REDACTED]');
+    expect(p.reportFile('g', 'closeout.md')).toContain('[REDACTED]');
+    for (const text of [...written(p.root).map((f) => readFileSync(f, 'utf8')), r.stdout, r.stderr]) {
+      for (const line of body) expect(text).not.toContain(line);
+    }
+    expect(survivors(p.root)).toEqual([]);
+  });
+});
+
 describe('a short secret stored with a line break at its end', () => {
   it('is masked as printed without it, in the kept output, junit.xml and --verbose: listed or by its name', async () => {
     const p = makeProject();

@@ -120,6 +120,15 @@ describe('the refusal of such secrets', () => {
     expect(problems.map((p) => p.message.slice(0, p.message.indexOf(' cannot')))).toEqual(["the secret in LISTED (in gate's environment)"]);
   });
 
+  it('looks at each line of a secret of several lines that is masked on its own, as masking does: not at armor or a number', () => {
+    expect(words).toContain('requiredFailTotal');
+    const problems = secretCollisions(gate(), {
+      A_PRIVATE_KEY: 'x9Qz_r4ndom-S3cret\nrequiredFailTotal',
+      B_PRIVATE_KEY: '-----BEGIN KEY-----\nx9Qz_r4ndom-S3cret-b0dy\n12345678901234567890\n-----END KEY-----',
+    });
+    expect(problems.map((p) => p.message.slice(0, p.message.indexOf(' cannot')))).toEqual(["the secret in A_PRIVATE_KEY (in gate's environment)"]);
+  });
+
   it('finds nothing where there is no secret, or only ordinary ones', () => {
     expect(secretCollisions(gate(), { HOME: '/root', STATUS: 'status' })).toEqual([]);
     expect(secretCollisions(gate({ redact: ['DEPLOY_ENV'] }), { GITHUB_TOKEN: 'ghp_abcdef123', DEPLOY_ENV: 'staging', SHORT_TOKEN: 'pass' })).toEqual([]);

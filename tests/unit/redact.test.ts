@@ -165,8 +165,8 @@ describe('the matcher of many forms', () => {
     }
     return found;
   };
-  const byLiterals = (strings: string[], text: string) => {
-    const matcher = literals(strings);
+  const byLiterals = (strings: string[], text: string, sampled: string[] = []) => {
+    const matcher = literals(strings, sampled);
     const found: [number, string][] = [];
     for (let m = matcher.exec(text); m !== null; m = matcher.exec(text)) {
       found.push([m.index, m[0]]);
@@ -184,6 +184,24 @@ describe('the matcher of many forms', () => {
         expect(byLiterals(strings, text)).toEqual(byRegExp(strings, text));
         expect(literals(strings).test(text)).toBe(byRegExp(strings, text).length > 0);
       }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('finds the same when some strings are found by sampling (the lines of a key): short ones among them, at any place', () => {
+    const word = (min: number, max: number) => fc.string({ unit: fc.constantFrom('a', 'b', '-', '\n', '%', 'é'), minLength: min, maxLength: max });
+    fc.assert(
+      fc.property(
+        fc.array(word(1, 12), { maxLength: 6 }),
+        fc.array(fc.oneof(word(1, 15), word(16, 40)), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.oneof(word(0, 6), word(0, 40)), { maxLength: 12 }),
+        (strings, sampled, parts) => {
+          const text = parts.join('') + [...sampled, ...strings].join(parts[0] ?? '-');
+          const all = [...strings, ...sampled];
+          expect(byLiterals(strings, text, sampled)).toEqual(byRegExp(all, text));
+          expect(literals(strings, sampled).test(text)).toBe(byRegExp(all, text).length > 0);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -404,6 +422,34 @@ describe('secrets of several lines', () => {
     expect(maskedForms('ab\n')).not.toContain('ab');
   });
 
+  it('masks each specific line of it on its own: a key printed cut short, or only its body, shows no line of the body', () => {
+    const r = createRedactor([KEY]);
+    const keyLines = KEY.split('\n');
+    const firstThree = keyLines.slice(0, 3).join('\n');
+    // Cut short (a check that hangs or crashes after 3 of 4 lines), with either line end: the armor stays, the body goes.
+    expect(r(`${firstThree}\n`)).toBe(`${keyLines[0]}\n${REDACTED}\n${REDACTED}\n`);
+    expect(r(crlf(`${firstThree}\n`))).toBe(crlf(`${keyLines[0]}\n${REDACTED}\n${REDACTED}\n`));
+    expect(r(`body: ${keyLines[2]}`)).toBe(`body: ${REDACTED}`);
+    expect(r(JSON.stringify({ out: firstThree }))).toBe(JSON.stringify({ out: `${keyLines[0]}\n${REDACTED}\n${REDACTED}` }));
+    // The scan after writing finds a line that got through, as it finds the whole.
+    expect(r.find(`x ${keyLines[1]} y`)).toEqual(['plain']);
+    expect(maskedForms(KEY)).toEqual(expect.arrayContaining([keyLines[1], keyLines[2]]));
+  });
+
+  it('masks no line alone that is short, armor, punctuation or a number: those are masked only as part of the whole', () => {
+    const lines = ['-----BEGIN X509 CRL-----', 'short-but-secret', 'correct horse battery', '1234567890123456789', 'fifteen-chars-x', '{ "": [ ] } , ; !!', '-----END X509 CRL-----'];
+    const secret = lines.join('\n');
+    const r = createRedactor([secret]);
+    // 16 characters or more, with a letter or a digit: specific enough (the second and third lines).
+    const alone = new Set(['short-but-secret', 'correct horse battery']);
+    expect(r(lines.join(' | '))).toBe(lines.map((l) => (alone.has(l) ? REDACTED : l)).join(' | '));
+    expect(r(secret)).toBe(REDACTED);
+    // A line is looked at without the white space around it (an indented key in YAML).
+    expect(createRedactor(['k:\n    indented-value-9f8e7d\n'])('- indented-value-9f8e7d -')).toBe(`- ${REDACTED} -`);
+    // A value of one line with a line break at its end has no lines of its own: it is masked as printed, from 3 characters on.
+    expect(maskedForms('tok-9f8e7d6c5b4a3210\n')).toContain('tok-9f8e7d6c5b4a3210');
+  });
+
   it('masks a value printed with \\r\\n line ends, in every form, and finds it when it is not masked', () => {
     const r = createRedactor([KEY]);
     const bytes = Buffer.from(crlf(KEY));
@@ -416,8 +462,8 @@ describe('secrets of several lines', () => {
     ] as const) {
       expect(r(`key: ${form}\r\nnext`)).toBe(`key: ${REDACTED}\r\nnext`);
       expect(r.maskBytes(Buffer.from(`key: ${form}\r\n`)).toString()).toBe(`key: ${REDACTED}\r\n`);
-      // (base64url reads as base64 where the two alphabets agree)
-      expect(r.find(`key: ${form}`)).toEqual([name === 'base64url' && !/[-_]/.test(form) ? 'base64' : name]);
+      // (base64url reads as base64 where the two alphabets agree; a line of the key's body, masked on its own, shows inside the encodings that leave it as it is)
+      expect(r.find(`key: ${form}`)).toContain(name === 'base64url' && !/[-_]/.test(form) ? 'base64' : name);
     }
     // Inside a longer blob too.
     expect(r(Buffer.concat([Buffer.from('u:'), bytes]).toString('base64'))).toContain(REDACTED);
@@ -569,9 +615,10 @@ describe('masking text that arrives a line at a time', () => {
     const wrapped = (b64.match(/.{1,76}/g) ?? []).join('\n');
     const { shown } = stream(r.lines(), `token:\n${wrapped}\nok\n`);
     expect(shown).toEqual(['token:', REDACTED, 'ok']);
-    // Output that ends while a line is held: shown at the end, masked as the whole.
+    // Output that ends while a line is held: shown at the end, masked as the whole, and each line of the wrapped base64 on its own.
     const first = b64.slice(0, 76);
-    expect(stream(r.lines(), `${first}\n`).shown).toEqual([first]);
+    expect(stream(r.lines(), `${first}\n`).shown).toEqual([REDACTED]);
+    expect(r(`x ${b64.slice(76, 152)}`)).toBe(`x ${REDACTED}`);
   });
 
   it('masks as the whole text would be masked, whatever the lines and however many come at a time (property)', () => {
