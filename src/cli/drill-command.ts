@@ -21,9 +21,9 @@ import { planGate, type Plan } from '../plan/plan.js';
 import { renderDrillJson, renderDrillMarkdown, renderDrillTable, roundEndLine, roundStartLine, timeoutNote } from '../report/drill.js';
 import { interruptedWait, lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
 import { secretCollisions } from '../report/collisions.js';
-import { redactDeep, redactorFor, type Redactor } from '../report/redact.js';
+import { maskFile, redactDeep, redactorOf, secretSources, type Redactor, type SecretSource } from '../report/redact.js';
 import { DRILL_FILES, otherKindIn, ROUNDS_DIR } from '../report/report-kind.js';
-import { jsonReportProblem } from '../report/seal.js';
+import { jsonReportProblem, whoBreaks } from '../report/seal.js';
 import { DEFAULT_HISTORY, prepareReportDir, reportDirChanged } from '../report/write.js';
 import { lockWorkDirOf, newRunId, prepareWorkDir, runGate } from '../run/run-gate.js';
 import { ensureDir } from '../util/ensure-dir.js';
@@ -55,6 +55,8 @@ interface Drill {
   workDir: string;
   reportDir: string;
   redact: Redactor;
+  /** Where each secret was set, to name the one that breaks the matrix, if one does. */
+  secrets: SecretSource[];
 }
 
 const usage = (io: Io, text: string) => {
@@ -158,7 +160,8 @@ function planRounds(gate: Gate, opts: DrillOptions, io: Io): Drill | string {
     if (!result.ok) return problemText(result.problems);
     rounds.push({ plan, gate: runGateOf, runPlan: result.plan, reportDir: path.join(reportDir, ROUNDS_DIR, plan.check) });
   }
-  return { gate, rounds, workDir, reportDir, redact: redactorFor(gate, io.env) };
+  const secrets = secretSources(gate, io.env);
+  return { gate, rounds, workDir, reportDir, redact: redactorOf(secrets), secrets };
 }
 
 async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<number> {
@@ -241,12 +244,12 @@ async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<numb
     },
     redact,
   );
-  const written = await writeDrillFiles(drill.reportDir, report, redact);
+  const written = await writeDrillFiles(drill.reportDir, report, redact, drill.secrets);
   if (written) {
     io.stderr.write(`gate: ${redact(written)}\n`);
     failedToWrite = true;
   }
-  io.stdout.write(redact(opts.json ? renderDrillJson(report) : renderDrillTable(report, displayPath(drill.reportDir, io.cwd))));
+  io.stdout.write(opts.json ? redact.json(renderDrillJson(report)) : redact(renderDrillTable(report, displayPath(drill.reportDir, io.cwd))));
   // A report that could not be written is gate failing at its job: never a pass.
   if (abort.aborted) return exitCodeForSignal(io.interruptedBy?.());
   return failedToWrite ? EXIT.internal : report.exitCode;
@@ -257,21 +260,23 @@ async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<numb
  * a file). The previous drill's two files are first hard-linked into
  * `history/<drillId>/`, so replacing them loses nothing. Returns what went wrong, if anything.
  */
-async function writeDrillFiles(dir: string, report: DrillReport, redact: Redactor): Promise<string | undefined> {
+async function writeDrillFiles(dir: string, report: DrillReport, redact: Redactor, secrets: SecretSource[]): Promise<string | undefined> {
   try {
     const changed = await reportDirChanged(dir);
     if (changed) return `could not write the drill report: ${changed}`;
     await keepPreviousDrill(dir);
     // Should masking break drill.json (src/report/collisions.ts refuses the secrets it knows would), the drill fails at its own job.
     const json = renderDrillJson(report);
-    const broken = jsonReportProblem('drill.json', redact(json), json, redact);
+    const problemWith = (masking: Redactor) => jsonReportProblem('drill.json', masking.json(json), json, masking);
+    const broken = problemWith(redact);
     if (broken) {
       report.verdict = 'fail';
       report.exitCode = EXIT.internal;
     }
     const content = { 'drill.md': renderDrillMarkdown(report), 'drill.json': broken ? renderDrillJson(report) : json };
-    for (const name of DRILL_FILES) await writeFileAtomic(path.join(dir, name), redact(content[name]), { fsync: true });
-    return broken && `masking secrets broke the drill report: ${broken}; it was written as failed (exit code 1)`;
+    for (const name of DRILL_FILES) await writeFileAtomic(path.join(dir, name), maskFile(redact, name, content[name]), { fsync: true });
+    // As a run's check of its files does, the message names the variable whose value alone breaks it.
+    return broken && `masking secrets broke the drill report: ${broken}; ${whoBreaks(secrets, (alone) => problemWith(alone) !== undefined)}; it was written as failed (exit code 1)`;
   } catch (error) {
     return `could not write the drill report in ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
   }

@@ -206,6 +206,8 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
   const errStyles = createStyles(colorEnabled(io.stderr, io.env));
   const mode = progressMode(opts, json, io);
   const redactAll = (text: string) => planned.reduce((t, p) => p.redact(t), text);
+  /** The reports as JSON on stdout: their numbers are gate's own (see `Masking.json`). */
+  const redactAllJson = (text: string) => planned.reduce((t, p) => p.redact.json(t), text);
   const abort = io.interrupt ?? new AbortController().signal;
   const several = planned.length > 1;
   const reports: Report[] = [];
@@ -288,7 +290,7 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
           : EXIT.noGo;
     // With several gates, an array of the reports written; with one whose report was not written, nothing.
     if (json && (several || reports.length > 0)) {
-      const text = redactAll(!several ? renderJson(reports[0]!) : `${JSON.stringify(reports, null, 2)}\n`);
+      const text = redactAllJson(!several ? renderJson(reports[0]!) : `${JSON.stringify(reports, null, 2)}\n`);
       stdout.write(github ? neutralizeJson(text) : text);
     }
     return code;

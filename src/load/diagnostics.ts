@@ -208,8 +208,9 @@ function maskedLines(text: string, spans: [number, number][]): Map<string, strin
 /** `secrets`, with `blank` masking first the lines in `lines` (a line as written → the line masked). */
 function blankingLines(secrets: Redactor, lines: Map<string, string>): Redactor {
   if (lines.size === 0) return secrets;
-  const { maskBytes, maskSettled, find, lines: lineMasker } = secrets;
+  const { json, maskBytes, maskSettled, find, lines: lineMasker } = secrets;
   return Object.assign((text: string) => secrets(text), {
+    json,
     // What it hides reaches as far as its longest line (no spread: a file may have a great many).
     reach: [...lines.keys()].reduce((most, line) => Math.max(most, Buffer.byteLength(line)), secrets.reach),
     maskBytes,

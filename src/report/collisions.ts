@@ -85,8 +85,9 @@ export function secretCollisions(gate: GateSecrets, env: Record<string, string |
     return found;
   };
   // A number under a secret-looking name that is not listed (a TTL, a timeout, a port) is masked but not
-  // refused: the name alone does not make it a secret worth stopping every run for, and the check of the
-  // files' shape after writing (seal.ts) fails the run, naming the variable, in the rare case masking it breaks one.
+  // refused: the name alone does not make it a secret worth stopping every run for. Where gate's own JSON
+  // writes a number, it is left (`Masking.json` in redact.ts), so it cannot break closeout.json, drill.json
+  // or run.log; the check of the files' shape after writing (seal.ts) still catches what no one foresaw.
   const refused = (s: (typeof sources)[number]) => (s.listed || !readsAsNumber(s.value) ? collidesOnce(s.value) : false);
   return sources.filter(refused).map((s) => {
     const ways = [`give ${s.name} a value of its own`];

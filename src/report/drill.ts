@@ -46,6 +46,8 @@ export function drillLine(report: DrillReport): string {
   const { rounds, summary } = report;
   const parts: string[] = [];
   if (report.verdict === 'aborted') parts.push(`INTERRUPTED after ${rounds.filter(finished).length}/${summary.rounds} rounds`);
+  // Every round caught and still failed: only masking that broke drill.json does that (src/cli/drill-command.ts).
+  if (report.verdict === 'fail' && summary.rounds > 0 && summary.caught === summary.rounds) parts.push('FAILED: masking secrets broke the drill report');
   const escaped = ids(rounds, 'escaped');
   const inconclusive = ids(rounds, 'inconclusive');
   if (escaped.length > 0) parts.push(`ESCAPED: ${escaped.join(', ')}`);

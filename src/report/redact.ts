@@ -48,9 +48,20 @@ const ELLIPSIS = '…';
 
 export type SecretForm = 'plain' | 'JSON-escaped' | 'URL-encoded' | 'base64' | 'base64url' | 'XML- or Markdown-escaped';
 
-/** Masks secrets in text; it also knows how to mask raw output and how to look for what slipped through. */
-export interface Redactor {
+/** How gate masks what it writes: text, and JSON it renders itself. */
+export interface Masking {
   (text: string): string;
+  /**
+   * Masks JSON that gate rendered itself (closeout.json, drill.json, run.log, `--json` on stdout) as it masks
+   * text, except for a number that only unlisted variables hold under secret-looking names (a TTL, a
+   * timeout): outside a string it is left where it stands. There it is one of gate's own numbers (a
+   * duration, a size, a timeout), not the variable's value, and masking it would break the file.
+   */
+  json(text: string): string;
+}
+
+/** Masks secrets in text; it also knows how to mask raw output and how to look for what slipped through. */
+export interface Redactor extends Masking {
   /** The longest form of any secret (base64 cores included), in bytes of UTF-8 (0: nothing to mask). A window of output widened by `reach - 1` sees whole every secret that touches it. */
   readonly reach: number;
   /** Masks raw bytes and keeps what stems from `raw[from, to)`; a secret crossing either edge is masked whole. */
@@ -64,8 +75,9 @@ export interface Redactor {
   /**
    * The forms of secrets found in `text` (for the scan of written files),
    * also as a reader of XML or Markdown would read it; never the values.
+   * `json`: the text is JSON gate rendered itself, read as `json` masks it.
    */
-  find(text: string): SecretForm[];
+  find(text: string, json?: boolean): SecretForm[];
   /** Masks with a run of `*` as long as what it hides, so that columns in `text` stay where they were (a caret under a quoted line). */
   blank(text: string): string;
   /** A masker for one stream of text that arrives in whole lines (a check's output as `--verbose` follows it): see `LineMasker`. */
@@ -404,20 +416,45 @@ export function literals(strings: Iterable<string>, sampled: Iterable<string> = 
 /**
  * Every place a form occurs, overlapping ones merged: `[start, end)` pairs in
  * order. Overlaps matter: masking only the first of two overlapping secrets
- * would leave the tail of the second in plain sight.
+ * would leave the tail of the second in plain sight. `skip` passes over a
+ * form where it stands (a number of gate's own in its JSON).
  */
-function spansOf(pattern: Literals, text: string): [number, number][] {
+function spansOf(pattern: Literals, text: string, skip?: (start: number, form: string) => boolean): [number, number][] {
   const spans: [number, number][] = [];
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
     const start = m.index;
     const end = start + m[0].length;
+    if (skip?.(start, m[0])) {
+      pattern.lastIndex = start + 1;
+      continue;
+    }
     const last = spans[spans.length - 1];
     if (last && start < last[1]) last[1] = Math.max(last[1], end);
     else spans.push([start, end]);
     pattern.lastIndex = start + 1;
   }
   return spans;
+}
+
+/** Whether a place in JSON text is inside a string: after an odd number of the quotes that are not escaped. */
+function insideStrings(json: string): (at: number) => boolean {
+  const quotes: number[] = [];
+  for (let i = json.indexOf('"'); i !== -1; i = json.indexOf('"', i + 1)) {
+    let backslashes = 0;
+    if (quotes.length % 2 === 1) while (json[i - 1 - backslashes] === '\\') backslashes++;
+    if (backslashes % 2 === 0) quotes.push(i);
+  }
+  return (at) => {
+    let low = 0;
+    let high = quotes.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (quotes[mid]! < at) low = mid + 1;
+      else high = mid;
+    }
+    return low % 2 === 1;
+  };
 }
 
 /** `text[from, to)` with every span that touches it replaced by the mask, whole. */
@@ -622,6 +659,7 @@ const UNMASKED_LINES: LineMasker = {
 };
 
 const IDENTITY: Redactor = Object.assign((text: string) => text, {
+  json: (text: string) => text,
   reach: 0,
   maskBytes: (raw: Buffer, from = 0, to = raw.length) => raw.subarray(from, to),
   maskSettled: (raw: Buffer) => ({ masked: raw, consumed: raw.length }),
@@ -639,19 +677,30 @@ export function maskedForms(secret: string): string[] {
   return [...new Set([...whole, ...formsOfLines(whole)].map(([form]) => form).filter((form) => form.length > 0))];
 }
 
-export function createRedactor(secrets: string[]): Redactor {
+/**
+ * The redactor of `secrets`. `numbers` are those of them that only unlisted variables hold under secret-looking
+ * names and that read as numbers: `json` leaves them where gate's JSON writes a number (see `Masking`).
+ */
+export function createRedactor(secrets: string[], numbers: readonly string[] = []): Redactor {
   const formName = new Map<string, SecretForm>();
   /** The forms of the secrets' lines, found by sampling (see `literals`). */
   const ofLines = new Set<string>();
+  /** The forms of `numbers` that no other secret has. */
+  const numberForms = new Set<string>();
+  const otherForms = new Set<string>();
+  const numberValues = new Set(numbers);
   for (const secret of secrets) {
     const whole = forms(secret);
+    const lines = formsOfLines(whole);
     for (const [form, name] of whole) if (form.length > 0 && !formName.has(form)) formName.set(form, name);
-    for (const [form, name] of formsOfLines(whole)) {
+    for (const [form, name] of lines) {
       if (formName.has(form)) continue;
       formName.set(form, name);
       ofLines.add(form);
     }
+    for (const [form] of [...whole, ...lines]) (numberValues.has(secret) ? numberForms : otherForms).add(form);
   }
+  for (const form of otherForms) numberForms.delete(form);
   if (formName.size === 0) return IDENTITY;
   const textForms = [...formName.keys()];
   const textPattern = literals(textForms.filter((f) => !ofLines.has(f)), ofLines);
@@ -689,8 +738,14 @@ export function createRedactor(secrets: string[]): Redactor {
   };
 
   const redact = (text: string) => maskCut(maskSpans(text, spansOf(textPattern, text)));
+  /** In JSON gate rendered: whether the form at `start` is one of `numbers` outside a string (found once a place is asked about). */
+  const ownNumber = (json: string) => {
+    let inside: ((at: number) => boolean) | undefined;
+    return (start: number, form: string) => numberForms.has(form) && !(inside ??= insideStrings(json))(start);
+  };
   let forLines: LineForms | undefined;
   return Object.assign(redact, {
+    json: (text: string) => (numberForms.size === 0 ? redact(text) : maskCut(maskSpans(text, spansOf(textPattern, text, ownNumber(text))))),
     reach,
     maskBytes(raw: Buffer, from = 0, to = raw.length): Buffer {
       return maskSpanBytes(raw, spansOf(bytePattern, raw.toString('latin1')), from, to);
@@ -707,17 +762,23 @@ export function createRedactor(secrets: string[]): Redactor {
       }
       return { masked: maskSpanBytes(raw, spans, 0, consumed), consumed };
     },
-    find(text: string): SecretForm[] {
+    find(text: string, json = false): SecretForm[] {
       const found = new Set<SecretForm>();
+      const skip = json && numberForms.size > 0 ? ownNumber(text) : undefined;
       textPattern.lastIndex = 0;
       for (let m = textPattern.exec(text); m !== null; m = textPattern.exec(text)) {
-        found.add(formName.get(m[0]) ?? 'plain');
+        if (!skip?.(m.index, m[0])) found.add(formName.get(m[0]) ?? 'plain');
         textPattern.lastIndex = m.index + 1;
       }
       // Renderers escape what they write: a secret escaped for XML or Markdown is still a secret.
+      // (Undone, JSON's escapes move its strings' edges: there gate's own numbers are not told apart, and not looked for.)
       if (found.size === 0 && /[&\\]/.test(text)) {
+        const read = unescapeMarkup(text);
         textPattern.lastIndex = 0;
-        if (textPattern.test(unescapeMarkup(text))) found.add('XML- or Markdown-escaped');
+        for (let m = textPattern.exec(read); m !== null && found.size === 0; m = textPattern.exec(read)) {
+          if (!(json && numberForms.has(m[0]))) found.add('XML- or Markdown-escaped');
+          textPattern.lastIndex = m.index + 1;
+        }
       }
       return [...found];
     },
@@ -781,8 +842,22 @@ export function secretSources(gate: GateSecrets, env: Record<string, string | un
 
 /** Every secret a gate run could expose: from gate's own environment and from the gate file's env blocks. */
 export function redactorFor(gate: GateSecrets, env: Record<string, string | undefined>): Redactor {
-  return createRedactor([...new Set(secretSources(gate, env).map((s) => s.value))]);
+  return redactorOf(secretSources(gate, env));
 }
+
+/** The redactor of these variables' values; a value that reads as a number and that no listed variable holds is one of `createRedactor`'s `numbers`. */
+export function redactorOf(sources: SecretSource[]): Redactor {
+  const values = [...new Set(sources.map((s) => s.value))];
+  const listed = new Set(sources.filter((s) => s.listed).map((s) => s.value));
+  return createRedactor(values, values.filter((v) => !listed.has(v) && readsAsNumber(v)));
+}
+
+/** The files gate renders as JSON itself: masked with `Masking.json`. */
+const OWN_JSON_FILES = new Set(['closeout.json', 'run.log', 'drill.json']);
+export const isOwnJson = (file: string): boolean => OWN_JSON_FILES.has(file);
+
+/** The content of the report file `file` masked as gate writes it: as JSON of its own, or as text. */
+export const maskFile = (masking: Masking, file: string, content: string): string => (isOwnJson(file) ? masking.json(content) : masking(content));
 
 /**
  * A copy of a value with every string masked. Applied to the report before any

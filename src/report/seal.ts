@@ -18,7 +18,7 @@ import { EXIT } from '../model/exit-codes.js';
 import { parsesAsJson } from '../util/json.js';
 import type { Report } from '../model/types.js';
 import { xmlWellFormed } from './junit.js';
-import { createRedactor, redactDeep, secretPlace, type Redactor, type SecretForm, type SecretSource } from './redact.js';
+import { isOwnJson, maskFile, redactDeep, redactorOf, secretPlace, type Masking, type Redactor, type SecretForm, type SecretSource } from './redact.js';
 import { replaceReportFiles, type ReportFile } from './write.js';
 
 /** How many more masking passes a file gets before it is removed instead. */
@@ -37,20 +37,20 @@ export async function findLeaks(dir: string, names: string[], secrets: Redactor)
   const leaks: Leak[] = [];
   for (const file of names) {
     const text = await readFile(path.join(dir, file), 'utf8').catch(() => undefined);
-    const forms = text === undefined ? [] : secrets.find(text);
+    const forms = text === undefined ? [] : secrets.find(text, isOwnJson(file));
     if (forms.length > 0) leaks.push({ file, forms });
   }
   return leaks;
 }
 
-/** The text masked again until no secret shows; undefined if it still holds one after the bound. */
-export function maskUntilClean(text: string, secrets: Redactor): string | undefined {
+/** The text masked again until no secret shows; undefined if it still holds one after the bound. `json`: JSON gate rendered itself (see `Masking.json`). */
+export function maskUntilClean(text: string, secrets: Redactor, json = false): string | undefined {
   let current = text;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    if (secrets.find(current).length === 0) return current;
-    current = secrets(current);
+    if (secrets.find(current, json).length === 0) return current;
+    current = json ? secrets.json(current) : secrets(current);
   }
-  return secrets.find(current).length === 0 ? current : undefined;
+  return secrets.find(current, json).length === 0 ? current : undefined;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex');
@@ -80,7 +80,7 @@ export async function sealReport(
   for (const leak of leaks) {
     if (rendered.has(leak.file)) continue;
     const text = await readFile(path.join(dir, leak.file), 'utf8');
-    const clean = maskUntilClean(text, secrets);
+    const clean = maskUntilClean(text, secrets, isOwnJson(leak.file));
     const content = clean ?? (leak.file.startsWith('checks/') ? REMOVED : undefined);
     if (content === undefined) {
       removed.push(leak.file);
@@ -97,7 +97,7 @@ export async function sealReport(
   }
   // The files that carry the verdict are rendered anew from the amended report.
   for (const file of render(report)) {
-    const clean = maskUntilClean(file.content, secrets);
+    const clean = maskUntilClean(file.content, secrets, isOwnJson(file.name));
     if (clean === undefined) removed.push(file.name);
     else again.push({ name: file.name, content: clean });
   }
@@ -150,7 +150,7 @@ export async function checkShapes(
   dir: string,
   rendered: ReportFile[],
   report: Report,
-  redact: (text: string) => string,
+  redact: Masking,
   render: (report: Report) => ReportFile[],
   sources: SecretSource[],
 ): Promise<string | undefined> {
@@ -170,20 +170,26 @@ export async function checkShapes(
   report.verdict = 'fail';
   report.decision = 'NO-GO';
   report.exitCode = EXIT.internal;
-  const rewritten = await replaceReportFiles(dir, render(report).map((f) => ({ name: f.name, content: redact(f.content) })));
+  const rewritten = await replaceReportFiles(dir, render(report).map((f) => ({ name: f.name, content: maskFile(redact, f.name, f.content) })));
 
-  // Which secret does it: masking its value alone does it to one of the files.
-  const culprits = sources.filter((s) => {
-    const alone = createRedactor([s.value]);
-    return broken.some((name) => {
+  const why = whoBreaks(sources, (alone) =>
+    broken.some((name) => {
       const original = renderedAs(name);
-      return original !== undefined && SHAPES[name]!(alone(original), original, alone) !== undefined;
-    });
-  });
-  const why =
-    culprits.length > 0
-      ? `masking the value of ${[...new Set(culprits.map(secretPlace))].join(', ')} is what does it (give it a value of its own)`
-      : "masking the gate's secrets together is what does it";
+      return original !== undefined && SHAPES[name]!(maskFile(alone, name, original), original, alone) !== undefined;
+    }),
+  );
   const fate = rewritten.ok ? 'the files that carry the verdict were written again as NO-GO' : `writing them again as NO-GO failed (${rewritten.message})`;
   return `masking secrets broke the report: ${problems.join(', ')}; ${why}; ${fate}, and the run is NO-GO`;
+}
+
+/**
+ * Which secret breaks a file, as a message says it: the variables whose value, masked alone, does it
+ * (`breaks` tells whether masking with a redactor breaks the file); named with where they were set, never
+ * their values. When none does it alone, the secrets together do.
+ */
+export function whoBreaks(sources: SecretSource[], breaks: (alone: Redactor) => boolean): string {
+  const culprits = sources.filter((s) => breaks(redactorOf([s])));
+  return culprits.length > 0
+    ? `masking the value of ${[...new Set(culprits.map(secretPlace))].join(', ')} is what does it (give it a value of its own)`
+    : "masking the gate's secrets together is what does it";
 }

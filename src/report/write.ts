@@ -52,6 +52,7 @@ import path from 'node:path';
 import { ensureDirSync } from '../util/ensure-dir.js';
 import { orUndefined } from '../util/or-undefined.js';
 import { preparedDirChanged, rememberPreparedDir } from '../util/prepared-dir.js';
+import { maskFile, type Masking } from './redact.js';
 
 /** The files at the top of a report dir that make up one run; `closeout.json` goes last. */
 export const RUN_FILES = ['run.log', 'junit.xml', 'closeout.md', 'closeout.json'];
@@ -335,11 +336,11 @@ function fsyncDir(dir: string): void {
   }
 }
 
-/** Writes a run's files; `redact` masks secrets in every one of them on the way out. */
+/** Writes a run's files; `redact` masks secrets in every one of them on the way out (the JSON gate renders itself as such: see `Masking.json`). */
 export async function writeReportFiles(
   dir: string,
   files: ReportFile[],
-  redact: (text: string) => string,
+  redact: Masking,
   keepHistory = DEFAULT_HISTORY,
 ): Promise<WriteResult> {
   // Checked before anything is made in it: a removed report dir is not recreated.
@@ -359,8 +360,8 @@ export async function writeReportFiles(
     for (const folder of [...new Set(files.map((f) => path.dirname(path.join(staging, f.name))))]) ensureDirSync(folder);
     const top = files.filter((f) => RUN_FILES.includes(f.name));
     const perCheck = files.filter((f) => !RUN_FILES.includes(f.name));
-    for (const file of perCheck) writeFileSync(path.join(staging, file.name), redact(file.content), { flag: 'wx' });
-    for (const file of top) writeSynced(path.join(staging, file.name), redact(file.content));
+    for (const file of perCheck) writeFileSync(path.join(staging, file.name), maskFile(redact, file.name, file.content), { flag: 'wx' });
+    for (const file of top) writeSynced(path.join(staging, file.name), maskFile(redact, file.name, file.content));
     fsyncDir(path.join(staging, CHECKS_DIR));
     // Again before the previous run's files move: staging big outputs takes time.
     const stillChanged = await reportDirChanged(dir);

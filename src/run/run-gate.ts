@@ -21,7 +21,7 @@ import type { AttemptOutcome, CheckResult, EnvFileSpec, Gate, Report } from '../
 import type { Plan } from '../plan/plan.js';
 import { hashMaskedFile, keepOutput } from '../report/capture.js';
 import { lockWorkDir, type LockResult } from '../report/lock.js';
-import { isIdentity, redactDeep, redactorFor, secretSources } from '../report/redact.js';
+import { isIdentity, redactDeep, redactorFor, secretSources, type Masking } from '../report/redact.js';
 import { checkShapes, sealReport } from '../report/seal.js';
 import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
@@ -44,7 +44,7 @@ export interface RunGateOptions {
   interruptedBy?: () => StopSignal | undefined;
   progress: Progress;
   /** Masks secrets in everything written. */
-  redact: (text: string) => string;
+  redact: Masking;
   now?: () => Date;
 }
 
@@ -171,7 +171,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
   // The gate's secrets, for masking raw output before it is cut and for the scan after writing;
   // the caller's own masking still applies to every string.
   const secrets = redactorFor(gate, options.env);
-  const redact = (text: string) => options.redact(secrets(text));
+  const redact: Masking = Object.assign((text: string) => options.redact(secrets(text)), { json: (text: string) => options.redact.json(secrets.json(text)) });
   try {
     const runLog = createRunLog(path.join(scratchDir, 'run.log'), runId, redact);
     const { log } = runLog;

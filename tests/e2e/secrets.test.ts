@@ -296,6 +296,33 @@ describe('secrets that masking cannot hide without breaking the report', () => {
     expect(p.reportFile('g', 'checks/a.stdout.txt')).toContain('"ttl":"[REDACTED]"');
   });
 
+  it("a number under a secret-looking name that is not listed is left where gate writes a number of its own: run and drill stay whole", async () => {
+    const p = makeProject();
+    // 123455 characters and a line end: the output's bytes, in closeout.json and run.log, are the number.
+    p.gate('g', {
+      defaults: { timeoutMs: 300000 },
+      checks: [check('a', ['node', '-e', 'process.stdout.write("x".repeat(123455) + "\\n"); if (process.env.GATE_INJECT_FAIL === "1") process.exitCode = 1'], { output: 'text' })],
+    });
+    const env = { SESSION_TOKEN_TTL_MS: '300000', UPLOAD_TOKEN_BYTES: '123456' };
+    const r = await gate(['run', 'g', '--json'], { cwd: p.root, env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(p.report('g').checks[0]!.stdout).toMatchObject({ bytes: 123456, originalBytes: 123456 });
+    expect((JSON.parse(r.stdout) as { checks: { stdout: { bytes: number } }[] }).checks[0]!.stdout.bytes).toBe(123456);
+    expect(p.reportFile('g', 'run.log')).toContain('"originalBytes":123456');
+
+    const drill = await gate(['drill', 'g'], { cwd: p.root, env });
+    expect(drill.stderr).not.toContain('masking secrets broke');
+    expect(drill.code).toBe(0);
+    expect(drill.stdout).toContain('drill g: 1/1 caught');
+    const matrix = JSON.parse(readFileSync(path.join(p.root, 'reports/g_drill/drill.json'), 'utf8')) as { verdict: string; rounds: { timeoutMs: number }[] };
+    expect(matrix.verdict).toBe('pass');
+    expect(matrix.rounds[0]!.timeoutMs).toBe(300000);
+    const json = await gate(['drill', 'g', '--json'], { cwd: p.root, env });
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as { rounds: { timeoutMs: number }[] }).rounds[0]!.timeoutMs).toBe(300000);
+  });
+
   it('leave an ordinary secret alone: the run goes on, the secret is masked, the report is whole', async () => {
     const p = makeProject();
     const SECRET = 'x9Qz_r4ndom-S3cret';
@@ -327,7 +354,9 @@ describe('secrets that masking cannot hide without breaking the report', () => {
     const p = makeProject();
     // No word of the report: refused by nothing before the run. But after a newline (`\n` in JSON) it eats the escape's backslash.
     const SECRET = 'nKq7vXw2pZ';
-    p.gate('g', { checks: [check('a', json({ ok: true }), { title: 'first\nKq7vXw2pZ', expect: ['ok == true'] })] });
+    // Injected (GATE_INJECT_FAIL=1), the check fails: the drill's round catches it.
+    const aware = ['node', '-e', 'console.log(JSON.stringify({ ok: process.env.GATE_INJECT_FAIL !== "1" }))'];
+    p.gate('g', { checks: [check('a', aware, { title: 'first\nKq7vXw2pZ', expect: ['ok == true'] })] });
     const r = await gate(['run', 'g'], { cwd: p.root, env: { MY_TOKEN: SECRET } });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('NO-GO');
@@ -344,7 +373,11 @@ describe('secrets that masking cannot hide without breaking the report', () => {
     const drill = await gate(['drill', 'g'], { cwd: p.root, env: { MY_TOKEN: SECRET } });
     expect(drill.code).toBe(1);
     expect(drill.stderr).toContain('gate: masking secrets broke the report: closeout.json is not valid JSON;');
-    expect(drill.stderr).toContain('gate: masking secrets broke the drill report: drill.json is not valid JSON; it was written as failed (exit code 1)');
+    expect(drill.stderr).toContain(
+      "gate: masking secrets broke the drill report: drill.json is not valid JSON; masking the value of MY_TOKEN (in gate's environment) is what does it (give it a value of its own); it was written as failed (exit code 1)",
+    );
+    // The matrix on stdout does not read as a pass.
+    expect(drill.stdout).toContain('drill g: FAILED: masking secrets broke the drill report (1/1 caught)');
     const matrix = readFileSync(path.join(p.root, 'reports/g_drill/drill.json'), 'utf8');
     expect(matrix).toMatch(/"verdict": "fail",\s+"exitCode": 1,/);
     for (const file of written(p.root)) expect(readFileSync(file, 'utf8')).not.toContain(SECRET);

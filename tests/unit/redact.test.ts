@@ -96,6 +96,31 @@ describe('redaction', () => {
   });
 });
 
+describe('JSON that gate renders itself', () => {
+  const gate = (redact: string[] = []): GateSecrets => ({ env: {}, redact, checks: [] });
+
+  it("leaves a number under a secret-looking name alone where it stands outside a string: it is one of gate's own numbers", () => {
+    const r = redactorFor(gate(), { SESSION_TOKEN_TTL_MS: '300000', API_TOKEN: 'x9Qz_r4ndom-S3cret' });
+    const json = '{"timeoutMs": 300000, "durationMs": 1300000, "note": "ttl 300000", "t": "x9Qz_r4ndom-S3cret", "n": [300000]}';
+    expect(r.json(json)).toBe(`{"timeoutMs": 300000, "durationMs": 1300000, "note": "ttl ${REDACTED}", "t": "${REDACTED}", "n": [300000]}`);
+    // The scan after writing reads it the same way; as text, the number is masked everywhere.
+    expect(r.find(r.json(json), true)).toEqual([]);
+    expect(r.find('{"note": "ttl 300000"}', true)).toEqual(['plain']);
+    expect(r.find('{"t": 300000}')).toEqual(['plain']);
+    expect(r(json)).toContain(`"timeoutMs": ${REDACTED},`);
+    // Strings with escaped quotes in them are told apart from what lies between them.
+    expect(r.json('{"a": "q\\" 300000 \\"", "b": 300000}\n{"c": 300000}')).toBe(`{"a": "q\\" ${REDACTED} \\"", "b": 300000}\n{"c": 300000}`);
+  });
+
+  it('masks a listed number, or one that a listed variable holds too, and every other secret, as text', () => {
+    const json = '{"timeoutMs": 300000, "other": "k-5555555"}';
+    expect(redactorFor(gate(['TTL']), { TTL: '300000' }).json(json)).toBe(`{"timeoutMs": ${REDACTED}, "other": "k-5555555"}`);
+    expect(redactorFor(gate(['TTL']), { TTL: '300000', SESSION_TOKEN_TTL: '300000' }).json(json)).toBe(`{"timeoutMs": ${REDACTED}, "other": "k-5555555"}`);
+    expect(redactorFor(gate(), { X_API_KEY: 'k-5555555' }).json(json)).toBe(`{"timeoutMs": 300000, "other": "${REDACTED}"}`);
+    expect(createRedactor([]).json(json)).toBe(json);
+  });
+});
+
 describe('redaction of raw output, before it is cut', () => {
   const secret = 'q7Zx9Lk2Vb8Nw4Rt';
   const redact = createRedactor([secret]);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import type { Gate } from '../../src/model/types.js';
 import { planGate, type PlanOptions } from '../../src/plan/plan.js';
+import { createRedactor } from '../../src/report/redact.js';
 import { prepareReportDir } from '../../src/report/write.js';
 import { prepareWorkDir, runGate, type GateRun, type RunGateOptions } from '../../src/run/run-gate.js';
 
@@ -23,7 +24,7 @@ export async function runGateIn(root: string, gate: Gate, over: Partial<RunGateO
     env: { PATH: process.env.PATH },
     abort: new AbortController().signal,
     progress: { runStarted() {}, checkStarted() {}, checkFinished() {} },
-    redact: (text) => text,
+    redact: createRedactor([]),
     ...over,
   });
   return { ...run, reportDir };

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderJson } from '../../src/report/json.js';
 import { renderJunit } from '../../src/report/junit.js';
-import { createRedactor, REDACTED, redactDeep, secretSources } from '../../src/report/redact.js';
+import { createRedactor, maskFile, REDACTED, redactDeep, redactorFor, secretSources } from '../../src/report/redact.js';
 import { checkShapes, findLeaks, maskUntilClean, sealReport } from '../../src/report/seal.js';
 import { prepareReportDir, replaceReportFiles, type ReportFile } from '../../src/report/write.js';
 import { makeCheck, makeReport } from './report-fixture.js';
@@ -183,6 +183,21 @@ describe('the check of the files a program reads, after masking', () => {
     const message = await checkShapes(dir, files, report, redact, render, sources);
     expect(message).toContain("closeout.json is not valid JSON, run.log has lines that are not JSON; masking the value of N (in gate's environment) is what does it");
     expect(message).not.toContain('12345');
+  });
+
+  it("leaves a number under a secret-looking name alone where gate writes a number of its own: closeout.json and run.log stay whole, the scan finds nothing", async () => {
+    const sources = secretSources({ env: {}, redact: [], checks: [] }, { SESSION_TOKEN_TTL_MS: '300000' });
+    const redact = redactorFor({ env: {}, redact: [], checks: [] }, { SESSION_TOKEN_TTL_MS: '300000' });
+    const report = redactDeep(makeReport([makeCheck('a', 'pass', { durationMs: 300000, reason: 'took 300000 ms' })], { verdict: 'pass', decision: 'GO', exitCode: 0 }), redact);
+    const files: ReportFile[] = [
+      { name: 'run.log', content: '{"level":30,"durationMs":300000,"msg":"[REDACTED]"}\n' },
+      { name: 'closeout.json', content: renderJson(report) },
+    ];
+    const dir = await reportDir(files.map((f) => ({ name: f.name, content: maskFile(redact, f.name, f.content) })));
+    expect(readFileSync(path.join(dir, 'closeout.json'), 'utf8')).toContain('"durationMs": 300000');
+    expect(await findLeaks(dir, ['run.log', 'closeout.json'], redact)).toEqual([]);
+    expect(await checkShapes(dir, files, report, redact, () => [], sources)).toBeUndefined();
+    expect(report.decision).toBe('GO');
   });
 
   it('tells a junit.xml that masking left ill-formed', async () => {
