@@ -4,7 +4,7 @@
  * checks it depends on. The drill passes (exit 0) only if every round caught
  * its injection; the matrix names the rounds that did not.
  */
-import { link, lstat, readdir, readFile, rm } from 'node:fs/promises';
+import { link, lstat, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -27,6 +27,8 @@ import { jsonReportProblem, whoBreaks } from '../report/seal.js';
 import { DEFAULT_HISTORY, prepareReportDir, reportDirChanged } from '../report/write.js';
 import { lockWorkDirOf, newRunId, prepareWorkDir, runGate } from '../run/run-gate.js';
 import { ensureDir } from '../util/ensure-dir.js';
+import { orUndefined } from '../util/or-undefined.js';
+import { readRegularText } from '../util/read-regular.js';
 import { EXIT, type Io } from './io.js';
 
 export interface DrillOptions {
@@ -283,9 +285,7 @@ async function writeDrillFiles(dir: string, report: DrillReport, redact: Redacto
 }
 
 async function keepPreviousDrill(dir: string): Promise<void> {
-  const previous = await readFile(path.join(dir, 'drill.json'), 'utf8')
-    .then((text) => (JSON.parse(text) as { drillId?: unknown }).drillId)
-    .catch(() => undefined);
+  const previous = orUndefined(() => (JSON.parse(readRegularText(path.join(dir, 'drill.json')) ?? 'null') as { drillId?: unknown } | null)?.drillId);
   if (typeof previous !== 'string' || !/^[\w.-]+$/.test(previous)) return;
   const history = path.join(dir, 'history');
   const target = path.join(history, previous);

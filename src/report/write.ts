@@ -47,10 +47,11 @@
  * prepared (replaced by a link or another folder, or removed, while the
  * checks ran): that is refused too, and never recreated.
  */
-import { accessSync, closeSync, constants, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDirSync } from '../util/ensure-dir.js';
 import { orUndefined } from '../util/or-undefined.js';
+import { readRegularText } from '../util/read-regular.js';
 import { preparedDirChanged, rememberPreparedDir } from '../util/prepared-dir.js';
 import { maskFile, type Masking } from './redact.js';
 
@@ -138,8 +139,8 @@ export async function reportDirChanged(dir: string): Promise<string | undefined>
 
 function previousRunId(dir: string): string {
   try {
-    const previous = JSON.parse(readFileSync(path.join(dir, 'closeout.json'), 'utf8')) as { runId?: unknown };
-    if (typeof previous.runId === 'string' && /^[\w.-]+$/.test(previous.runId)) return previous.runId;
+    const previous = JSON.parse(readRegularText(path.join(dir, 'closeout.json')) ?? 'null') as { runId?: unknown } | null;
+    if (typeof previous?.runId === 'string' && /^[\w.-]+$/.test(previous.runId)) return previous.runId;
   } catch {
     // no readable previous report
   }

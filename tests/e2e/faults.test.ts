@@ -506,6 +506,21 @@ describe('faults: a report or work dir replaced, removed or shared while a run h
     }
   });
 
+  it('a FIFO a check puts at closeout.json does not hold the report write: the run ends GO, what was at that name goes to history', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', 'rm -f "$GATE_REPORT_DIR/closeout.json"; mkfifo "$GATE_REPORT_DIR/closeout.json"; echo {}', { shell: true })] });
+    // A safety net, not a measure: a gate stuck reading the FIFO would otherwise outlive the test.
+    let timer: NodeJS.Timeout | undefined;
+    const r = await gate(['run', 'g'], { cwd: p.root, onSpawn: (child) => (timer = setTimeout(() => child.kill('SIGKILL'), 30_000)) });
+    clearTimeout(timer);
+    expect(r.signal).toBeNull();
+    expect(r.code, r.stderr).toBe(0);
+    expect(p.report('g').verdict).toBe('pass');
+    const history = readdirSync(path.join(reportDir(p), 'history'));
+    expect(history).toHaveLength(1);
+    expect(history[0]).toMatch(/^unknown-\d+$/);
+  });
+
   it('a work dir a check turns into a link: the next check is an error, nothing is emptied or made through the link', async () => {
     const p = makeProject();
     const victim = path.join(p.root, 'victim');

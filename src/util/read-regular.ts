@@ -1,0 +1,24 @@
+/**
+ * The text of a file a check may have replaced (a previous report's
+ * `closeout.json` or `drill.json`: a check knows the report dir), or
+ * undefined when it is not a regular file or cannot be read. Opened without
+ * blocking and never through a link at its last step: a FIFO put at that
+ * name would otherwise hold gate in a read no signal can end.
+ */
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+
+export function readRegularText(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    return fstatSync(fd).isFile() ? readFileSync(fd, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
