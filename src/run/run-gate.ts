@@ -104,6 +104,9 @@ export async function prepareWorkDir(dir: string, envFile: EnvFileSpec | undefin
     writeFileSync(mark, "This folder is gate's scratch space; gate empties each check's folder in it before the check runs.\n", { flag: 'wx' });
     if (envFile) {
       const file = path.join(dir, envFile.path);
+      // A check may have put a link on the way (its own folder's parent is the work dir): never write through it.
+      const link = linkOnTheWay(dir, path.dirname(envFile.path));
+      if (link) return `work dir ${dir}: ${link} is a symbolic link; gate does not write the env file through links (remove it)`;
       ensureDirSync(path.dirname(file));
       // A check may have replaced the file with a link: remove it and create anew, never write through it.
       rmSync(file, { force: true });
@@ -113,6 +116,19 @@ export async function prepareWorkDir(dir: string, envFile: EnvFileSpec | undefin
   } catch (error) {
     return `work dir ${dir} is not writable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
   }
+}
+
+/** The first folder of `relative` (under `dir`) that is a symbolic link, if any; the walk stops at one that does not exist yet. */
+function linkOnTheWay(dir: string, relative: string): string | undefined {
+  let at = dir;
+  for (const part of path.normalize(relative).split(path.sep)) {
+    if (part === '' || part === '.') continue;
+    at = path.join(at, part);
+    const info = orUndefined(() => lstatSync(at));
+    if (!info) return undefined;
+    if (info.isSymbolicLink()) return at;
+  }
+  return undefined;
 }
 
 /** The same bytes on every run: sorted keys, one `KEY=value` a line, JSON-quoted when needed. */
