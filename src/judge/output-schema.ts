@@ -78,7 +78,9 @@ export async function compileOutputSchema(schema: unknown): Promise<Compiled> {
   // ajv would print warnings on the console (gate's stderr, whatever --quiet says): they are kept, and refused.
   const warnings: string[] = [];
   const logger = { log: () => undefined, warn: (...a: unknown[]) => warnings.push(a.map(String).join(' ')), error: () => undefined };
-  const ajv = new Ajv({ allErrors: true, strictSchema: true, strictNumbers: true, strictTypes: false, strictTuples: false, strictRequired: false, logger, code: { regExp: re2Engine } });
+  // allowMatchingProperties: a property that a patternProperties pattern matches too is checked by both; strict mode
+  // would refuse the schema and point to an option a gate file cannot set.
+  const ajv = new Ajv({ allErrors: true, strictSchema: true, allowMatchingProperties: true, strictNumbers: true, strictTypes: false, strictTuples: false, strictRequired: false, logger, code: { regExp: re2Engine } });
   for (const name of STANDARD_FORMATS) ajv.addFormat(name, formats[name]);
   // ajv resolves a `$ref` to an `$anchor` (2019-09 on) but has no keyword for it, so strict mode would refuse it.
   if (draft !== 'draft-07') ajv.addKeyword({ keyword: '$anchor', schemaType: 'string' });

@@ -104,6 +104,15 @@ describe('outputSchema: what gate cannot check is refused, never ignored', () =>
     expect(r).toEqual({ ok: false, problems: [{ at: [], key: false, message: 'not a valid JSON Schema: "if" without "then" and "else" is ignored', hint: expect.any(String) }] });
   });
 
+  it('takes what ajv checks, though its strict mode frowns on it: a property that a pattern matches too, union types', async () => {
+    const schema = { type: 'object', properties: { x_count: { type: 'integer' }, name: { type: ['string', 'null'] } }, patternProperties: { '^x_': { minimum: 0 } } };
+    expect((await compileOutputSchema(schema)).ok).toBe(true);
+    // Both apply to x_count: its type from `properties`, its minimum from the pattern.
+    expect(await checkOutputSchema(schema, 'stdout', { x_count: 2, name: null })).toEqual({ ok: true });
+    expect((await checkOutputSchema(schema, 'stdout', { x_count: -1 })).ok).toBe(false);
+    expect((await checkOutputSchema(schema, 'stdout', { x_count: 1.5 })).ok).toBe(false);
+  });
+
   it('a value the meta-schema refuses is named where it is', async () => {
     const r = await compileOutputSchema({ properties: { a: { type: 'strin' } }, required: 'a' });
     expect(r).toEqual({
