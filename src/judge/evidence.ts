@@ -139,11 +139,11 @@ export function hashFile(handle: FileHandle): Promise<{ sha256: string; bytes: n
   });
 }
 
-/** Coarse file-system clocks can stamp a file a little before the moment the run started. */
+/** Coarse file-system clocks can stamp a file a little before the moment a check started. */
 const CLOCK_SLACK_MS = 50;
 
 export interface HashOptions {
-  /** When the run started (epoch ms): a file last written before it (less a clock slack) is `stale`. */
+  /** When the check's chain started (epoch ms): a file last written before it (less a clock slack) is `stale`. */
   notBeforeMs?: number;
   /** Its sha256 taken on another thread already, if it was (a large $GATE_EVIDENCE_FILE). */
   early?: Promise<RawDigest>;
@@ -201,10 +201,11 @@ function globFsInside(root: string): { realpath: typeof realpath } {
 
 /**
  * Hashes every file matched by the globs (relative to cwd). A glob that
- * matches nothing, or only files this run did not write, is missing: evidence
- * is what this run leaves behind (the check, or one before it that it builds
- * on), not what was there before the run. A match whose real path leaves the
- * project root (through a link a check made) is refused, naming the link.
+ * matches nothing, or only files last written before `notBeforeMs` (when the
+ * check's chain started), is missing: evidence is what the check or one it
+ * depends on leaves behind, not what was there before they started. A match
+ * whose real path leaves the project root (through a link a check made) is
+ * refused, naming the link.
  */
 export async function collectEvidence(
   globs: string[],
@@ -237,7 +238,7 @@ export async function collectEvidence(
       }
     }
     // A glob whose every match was refused is already named with why.
-    if (fresh === 0 && stale > 0) missing.push(`${pattern} (only files older than this run)`);
+    if (fresh === 0 && stale > 0) missing.push(`${pattern} (only files older than this check and its dependencies)`);
     else if (fresh === 0 && refused === 0) missing.push(pattern);
   }
   return { files, missing };

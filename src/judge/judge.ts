@@ -35,7 +35,10 @@ export interface JudgeInput {
   projectRoot: string;
   /** For messages: the command as the user wrote it. */
   command: string;
-  /** When the run started (epoch ms): files last written before this (less a clock slack) were not written during this run. */
+  /**
+   * When the check's chain started (epoch ms): the earliest start among the check and its dependencies. Files last
+   * written before this (less a clock slack) were not written by them, and are not its evidence.
+   */
   notBeforeMs: number;
   /** How evidence files are hashed for the report: masked when the gate has secrets (default: their bytes as they are). */
   hashFile?: FileHasher;
@@ -178,14 +181,14 @@ async function readDocuments(input: JudgeInput): Promise<DocumentsRead> {
   return { doc, source, byFile, assertions, parsed };
 }
 
-/** Hashes the documents that were read (files named by `file`, then $GATE_EVIDENCE_FILE) for the report; notes a file this run did not write. */
+/** Hashes the documents that were read (files named by `file`, then $GATE_EVIDENCE_FILE) for the report; notes a file older than the check's chain. */
 async function hashDocuments(input: JudgeInput, read: DocumentsRead, notes: string[]): Promise<EvidenceFile[]> {
   const evidence: EvidenceFile[] = [];
   for (const [file, on] of read.byFile) {
     const hashed = await hashRegularFile(file, { notBeforeMs: input.notBeforeMs, hash: input.hashFile, root: input.projectRoot });
     if (!hashed.ok) continue;
     evidence.push({ path: path.relative(input.projectRoot, file), sha256: hashed.sha256, bytes: hashed.bytes });
-    if (hashed.stale) notes.push(`${on[0]?.file} was not written during this run (it is older than the run): its assertions read what was there before the run`);
+    if (hashed.stale) notes.push(`${on[0]?.file} is older than this check and its dependencies: its assertions read what was there before they started`);
   }
   const written = input.outcome.evidenceFile;
   if (written) {

@@ -18,8 +18,6 @@ import { decideRetry } from './retry.js';
 
 export interface RunContext {
   runId: string;
-  /** When the run started (epoch ms, the report's `startedAt`): files last written before it were not written during this run. */
-  runStartedMs: number;
   projectRoot: string;
   workDir: string;
   reportDir: string;
@@ -154,7 +152,11 @@ function childEnv(check: Check, ctx: RunContext, mode: InjectMode | undefined, c
   return env;
 }
 
-export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: RunContext): Promise<CheckRun> {
+/**
+ * Runs one check. `chainStartedMs`: when its chain started (epoch ms), the earliest start among it and its
+ * dependencies, direct or not (chain-start.ts); evidence last written before that was not written by them.
+ */
+export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: RunContext, chainStartedMs: number): Promise<CheckRun> {
   const startedAt = new Date();
   const started = performance.now();
   const checkWorkDir = path.join(ctx.workDir, check.id);
@@ -222,7 +224,7 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       evidenceFile,
       projectRoot: ctx.projectRoot,
       command: commandLine(check),
-      notBeforeMs: ctx.runStartedMs,
+      notBeforeMs: chainStartedMs,
       hashFile: ctx.hashEvidence,
     });
     if (judgement.status === 'pass') break;

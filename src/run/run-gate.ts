@@ -29,6 +29,7 @@ import { renderMarkdown } from '../report/markdown.js';
 import { writeReportFiles, type ReportFile } from '../report/write.js';
 import { readGitCommit } from './git.js';
 import { endEscapedProcesses } from './process.js';
+import { chainStarts } from './chain-start.js';
 import { runCheck, type RunContext } from './run-check.js';
 import { runSchedule } from './scheduler.js';
 
@@ -194,7 +195,6 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
     log.info({ gate: gate.id, file: gate.displayFile, sha256: gate.sha256, jobs: options.jobs, injected: [...plan.injections] }, 'run started');
     const ctx: RunContext = {
       runId,
-      runStartedMs: started.getTime(),
       projectRoot: gate.projectRoot,
       workDir: options.workDir,
       reportDir: options.reportDir,
@@ -211,6 +211,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
     };
     const outcomes = new Map<string, AttemptOutcome>();
     const byId = new Map(gate.checks.map((c) => [c.id, c]));
+    const chains = chainStarts((id) => byId.get(id)?.dependsOn ?? []);
     options.progress.runStarted(gate.id, plan.selected.size, options.jobs);
     const results = await runSchedule(plan, {
       jobs: options.jobs,
@@ -221,7 +222,8 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
         options.progress.checkStarted(id);
       },
       runOne: async (id) => {
-        const run = await runCheck(byId.get(id)!, plan.injections.get(id), ctx);
+        // Its evidence must be written no earlier than its chain started: a file an unrelated check wrote before does not count.
+        const run = await runCheck(byId.get(id)!, plan.injections.get(id), ctx, chains.started(id, Date.now()));
         if (run.outcome) outcomes.set(id, run.outcome);
         return run.result;
       },

@@ -752,8 +752,8 @@ describe('gate run: what a check leaves behind cannot hang or trick the judge', 
       ['missing absent: found nothing (no "missing" at the top level)', 'data/fixed.json'],
     ]);
     expect(a.evidence).toEqual([{ path: 'data/fixed.json', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), bytes: 20 }]);
-    expect(a.notes.filter((n) => n.includes('was not written during this run'))).toEqual([
-      'data/fixed.json was not written during this run (it is older than the run): its assertions read what was there before the run',
+    expect(a.notes.filter((n) => n.includes('is older than'))).toEqual([
+      'data/fixed.json is older than this check and its dependencies: its assertions read what was there before they started',
     ]);
   });
 });
@@ -801,7 +801,24 @@ describe('gate run: evidence is what this run left behind', () => {
     expect((await gate(['run', 'g'], { cwd: p.root, env: { BROKEN: '1' } })).code).toBe(3);
     const second = byId(p.report('g'), 'a');
     expect(second).toMatchObject({ status: 'fail', reasonCode: 'evidence-missing' });
-    expect(second.reason).toContain('only files older than this run');
+    expect(second.reason).toContain('only files older than this check and its dependencies');
+  });
+
+  it("a check's evidence glob is not met by a file an unrelated check wrote before it started", async () => {
+    const p = makeProject();
+    // `a` goes on after writing, so `b` starts well after the file was written.
+    const write = `require('fs').mkdirSync('out', { recursive: true }); require('fs').writeFileSync('out/junit-a.xml', '<testsuite/>'); setTimeout(() => {}, 300)`;
+    p.gate('ev', {
+      checks: [
+        check('a', ['node', '-e', write], { output: 'text', evidence: ['out/junit-a.xml'] }),
+        check('b', ['true'], { output: 'text', evidence: ['out/junit-*.xml'] }),
+      ],
+    });
+    expect((await gate(['run', 'ev', '-j', '1'], { cwd: p.root })).code).toBe(3);
+    const report = p.report('ev');
+    expect(byId(report, 'a')).toMatchObject({ status: 'pass', evidence: [{ path: 'out/junit-a.xml' }] });
+    expect(byId(report, 'b')).toMatchObject({ status: 'fail', reasonCode: 'evidence-missing', evidence: [] });
+    expect(byId(report, 'b').reason).toContain('out/junit-*.xml (only files older than this check and its dependencies)');
   });
 
   it('keeps the $GATE_EVIDENCE_FILE document, and every hash matches the file the report keeps', async () => {

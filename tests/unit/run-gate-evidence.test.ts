@@ -25,7 +25,7 @@ const freshRoot = (prefix = 'gate-run-evidence-') => {
   return root;
 };
 
-describe('evidence written during this run', () => {
+describe('evidence written by the check or its dependencies, during this run', () => {
   it('counts a file an earlier check of the run wrote, however long before the check that reads it started', async () => {
     const root = freshRoot();
     // `build` goes on after writing: by the time `test` starts, the file is well older than `test`, not than the run.
@@ -45,6 +45,35 @@ describe('evidence written during this run', () => {
     expect(report.decision).toBe('GO');
   });
 
+  it('counts a file a dependency of a dependency wrote, but not one an unrelated check wrote before the check started', async () => {
+    const root = freshRoot();
+    // Each writer goes on after writing: the check that reads starts well after the file was last written.
+    const write = (name: string) => `mkdir -p out && echo '{"ok":true}' > out/junit-${name}.xml && sleep 0.3`;
+    const gate = makeGate(
+      [
+        makeCheck('a', { run: ['sh', '-c', write('a')], output: 'text', cwd: root }),
+        makeCheck('b', { run: ['true'], output: 'text', evidence: ['out/junit-*.xml'], cwd: root }),
+        makeCheck('b2', { run: ['sh', '-c', 'echo {}'], expect: [fileAssertion('ok == true', 'out/junit-a.xml')], cwd: root }),
+        makeCheck('build', { run: ['sh', '-c', write('build')], output: 'text', cwd: root }),
+        makeCheck('mid', { run: ['true'], output: 'text', dependsOn: ['build'], cwd: root }),
+        makeCheck('test', { run: ['true'], output: 'text', dependsOn: ['mid'], evidence: ['out/junit-build.xml'], cwd: root }),
+      ],
+      { projectRoot: root },
+    );
+    const { report } = await runGateIn(root, gate);
+    const byId = new Map(report.checks.map((c) => [c.id, c]));
+    // `b` has no dependencies: `a`'s file, written before `b` started, is not its evidence.
+    expect(byId.get('b')).toMatchObject({
+      status: 'fail',
+      reasonCode: 'evidence-missing',
+      reason: 'evidence missing or unreadable: "out/junit-*.xml (only files older than this check and its dependencies)"',
+      evidence: [],
+    });
+    expect(byId.get('b2')).toMatchObject({ status: 'pass', notes: ['out/junit-a.xml is older than this check and its dependencies: its assertions read what was there before they started'] });
+    expect(byId.get('test')).toMatchObject({ status: 'pass', evidence: [{ path: 'out/junit-build.xml' }] });
+    expect(report.decision).toBe('NO-GO');
+  });
+
   it('does not count a file last written before the run started, and says so truthfully', async () => {
     const root = freshRoot();
     mkdirSync(path.join(root, 'dist'));
@@ -61,9 +90,9 @@ describe('evidence written during this run', () => {
     );
     const { report } = await runGateIn(root, gate);
     const [test, test2] = report.checks;
-    expect(test).toMatchObject({ status: 'fail', reasonCode: 'evidence-missing', reason: 'evidence missing or unreadable: "dist/app.json (only files older than this run)"' });
+    expect(test).toMatchObject({ status: 'fail', reasonCode: 'evidence-missing', reason: 'evidence missing or unreadable: "dist/app.json (only files older than this check and its dependencies)"' });
     expect(test2).toMatchObject({ status: 'pass' });
-    expect(test2!.notes).toEqual(['dist/app.json was not written during this run (it is older than the run): its assertions read what was there before the run']);
+    expect(test2!.notes).toEqual(['dist/app.json is older than this check and its dependencies: its assertions read what was there before they started']);
   });
 });
 
