@@ -39,12 +39,27 @@ export async function readJsonFile(file: string, limit = MAX_EVIDENCE_BYTES, nee
   return readJsonFileNow(file, undefined, limit, need, projectFrom);
 }
 
-/** Reads a JSON document a check left in the project (an assertion's `file`): refused when its real path leaves `root`. */
-export async function readProjectJsonFile(file: string, root: string, need?: Need): Promise<JsonRead> {
-  return readJsonFileNow(file, root, MAX_EVIDENCE_BYTES, need, PROJECT_FROM_BYTES);
+/** A document in the project as read, with the hash of the very bytes its assertions judged (none when no bytes were read). */
+export type ProjectJsonRead = JsonRead & { hashed?: { ok: true; sha256: string; bytes: number; stale: boolean } };
+
+/**
+ * Reads a JSON document a check left in the project (an assertion's `file`): refused when its real path leaves
+ * `root`. The bytes read are hashed for the report as they are judged, in the same read: a process the check
+ * left behind may change the file afterwards, and the report's hash is still of what the assertions read.
+ * `stale` when it was last written before `notBeforeMs` (as for `hashRegularFile`).
+ */
+export async function readProjectJsonFile(file: string, root: string, need: Need, { notBeforeMs = 0, hash = PLAIN_HASHER }: { notBeforeMs?: number; hash?: EvidenceHasher } = {}): Promise<ProjectJsonRead> {
+  let hashed: ProjectJsonRead['hashed'];
+  const read = readJsonFileNow(file, root, MAX_EVIDENCE_BYTES, need, PROJECT_FROM_BYTES, (bytes, info) => {
+    hashed = { ok: true, ...hash.bytes(bytes), stale: isStale(info, notBeforeMs) };
+  });
+  return hashed ? { ...read, hashed } : read;
 }
 
-function readJsonFileNow(file: string, root: string | undefined, limit: number, need: Need | undefined, projectFrom: number): JsonRead {
+/** Told the bytes about to be parsed or projected, and what the file was when it was opened. */
+type OnRead = (bytes: Buffer, info: Stats) => void;
+
+function readJsonFileNow(file: string, root: string | undefined, limit: number, need: Need | undefined, projectFrom: number, onRead?: OnRead): JsonRead {
   let fd: number;
   const target = pathToOpen(file, root);
   if (!target.ok) return { ok: false, code: 'unreadable', message: target.message, bytes: 0 };
@@ -59,23 +74,29 @@ function readJsonFileNow(file: string, root: string | undefined, limit: number, 
     const { info } = opened;
     if (info.size > limit) return { ok: false, code: 'output-too-large', message: `${info.size} bytes`, bytes: info.size };
     if (need !== undefined && info.size >= projectFrom) {
-      const projected = readProjected(fd, info.size, need);
-      if (projected !== undefined) return projected;
+      const bytes = readSized(fd, info.size);
+      if (bytes !== undefined) {
+        onRead?.(bytes.subarray(0, info.size), info);
+        const projected = projectJson(bytes, info.size, need);
+        if (projected) return { ok: true, value: projected.value, bytes: info.size };
+        // Not one JSON document: the same bytes parsed whole, for the exact verdict.
+        return parseJson(bytes.toString('utf8', 0, info.size), info.size);
+      }
+    }
+    if (onRead) {
+      // Bytes, to be hashed as they are judged (a document in the project, below 1 MiB unless it changed size while read).
+      const raw = readFileSync(fd);
+      if (raw.length > limit) return { ok: false, code: 'output-too-large', message: `over ${limit} bytes`, bytes: raw.length };
+      onRead(raw, info);
+      return parseJson(raw.toString('utf8'), raw.length);
     }
     // Straight into a string (Node decodes UTF-8 natively): no Buffer of the whole document is held
-    // beside its text (a projection's bytes, when it gave up, are garbage by now, if not yet collected).
+    // beside its text.
     const raw = readFileSync(fd, 'utf8');
     // A process the check left behind could still be writing: refuse a file that grew past the limit.
     const bytesRead = fstatSync(fd).size;
     if (bytesRead > limit) return { ok: false, code: 'output-too-large', message: `over ${limit} bytes`, bytes: bytesRead };
-    const text = stripBom(raw);
-    if (text.trim() === '') return { ok: false, code: 'no-json-output', message: 'empty', bytes: bytesRead };
-    try {
-      return { ok: true, value: JSON.parse(text) as unknown, bytes: bytesRead };
-    } catch (error) {
-      // Never the parser's own message: it quotes the text, and a quoted piece of a secret escapes masking.
-      return { ok: false, code: 'invalid-json', message: describeJsonProblem(text, error), bytes: bytesRead };
-    }
+    return parseJson(raw, bytesRead);
   } catch (error) {
     return { ok: false, code: 'unreadable', message: errnoMessage(error), bytes: 0 };
   } finally {
@@ -83,14 +104,25 @@ function readJsonFileNow(file: string, root: string | undefined, limit: number, 
   }
 }
 
+function parseJson(raw: string, bytes: number): JsonRead {
+  const text = stripBom(raw);
+  if (text.trim() === '') return { ok: false, code: 'no-json-output', message: 'empty', bytes };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown, bytes };
+  } catch (error) {
+    // Never the parser's own message: it quotes the text, and a quoted piece of a secret escapes masking.
+    return { ok: false, code: 'invalid-json', message: describeJsonProblem(text, error), bytes };
+  }
+}
+
 /**
- * A large document read as bytes and projected onto what its assertions need:
- * undefined when it is not one JSON document, or changed size while read (the
- * caller then reads it whole, for the exact verdict). Read with positions, so
- * the descriptor's offset stays at the start for that.
+ * A large document's bytes, for projecting onto what its assertions need:
+ * undefined when it changed size while read (the caller then reads it whole,
+ * for the exact verdict). Read with positions, so the descriptor's offset
+ * stays at the start for that. One byte more than the document, set to zero:
+ * it spares the projection's scan its bounds checks.
  */
-function readProjected(fd: number, size: number, need: Need): JsonRead | undefined {
-  // One byte more: a zero after the text spares the scan its bounds checks.
+function readSized(fd: number, size: number): Buffer | undefined {
   const bytes = Buffer.allocUnsafe(size + 1);
   let filled = 0;
   while (filled < size) {
@@ -100,8 +132,7 @@ function readProjected(fd: number, size: number, need: Need): JsonRead | undefin
   }
   if (filled !== size || fstatSync(fd).size !== size) return undefined;
   bytes[size] = 0;
-  const projected = projectJson(bytes, size, need);
-  return projected && { ok: true, value: projected.value, bytes: size };
+  return bytes;
 }
 
 /**
@@ -121,10 +152,21 @@ export async function probeEvidencePath(file: string): Promise<undefined | { ok:
   return info.isFile() ? { ok: true } : { ok: false, message: notRegular(info) };
 }
 
-/** How an open file is hashed for the report: its bytes as they are, or (with secrets to mask) masked. */
-export type FileHasher = (handle: FileHandle) => Promise<{ sha256: string; bytes: number }>;
+/** What the report says of an evidence file: the sha256 and size of its bytes (with the gate's secrets masked, when it has any). */
+export interface Digest {
+  sha256: string;
+  bytes: number;
+}
 
-export function hashFile(handle: FileHandle): Promise<{ sha256: string; bytes: number }> {
+/** How evidence is hashed for the report: its bytes as they are, or (with secrets to mask) masked. */
+export interface EvidenceHasher {
+  /** An open file, read a chunk at a time (an `evidence` match, $GATE_EVIDENCE_FILE). */
+  file(handle: FileHandle): Promise<Digest>;
+  /** Bytes read already: an assertion's `file`, hashed as it was judged. */
+  bytes(bytes: Buffer): Digest;
+}
+
+function hashFile(handle: FileHandle): Promise<Digest> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     let bytes = 0;
@@ -139,15 +181,23 @@ export function hashFile(handle: FileHandle): Promise<{ sha256: string; bytes: n
   });
 }
 
+/** The bytes as they are. */
+export const PLAIN_HASHER: EvidenceHasher = {
+  file: hashFile,
+  bytes: (bytes) => ({ sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length }),
+};
+
 /** Coarse file-system clocks can stamp a file a little before the moment a check started. */
 const CLOCK_SLACK_MS = 50;
+/** Whether a file was last written before `notBeforeMs`, less the slack. */
+const isStale = (info: Stats, notBeforeMs: number) => info.mtimeMs < notBeforeMs - CLOCK_SLACK_MS;
 
 export interface HashOptions {
   /** When the check's chain started (epoch ms): a file last written before it (less a clock slack) is `stale`. */
   notBeforeMs?: number;
   /** Its sha256 taken on another thread already, if it was (a large $GATE_EVIDENCE_FILE). */
   early?: Promise<RawDigest>;
-  hash?: FileHasher;
+  hash?: EvidenceHasher;
   /** For a file in the project: refused when its real path (through any link a check made) leaves this root. */
   root?: string;
 }
@@ -158,7 +208,7 @@ export interface HashOptions {
  */
 export async function hashRegularFile(
   file: string,
-  { notBeforeMs = 0, early, hash = hashFile, root }: HashOptions = {},
+  { notBeforeMs = 0, early, hash = PLAIN_HASHER, root }: HashOptions = {},
 ): Promise<{ ok: true; sha256: string; bytes: number; stale: boolean } | { ok: false; message: string }> {
   const target = pathToOpen(file, root);
   if (!target.ok) return target;
@@ -168,11 +218,11 @@ export async function hashRegularFile(
       const opened = checkOpened(handle.fd, target.path, root);
       if (!opened.ok) return opened;
       const { info } = opened;
-      const stale = info.mtimeMs < notBeforeMs - CLOCK_SLACK_MS;
+      const stale = isStale(info, notBeforeMs);
       // Hashed on another thread already, if the file is still the one it hashed.
       const sha256 = await hashIfUnchanged(early, info);
       if (sha256 !== undefined) return { ok: true, sha256, bytes: info.size, stale };
-      return { ok: true, ...(await hash(handle)), stale };
+      return { ok: true, ...(await hash.file(handle)), stale };
     } finally {
       await handle.close();
     }
@@ -212,7 +262,7 @@ export async function collectEvidence(
   cwd: string,
   projectRoot: string,
   notBeforeMs: number,
-  hash: FileHasher = hashFile,
+  hash: EvidenceHasher = PLAIN_HASHER,
 ): Promise<{ files: EvidenceFile[]; missing: string[] }> {
   const files: EvidenceFile[] = [];
   const missing: string[] = [];

@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { evaluateAssertion, unreadableAssertion } from '../assert/evaluate.js';
 import type { Assertion, AssertionResult, AttemptOutcome, Check, EvidenceFile } from '../model/types.js';
-import { collectEvidence, hashRegularFile, MAX_EVIDENCE_BYTES, probeEvidencePath, readJsonFile, readProjectJsonFile, type FileHasher, type JsonRead } from './evidence.js';
+import { collectEvidence, hashRegularFile, MAX_EVIDENCE_BYTES, probeEvidencePath, readJsonFile, readProjectJsonFile, type EvidenceHasher, type JsonRead, type ProjectJsonRead } from './evidence.js';
 import { checkOutputSchema } from './output-schema.js';
 import { needOf } from './projected-json.js';
 import type { ReasonDetail } from './reasons.js';
@@ -41,7 +41,7 @@ export interface JudgeInput {
    */
   notBeforeMs: number;
   /** How evidence files are hashed for the report: masked when the gate has secrets (default: their bytes as they are). */
-  hashFile?: FileHasher;
+  hashFile?: EvidenceHasher;
 }
 
 export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
@@ -129,6 +129,8 @@ interface DocumentsRead {
   source: string;
   /** Documents named by `file`, by resolved path, with the assertions that read each. */
   byFile: Map<string, Assertion[]>;
+  /** Each of them as read (by resolved path), with the hash of the bytes judged. */
+  fileReads: Map<string, ProjectJsonRead>;
   assertions: AssertionResult[];
   /** Whether any document an assertion reads parsed. */
   parsed: boolean;
@@ -160,9 +162,11 @@ async function readDocuments(input: JudgeInput): Promise<DocumentsRead> {
     const file = path.resolve(check.cwd, assertion.file);
     byFile.set(file, [...(byFile.get(file) ?? []), assertion]);
   }
-  const fileReads = new Map<string, JsonRead>();
+  const fileReads = new Map<string, ProjectJsonRead>();
   // Read where they lead now: a link the check made out of the project root is refused, naming it.
-  for (const [file, on] of byFile) fileReads.set(file, await readProjectJsonFile(file, input.projectRoot, needOf(on)));
+  for (const [file, on] of byFile) {
+    fileReads.set(file, await readProjectJsonFile(file, input.projectRoot, needOf(on), { notBeforeMs: input.notBeforeMs, hash: input.hashFile }));
+  }
 
   const assertions: AssertionResult[] = [];
   for (const assertion of check.expect) {
@@ -178,15 +182,19 @@ async function readDocuments(input: JudgeInput): Promise<DocumentsRead> {
     }
   }
   const parsed = doc?.ok === true || [...fileReads.values()].some((r) => r.ok);
-  return { doc, source, byFile, assertions, parsed };
+  return { doc, source, byFile, fileReads, assertions, parsed };
 }
 
 /** Hashes the documents that were read (files named by `file`, then $GATE_EVIDENCE_FILE) for the report; notes a file older than the check's chain. */
 async function hashDocuments(input: JudgeInput, read: DocumentsRead, notes: string[]): Promise<EvidenceFile[]> {
   const evidence: EvidenceFile[] = [];
   for (const [file, on] of read.byFile) {
-    const hashed = await hashRegularFile(file, { notBeforeMs: input.notBeforeMs, hash: input.hashFile, root: input.projectRoot });
-    if (!hashed.ok) continue;
+    // The bytes the assertions judged, hashed in the same read; a file too large to read is hashed as it is now.
+    const judged = read.fileReads.get(file);
+    const hashed =
+      judged?.hashed ??
+      (judged?.ok === false && judged.code === 'output-too-large' ? await hashRegularFile(file, { notBeforeMs: input.notBeforeMs, hash: input.hashFile, root: input.projectRoot }) : undefined);
+    if (!hashed?.ok) continue;
     evidence.push({ path: path.relative(input.projectRoot, file), sha256: hashed.sha256, bytes: hashed.bytes });
     if (hashed.stale) notes.push(`${on[0]?.file} is older than this check and its dependencies: its assertions read what was there before they started`);
   }

@@ -67,35 +67,48 @@ function charBoundaryBefore(buffer: Buffer, at: number): number {
 /** The masked text of `raw[from, to)`, where `raw` holds at least `reach - 1` bytes more on each side that is cut. */
 const maskedText = (raw: Buffer, from: number, to: number, redact: Redactor) => redact.maskBytes(raw, from, to).toString('utf8');
 
-/** The sha256 and size of the whole file with secrets masked: chunk by chunk, each chunk carrying over what a secret might still need. */
-async function hashWhole(handle: FileHandle, size: number, redact: Redactor): Promise<{ sha256: string; maskedBytes: number }> {
+/**
+ * A sha256 of bytes given in order, with secrets masked: each piece carries over
+ * to the next what a secret that crosses its end might still need.
+ */
+function maskedHash(redact: Redactor): { update(data: Buffer): void; digest(): { sha256: string; maskedBytes: number } } {
   const hash = createHash('sha256');
   let maskedBytes = 0;
-  // Each chunk must hold more than what it carries over, or nothing would ever be settled.
-  const chunk = Buffer.alloc(Math.max(HASH_CHUNK_BYTES, 4 * redact.reach));
   let carry = Buffer.alloc(0);
+  const put = (masked: Buffer) => {
+    hash.update(masked);
+    maskedBytes += masked.length;
+  };
+  return {
+    update(data) {
+      if (redact.reach === 0) return put(data);
+      // A copy: the caller may fill `data` again.
+      const raw = carry.length > 0 ? Buffer.concat([carry, data]) : Buffer.from(data);
+      const { masked, consumed } = redact.maskSettled(raw, raw.length - (redact.reach - 1));
+      put(masked);
+      carry = raw.subarray(consumed);
+    },
+    digest() {
+      if (carry.length > 0) put(redact.maskBytes(carry));
+      return { sha256: hash.digest('hex'), maskedBytes };
+    },
+  };
+}
+
+/** Each piece must hold more than what it carries over, or nothing would ever be settled. */
+const hashChunkBytes = (redact: Redactor) => Math.max(HASH_CHUNK_BYTES, 4 * redact.reach);
+
+/** The sha256 and size of the whole file with secrets masked, read a chunk at a time. */
+async function hashWhole(handle: FileHandle, size: number, redact: Redactor): Promise<{ sha256: string; maskedBytes: number }> {
+  const hash = maskedHash(redact);
+  const chunk = Buffer.alloc(hashChunkBytes(redact));
   for (let position = 0; position < size; ) {
     const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - position), position);
     if (bytesRead === 0) break;
     position += bytesRead;
-    const data = chunk.subarray(0, bytesRead);
-    if (redact.reach === 0) {
-      hash.update(data);
-      maskedBytes += data.length;
-      continue;
-    }
-    const raw = carry.length > 0 ? Buffer.concat([carry, data]) : Buffer.from(data);
-    const { masked, consumed } = redact.maskSettled(raw, raw.length - (redact.reach - 1));
-    hash.update(masked);
-    maskedBytes += masked.length;
-    carry = raw.subarray(consumed);
+    hash.update(chunk.subarray(0, bytesRead));
   }
-  if (carry.length > 0) {
-    const masked = redact.maskBytes(carry);
-    hash.update(masked);
-    maskedBytes += masked.length;
-  }
-  return { sha256: hash.digest('hex'), maskedBytes };
+  return hash.digest();
 }
 
 /**
@@ -107,6 +120,15 @@ async function hashWhole(handle: FileHandle, size: number, redact: Redactor): Pr
 export async function hashMaskedFile(handle: FileHandle, redact: Redactor): Promise<{ sha256: string; bytes: number }> {
   const info = await handle.stat();
   const { sha256, maskedBytes } = await hashWhole(handle, info.size, redact);
+  return { sha256, bytes: maskedBytes };
+}
+
+/** The same hash as `hashMaskedFile`'s, of bytes read already (a document as it was judged), a piece at a time: never a masked copy of it all. */
+export function hashMaskedBytes(bytes: Buffer, redact: Redactor): { sha256: string; bytes: number } {
+  const hash = maskedHash(redact);
+  const step = hashChunkBytes(redact);
+  for (let at = 0; at < bytes.length; at += step) hash.update(bytes.subarray(at, at + step));
+  const { sha256, maskedBytes } = hash.digest();
   return { sha256, bytes: maskedBytes };
 }
 

@@ -7,7 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureDir } from '../util/ensure-dir.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FileHasher } from '../judge/evidence.js';
+import type { EvidenceHasher } from '../judge/evidence.js';
 import { judgeAttempt, type Judgement } from '../judge/judge.js';
 import { describeReason } from '../judge/reasons.js';
 import type { AttemptOutcome, Check, CheckResult, InjectMode, ReasonDetail } from '../model/types.js';
@@ -35,7 +35,7 @@ export interface RunContext {
   /** Outputs from this size up are hashed on another thread while the check is judged; undefined: none (when there are secrets to mask, the hash is of the masked output). */
   hashOffThreadFrom?: number;
   /** How evidence files are hashed for the report (masked when there are secrets); default: as they are. */
-  hashEvidence?: FileHasher;
+  hashEvidence?: EvidenceHasher;
 }
 
 export interface CheckRun {

@@ -19,7 +19,7 @@ import { createRunLog, type RunLog } from '../log/run-log.js';
 import type { Progress } from '../log/progress.js';
 import type { AttemptOutcome, CheckResult, EnvFileSpec, Gate, Report } from '../model/types.js';
 import type { Plan } from '../plan/plan.js';
-import { hashMaskedFile, keepOutput } from '../report/capture.js';
+import { hashMaskedBytes, hashMaskedFile, keepOutput } from '../report/capture.js';
 import { lockWorkDir, type LockResult } from '../report/lock.js';
 import { isIdentity, redactDeep, redactorFor, secretSources, type Masking } from '../report/redact.js';
 import { checkShapes, sealReport } from '../report/seal.js';
@@ -207,7 +207,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       onAttempt: (id, attempt, files) => options.progress.attemptStarted?.(id, attempt, files),
       hashOffThreadFrom: secrets.reach === 0 ? OFF_THREAD_HASH_BYTES : undefined,
       // No hash in a report may cover an unmasked secret: evidence files are hashed masked, as outputs are.
-      hashEvidence: secrets.reach === 0 ? undefined : (handle) => hashMaskedFile(handle, secrets),
+      hashEvidence: secrets.reach === 0 ? undefined : { file: (handle) => hashMaskedFile(handle, secrets), bytes: (bytes) => hashMaskedBytes(bytes, secrets) },
     };
     const outcomes = new Map<string, AttemptOutcome>();
     const byId = new Map(gate.checks.map((c) => [c.id, c]));

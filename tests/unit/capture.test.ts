@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { KEEP_PART_BYTES, KEEP_WHOLE_BYTES, keepOutput, TAIL_BYTES } from '../../src/report/capture.js';
+import { hashMaskedBytes, hashMaskedFile, KEEP_PART_BYTES, KEEP_WHOLE_BYTES, keepOutput, TAIL_BYTES } from '../../src/report/capture.js';
 import { hashRegularFile } from '../../src/judge/evidence.js';
 import { createRedactor, REDACTED } from '../../src/report/redact.js';
 import { HASH_THREADS, hashOffThread, hashThreadsRunning } from '../../src/util/hash-off-thread.js';
@@ -105,6 +106,21 @@ describe('keeping captured output', () => {
     const masked = raw.toString('latin1').split(SECRET).join(REDACTED);
     expect(kept.sha256).toBe(sha256(masked));
     expect(kept.maskedBytes).toBe(Buffer.byteLength(masked, 'latin1'));
+  });
+
+  it('hashes bytes read already (a document as judged) as it hashes the same file: masked, a secret across its pieces too', async () => {
+    const raw = filler(1024 * 1024, [1, 3].map((k) => [k * 64 * 1024, SECRET, 1 + k] as [number, string, number]));
+    const masked = raw.toString('latin1').split(SECRET).join(REDACTED);
+    const whole = { sha256: sha256(masked), bytes: Buffer.byteLength(masked, 'latin1') };
+    expect(hashMaskedBytes(raw, redact)).toEqual(whole);
+    const handle = await open(file(raw));
+    try {
+      expect(await hashMaskedFile(handle, redact)).toEqual(whole);
+    } finally {
+      await handle.close();
+    }
+    expect(hashMaskedBytes(raw, createRedactor([]))).toEqual({ sha256: sha256(raw), bytes: raw.length });
+    expect(hashMaskedBytes(Buffer.alloc(0), redact)).toEqual({ sha256: sha256(''), bytes: 0 });
   });
 
   it('never splits a UTF-8 character at a cut', async () => {
