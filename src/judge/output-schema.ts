@@ -13,7 +13,7 @@ import type { FormatName } from 'ajv-formats/dist/formats.js';
 import { regexEngine } from '../assert/operators.js';
 import { escapeControls } from '../util/escape-controls.js';
 import { describeAjvError, pathText, type AjvError } from './schema-errors.js';
-import { uncheckedParts, type SchemaProblem } from './schema-strict.js';
+import { NOT_STANDARD, uncheckedParts, type SchemaProblem } from './schema-strict.js';
 
 export type { SchemaProblem };
 
@@ -84,8 +84,8 @@ export async function compileOutputSchema(schema: unknown): Promise<Compiled> {
   for (const name of STANDARD_FORMATS) ajv.addFormat(name, formats[name]);
   // ajv resolves a `$ref` to an `$anchor` (2019-09 on) but has no keyword for it, so strict mode would refuse it.
   if (draft !== 'draft-07') ajv.addKeyword({ keyword: '$anchor', schemaType: 'string' });
-  // `$async` would make the check return a promise, which reads as a pass: gate checks synchronously.
-  const keywords = new Set(Object.keys(ajv.RULES.keywords).filter((k) => k !== '$async'));
+  // ajv's own extensions (`$async`, `nullable`, ...) are refused, each named for what it is.
+  const keywords = new Set(Object.keys(ajv.RULES.keywords).filter((k) => !Object.hasOwn(NOT_STANDARD, k)));
   const rootProblem = (message: string): SchemaProblem => ({ at: [], key: false, message: `not a valid JSON Schema: ${escapeControls(message.replace(/^strict mode: /, ''))}`, hint: HINT });
   let problems: SchemaProblem[] = [];
   try {

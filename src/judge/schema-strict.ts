@@ -29,6 +29,20 @@ const ONE = new Set(['additionalProperties', 'additionalItems', 'items', 'contai
 const LIST = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items']);
 const MAP = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas', 'dependencies']);
 
+/**
+ * Keywords ajv knows by default that no draft gate supports has: refused like a misspelling, naming what they are.
+ * `nullable` would let null through; `$async` would make the check return a promise, which reads as a pass.
+ */
+export const NOT_STANDARD: Record<string, { what: string; hint: (schema: Record<string, unknown>) => string }> = {
+  nullable: {
+    what: 'an OpenAPI extension',
+    hint: (s) => `to allow null, put it in the type: "type": [${typeof s.type === 'string' ? JSON.stringify(s.type) : '...'}, "null"]`,
+  },
+  $async: { what: 'an ajv extension', hint: () => 'drop it: gate checks output synchronously' },
+  id: { what: 'draft-04\'s name for "$id"', hint: () => 'use "$id"' },
+  discriminator: { what: 'an OpenAPI extension', hint: () => 'use "oneOf" with a "const" on the tag property in each branch' },
+};
+
 const KEYWORD_HINT = 'fix its name or drop it; a keyword of 2019-09 or 2020-12 needs that draft in "$schema"; a note for readers goes in "description" or "$comment"';
 
 /**
@@ -42,6 +56,11 @@ export function uncheckedParts(schema: unknown, vocabulary: Vocabulary): SchemaP
     if (!isObj(s)) return;
     for (const [key, value] of Object.entries(s)) {
       const here = [...at, key];
+      const extension = Object.hasOwn(NOT_STANDARD, key) ? NOT_STANDARD[key] : undefined;
+      if (extension) {
+        out.push({ at: here, key: true, message: `${JSON.stringify(key)} is not a keyword of JSON Schema ${vocabulary.draft} (it is ${extension.what})`, hint: extension.hint(s) });
+        continue;
+      }
       if (!vocabulary.keywords.has(key)) {
         const guess = nearest(key, [...vocabulary.keywords]);
         const message = `${JSON.stringify(key)} is not a keyword of JSON Schema ${vocabulary.draft}, so it would check nothing`;

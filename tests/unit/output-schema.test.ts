@@ -94,6 +94,30 @@ describe('outputSchema: what gate cannot check is refused, never ignored', () =>
     expect(await checkOutputSchema(anchored, 'inline', [1, 'x'])).toEqual({ ok: false, problems: ['[1]: must be number, found "x"'], total: 1 });
   });
 
+  it('refuses the extensions ajv adds by default: nullable (OpenAPI), $async (ajv), id (draft-04)', async () => {
+    const schema = { type: 'object', properties: { a: { type: 'string', nullable: true } } };
+    expect(await compileOutputSchema(schema)).toEqual({
+      ok: false,
+      problems: [
+        {
+          at: ['properties', 'a', 'nullable'],
+          key: true,
+          message: '"nullable" is not a keyword of JSON Schema draft-07 (it is an OpenAPI extension)',
+          hint: 'to allow null, put it in the type: "type": ["string", "null"]',
+        },
+      ],
+    });
+    const r = await compileOutputSchema({ $schema: 'https://json-schema.org/draft/2020-12/schema', $async: true, id: 'x', items: { nullable: false } });
+    expect(r).toMatchObject({
+      ok: false,
+      problems: [
+        { at: ['$async'], key: true, message: '"$async" is not a keyword of JSON Schema 2020-12 (it is an ajv extension)' },
+        { at: ['id'], key: true, message: '"id" is not a keyword of JSON Schema 2020-12 (it is draft-04\'s name for "$id")', hint: 'use "$id"' },
+        { at: ['items', 'nullable'], key: true, hint: 'to allow null, put it in the type: "type": [..., "null"]' },
+      ],
+    });
+  });
+
   it('a format outside the standard ones is refused, with the list when nothing is near', async () => {
     const r = await compileOutputSchema({ format: 'phone-number' });
     expect(r).toMatchObject({ ok: false, problems: [{ at: ['format'], hint: expect.stringContaining('formats gate checks: date-time, date, time, duration,') }] });
