@@ -6,8 +6,9 @@
  * out, crashed by a signal, wrong exit code, unreadable evidence, broken output
  * contract, failed assertions, missing evidence files. All assertions are still
  * evaluated when the exit code was wrong, and when the check timed out or
- * crashed after leaving a document that parses, so the report shows everything
- * off; they never turn such a status into a pass.
+ * crashed after leaving a document that parses, and the document is checked
+ * against its outputSchema (violations in the notes), so the report shows
+ * everything off; they never turn such a status into a pass.
  */
 import path from 'node:path';
 import { evaluateAssertion, unreadableAssertion } from '../assert/evaluate.js';
@@ -59,10 +60,25 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
   // A check that timed out or crashed may have printed its evidence first: what it says is reported
   // too, as for a wrong exit code, when a document parses (else there is nothing to judge).
   const ended = async (status: AttemptStatus, detail: ReasonDetail): Promise<Judgement> => {
-    if (check.expect.length === 0) return done(status, detail);
+    if (check.expect.length === 0 && !check.outputSchema) return done(status, detail);
     const read = await readDocuments(input);
     if (!read.parsed) return done(status, detail);
-    return done(status, detail, read.assertions, await hashDocuments(input, read, notes));
+    const evidence = await hashDocuments(input, read, notes);
+    await noteViolations(read.doc);
+    return done(status, detail, read.assertions, evidence);
+  };
+
+  /** The outputSchema's violations (the first VIOLATIONS_LISTED, then how many more) in the notes; the verdict, for a reason that names the first. */
+  const noteViolations = async (doc: JsonRead | undefined, firstInReason = false) => {
+    if (!doc?.ok || !check.outputSchema) return undefined;
+    const verdict = await checkOutputSchema(check.outputSchema.schema, check.outputSchema.source, doc.value);
+    if (verdict.ok) return undefined;
+    // A reason that names the first violation leaves the notes to a list of more than one.
+    if (!firstInReason || verdict.total > 1) {
+      notes.push(...verdict.problems.map((p) => `outputSchema: ${p}`));
+      if (verdict.total > verdict.problems.length) notes.push(`outputSchema: and ${verdict.total - verdict.problems.length} more`);
+    }
+    return verdict;
   };
 
   const end = outcome.end;
@@ -92,6 +108,8 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
   const failed = assertions.filter((a) => !a.ok).map((a) => a.message);
   if (!check.expectExitCode.includes(end.exitCode)) {
     if (doc && !doc.ok) notes.push(`no usable JSON evidence either (${doc.code} in ${source})`);
+    // Output that breaks its contract is off too: listed, though the exit code is the reason.
+    await noteViolations(doc);
     return done('fail', { code: 'exit-code', exitCode: end.exitCode, expected: check.expectExitCode, failed: doc?.ok === false ? [] : failed }, assertions, evidence);
   }
   if (doc && !doc.ok) {
@@ -105,17 +123,8 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
             : { code: 'invalid-json', source, message: doc.message };
     return done('error', detail, assertions, evidence);
   }
-  if (doc?.ok && check.outputSchema) {
-    const verdict = await checkOutputSchema(check.outputSchema.schema, check.outputSchema.source, doc.value);
-    if (!verdict.ok) {
-      // The reason names the first violation; with more than one, the notes list them (the first VIOLATIONS_LISTED).
-      if (verdict.total > 1) {
-        notes.push(...verdict.problems.map((p) => `outputSchema: ${p}`));
-        if (verdict.total > verdict.problems.length) notes.push(`outputSchema: and ${verdict.total - verdict.problems.length} more`);
-      }
-      return done('error', { code: 'output-schema', first: verdict.problems[0] ?? '', more: verdict.total - 1 }, assertions, evidence);
-    }
-  }
+  const verdict = await noteViolations(doc, true);
+  if (verdict) return done('error', { code: 'output-schema', first: verdict.problems[0] ?? '', more: verdict.total - 1 }, assertions, evidence);
   if (failed.length > 0) {
     return done('fail', { code: 'assertion-failed', first: failed[0] ?? '', more: failed.length - 1 }, assertions, evidence);
   }

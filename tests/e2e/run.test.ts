@@ -210,6 +210,33 @@ describe('gate run: a check that printed its evidence, then timed out or crashed
   });
 });
 
+describe('gate run: output that breaks its outputSchema when the check failed otherwise', () => {
+  it('lists the violations in the notes, for a wrong exit code, a timeout, a crash; the status and the reason stay', async () => {
+    const p = makeProject();
+    const outputSchema = { type: 'object', properties: { ok: { type: 'boolean' }, n: { type: 'number' } } };
+    p.gate('g', {
+      checks: [
+        check('exit', ['node', '-e', `console.log('{"ok":"yes"}');process.exit(3)`], { outputSchema, expect: ['ok == true'] }),
+        check('late', ['sh', '-c', `echo '{"ok":"yes","n":"1"}'; sleep 5`], { timeoutMs: 500, killGraceMs: 200, outputSchema }),
+        check('crashed', ['sh', '-c', `echo '{"ok":1}'; kill -9 $$`], { outputSchema }),
+        check('cut', ['sh', '-c', `echo '{"ok": tr'; kill -9 $$`], { outputSchema }),
+      ],
+    });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    const report = p.report('g');
+    expect(byId(report, 'exit')).toMatchObject({ status: 'fail', reasonCode: 'exit-code', notes: ['outputSchema: ok: must be boolean, found "yes"'] });
+    expect(byId(report, 'exit').reason).not.toContain('outputSchema');
+    expect(byId(report, 'late')).toMatchObject({
+      status: 'timeout',
+      reasonCode: 'timeout',
+      notes: ['outputSchema: ok: must be boolean, found "yes"', 'outputSchema: n: must be number, found "1"'],
+    });
+    expect(byId(report, 'crashed')).toMatchObject({ status: 'error', reasonCode: 'crashed', notes: ['outputSchema: ok: must be boolean, found 1'] });
+    expect(byId(report, 'cut')).toMatchObject({ status: 'error', reasonCode: 'crashed', notes: [] });
+    expect(p.reportFile('g', 'closeout.md')).toContain('outputSchema: n: must be number, found "1"');
+  });
+});
+
 describe('gate run: the graph', () => {
   it('blocks dependents with the chain back to the check that did not pass', async () => {
     const p = makeProject();
