@@ -224,6 +224,18 @@ describe('definition errors: an outputSchema gate would not honour whole', () =>
     expect(existsSync(path.join(p.root, 'reports'))).toBe(false);
   });
 
+  it('what ajv would stop at one by one is reported all at once, each at its keyword', async () => {
+    const p = makeProject();
+    const text = `{"id":"if","checks":[{"id":"c","run":["true"],"outputSchema":{"type":"object","properties":{"a":{"if":{"type":"string"}},"b":{"items":{},"additionalItems":false},"h":{"$ref":"#/$defs/no"}}}}]}\n`;
+    p.gate('if', text);
+    const r = await gate(['validate', 'if'], { cwd: p.root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`gates/if.json:1:${text.indexOf('"if":{') + 1}: checks[0].outputSchema.properties.a.if: "if" without "then" or "else" would check nothing\n`);
+    expect(r.stderr).toContain(`gates/if.json:1:${text.indexOf('"additionalItems"') + 1}: checks[0].outputSchema.properties.b.additionalItems: `);
+    expect(r.stderr).toContain(`gates/if.json:1:${text.indexOf('"#/$defs/no"') + 1}: checks[0].outputSchema.properties.h.$ref: "$ref" "#/$defs/no" leads nowhere`);
+    expect(r.stderr).not.toContain('checks[0].outputSchema: ');
+  });
+
   it('a standard format is enforced, and ajv writes nothing to stderr', async () => {
     const p = makeProject();
     const outputSchema = { type: 'object', properties: { d: { type: 'string', format: 'date-time' } } };

@@ -114,6 +114,27 @@ describe('outputSchema', () => {
     });
   });
 
+  it('what ajv would stop at first (if without then, additionalItems beside one items schema, a $ref to nothing) is refused where each stands, inline or in a file', async () => {
+    const root = tempProject();
+    fs.mkdirSync(path.join(root, 'schemas'));
+    const file = '{\n  "properties": {\n    "a": { "if": { "type": "string" } },\n    "h": { "$ref": "#/$defs/no" }\n  }\n}\n';
+    fs.writeFileSync(path.join(root, 'schemas', 'out.json'), file);
+    const inline = { type: 'object', properties: { a: { if: { type: 'string' } }, b: { items: {}, additionalItems: false }, h: { $ref: '#/$defs/no' } } };
+    const { diags, text } = await load(root, { checks: [minimalCheck('a', { outputSchema: inline }), minimalCheck('b', { outputSchema: 'schemas/out.json' })] });
+    expect(diags.map((d) => `${d.code} ${d.jsonPath}`)).toEqual([
+      'invalid-output-schema checks[0].outputSchema.properties.a.if',
+      'invalid-output-schema checks[0].outputSchema.properties.b.additionalItems',
+      'invalid-output-schema checks[0].outputSchema.properties.h.$ref',
+      'invalid-output-schema checks[1].outputSchema',
+      'invalid-output-schema checks[1].outputSchema',
+    ]);
+    expect(diags[0]).toMatchObject(where(text, '"if"'));
+    expect(diags[1]).toMatchObject(where(text, '"additionalItems"'));
+    expect(diags[2]).toMatchObject(where(text, '"#/$defs/no"'));
+    expect(diags[3]?.message).toBe(`outputSchema file schemas/out.json:3:${where(file, '"if"').column}: properties.a.if: "if" without "then" or "else" would check nothing`);
+    expect(diags[4]?.message).toBe(`outputSchema file schemas/out.json:4:${where(file, '"#/$defs/no"').column}: properties.h.$ref: "$ref" "#/$defs/no" leads nowhere: the schema has nothing at /$defs/no`);
+  });
+
   it('assertion paths are checked against the schema when it plainly forbids them', async () => {
     const root = tempProject();
     const schema = { type: 'object', properties: { status: { type: 'string' }, roles: { type: 'array', items: { type: 'object', properties: { ready: { type: 'boolean' } }, additionalProperties: false } } }, additionalProperties: false };

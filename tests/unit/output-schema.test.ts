@@ -123,9 +123,50 @@ describe('outputSchema: what gate cannot check is refused, never ignored', () =>
     expect(r).toMatchObject({ ok: false, problems: [{ at: ['format'], hint: expect.stringContaining('formats gate checks: date-time, date, time, duration,') }] });
   });
 
-  it('a part ajv would skip is refused too', async () => {
-    const r = await compileOutputSchema({ if: { type: 'string' } });
-    expect(r).toEqual({ ok: false, problems: [{ at: [], key: false, message: 'not a valid JSON Schema: "if" without "then" and "else" is ignored', hint: expect.any(String) }] });
+  it('a part ajv would skip, a $ref that leads nowhere, a pattern RE2 refuses: each at its keyword, all at once', async () => {
+    const schema = { type: 'object', properties: { a: { if: { type: 'string' } }, b: { items: {}, additionalItems: false }, h: { $ref: '#/$defs/no' } } };
+    expect(await compileOutputSchema(schema)).toEqual({
+      ok: false,
+      problems: [
+        { at: ['properties', 'a', 'if'], key: true, message: '"if" without "then" or "else" would check nothing', hint: 'add "then" or "else", or drop "if"' },
+        { at: ['properties', 'b', 'additionalItems'], key: true, message: '"additionalItems" would check nothing: "items" is one schema for every item, not a list', hint: expect.any(String) },
+        { at: ['properties', 'h', '$ref'], key: false, message: '"$ref" "#/$defs/no" leads nowhere: the schema has nothing at /$defs/no', hint: expect.any(String) },
+      ],
+    });
+    const more = await compileOutputSchema({
+      $schema: 'https://json-schema.org/draft/2019-09/schema',
+      properties: { t: { then: {} }, e: { else: {} }, c: { minContains: 1, maxContains: 2 }, p: { pattern: '(?<=x)y' }, n: { $ref: '#nowhere' } },
+      patternProperties: { '(?<=x)': {} },
+      items: { $ref: 'other.json#/a' },
+    });
+    expect(more).toMatchObject({
+      ok: false,
+      problems: [
+        { at: ['properties', 't', 'then'], key: true, message: '"then" without "if" would check nothing' },
+        { at: ['properties', 'e', 'else'], key: true, message: '"else" without "if" would check nothing' },
+        { at: ['properties', 'c', 'minContains'], key: true, message: '"minContains" without "contains" would check nothing' },
+        { at: ['properties', 'c', 'maxContains'], key: true, message: '"maxContains" without "contains" would check nothing' },
+        { at: ['properties', 'p', 'pattern'], key: false, message: expect.stringMatching(/^pattern "\(\?<=x\)y" is not one RE2 takes: /) },
+        { at: ['properties', 'n', '$ref'], key: false, message: '"$ref" "#nowhere" leads nowhere: the schema has no anchor "nowhere"' },
+        { at: ['patternProperties', '(?<=x)'], key: true, message: expect.stringMatching(/^pattern "\(\?<=x\)" is not one RE2 takes: /) },
+        { at: ['items', '$ref'], key: false, message: '"$ref" "other.json#/a" leads nowhere: no schema here has that "$id"' },
+      ],
+    });
+  });
+
+  it('a $ref that leads somewhere is taken: a pointer, an anchor, an $id, a sub-schema with its own $id, the meta-schema', async () => {
+    const schema = {
+      $id: 'https://example.com/root.json',
+      definitions: { s: { type: 'string' }, 'a/b': { type: 'number' }, t: { $id: 'thing.json', $defs: { x: { type: 'boolean' } }, properties: { x: { $ref: '#/$defs/x' } } } },
+      properties: { s: { $ref: '#/definitions/s' }, ab: { $ref: '#/definitions/a~1b' }, t: { $ref: 'thing.json' }, tx: { $ref: 'thing.json#/$defs/x' }, m: { $ref: 'http://json-schema.org/draft-07/schema#' }, r: { $ref: '#' }, named: { $ref: '#named' } },
+      $defs: { n: { $id: '#named', type: 'null' } },
+    };
+    const r = await compileOutputSchema(schema);
+    expect(r).toMatchObject({ ok: true });
+    expect(await checkOutputSchema(schema, 'inline', { s: 'x', ab: 1, t: { x: true }, tx: false, m: {}, named: null })).toEqual({ ok: true });
+    expect((await checkOutputSchema(schema, 'inline', { tx: 1 })).ok).toBe(false);
+    // A recursive $ref, in a schema without $id.
+    expect(await compileOutputSchema({ properties: { again: { $ref: '#' }, list: { items: { $ref: '#/properties/again' } } } })).toMatchObject({ ok: true });
   });
 
   it('takes what ajv checks, though its strict mode frowns on it: a property that a pattern matches too, union types', async () => {
