@@ -51,17 +51,38 @@ interface AjvInstance {
   errors?: AjvError[] | null;
   addFormat(name: string, format: unknown): unknown;
   addKeyword(definition: { keyword: string; schemaType: string }): unknown;
+  addMetaSchema(schema: object): unknown;
+  getSchema(key: string): { schema: unknown } | undefined;
   RULES: { keywords: Record<string, unknown> };
 }
 type AjvClass = new (opts: object) => AjvInstance;
 const defaultOf = <T>(mod: unknown) => ((mod as { default?: unknown }).default ?? mod) as T;
 
-/** The ajv build for the schema's declared draft: 2020-12, 2019-09, or draft-07 (ajv's default). */
-async function ajvFor(schema: unknown): Promise<{ Ajv: AjvClass; draft: string }> {
-  const declared = schema && typeof schema === 'object' ? String((schema as { $schema?: unknown }).$schema ?? '') : '';
-  if (declared.includes('2020-12')) return { Ajv: defaultOf((await import('ajv/dist/2020.js')).default), draft: '2020-12' };
-  if (declared.includes('2019-09')) return { Ajv: defaultOf((await import('ajv/dist/2019.js')).default), draft: '2019-09' };
-  return { Ajv: defaultOf((await import('ajv')).default), draft: 'draft-07' };
+const DRAFT_07 = 'http://json-schema.org/draft-07/schema';
+const DRAFT_07_HTTPS = 'https://json-schema.org/draft-07/schema';
+/** The `$schema` values gate takes (without the trailing `#`, which ajv drops too), by the draft they select. */
+const DRAFTS: Record<string, '2020-12' | '2019-09' | 'draft-07'> = {
+  'https://json-schema.org/draft/2020-12/schema': '2020-12',
+  'https://json-schema.org/draft/2019-09/schema': '2019-09',
+  [DRAFT_07]: 'draft-07',
+  [DRAFT_07_HTTPS]: 'draft-07',
+};
+const SUPPORTED = `use one of "${DRAFT_07}#" (the default; https too), "https://json-schema.org/draft/2019-09/schema", "https://json-schema.org/draft/2020-12/schema"`;
+
+/** The draft the schema declares (draft-07 when it declares none), or the problem with its `$schema`. */
+function draftOf(schema: unknown): { draft: '2020-12' | '2019-09' | 'draft-07' } | { problem: SchemaProblem } {
+  if (!schema || typeof schema !== 'object' || !Object.hasOwn(schema, '$schema')) return { draft: 'draft-07' };
+  const declared = (schema as { $schema: unknown }).$schema;
+  const draft = typeof declared === 'string' ? DRAFTS[declared.replace(/#$/, '')] : undefined;
+  if (draft) return { draft };
+  return { problem: { at: ['$schema'], key: false, message: `"$schema" ${escapeControls(JSON.stringify(declared))} is not a draft gate checks`, hint: SUPPORTED } };
+}
+
+/** The ajv build for a draft: 2020-12, 2019-09, or draft-07 (ajv's default). */
+async function ajvFor(draft: string): Promise<AjvClass> {
+  if (draft === '2020-12') return defaultOf((await import('ajv/dist/2020.js')).default);
+  if (draft === '2019-09') return defaultOf((await import('ajv/dist/2019.js')).default);
+  return defaultOf((await import('ajv')).default);
 }
 
 async function loadFormats(): Promise<Record<FormatName, unknown>> {
@@ -74,7 +95,15 @@ const HINT = 'fix the JSON Schema: gate refuses what it would not check';
 export async function compileOutputSchema(schema: unknown): Promise<Compiled> {
   const known = compiled.get(schema);
   if (known) return known;
-  const [{ Ajv, draft }, formats] = await Promise.all([ajvFor(schema), loadFormats()]);
+  const declared = draftOf(schema);
+  // Every other check depends on the draft: an unknown one is the only problem reported.
+  if ('problem' in declared) {
+    const refused: Compiled = { ok: false, problems: [declared.problem] };
+    compiled.set(schema, refused);
+    return refused;
+  }
+  const { draft } = declared;
+  const [Ajv, formats] = await Promise.all([ajvFor(draft), loadFormats()]);
   // ajv would print warnings on the console (gate's stderr, whatever --quiet says): they are kept, and refused.
   const warnings: string[] = [];
   const logger = { log: () => undefined, warn: (...a: unknown[]) => warnings.push(a.map(String).join(' ')), error: () => undefined };
@@ -82,6 +111,8 @@ export async function compileOutputSchema(schema: unknown): Promise<Compiled> {
   // would refuse the schema and point to an option a gate file cannot set.
   const ajv = new Ajv({ allErrors: true, strictSchema: true, allowMatchingProperties: true, strictNumbers: true, strictTypes: false, strictTuples: false, strictRequired: false, logger, code: { regExp: re2Engine } });
   for (const name of STANDARD_FORMATS) ajv.addFormat(name, formats[name]);
+  // The https spelling of draft-07 is the same meta-schema under another name.
+  if (draft === 'draft-07') ajv.addMetaSchema({ ...(ajv.getSchema(DRAFT_07)?.schema as object), $id: DRAFT_07_HTTPS });
   // ajv resolves a `$ref` to an `$anchor` (2019-09 on) but has no keyword for it, so strict mode would refuse it.
   if (draft !== 'draft-07') ajv.addKeyword({ keyword: '$anchor', schemaType: 'string' });
   // ajv's own extensions (`$async`, `nullable`, ...) are refused, each named for what it is.

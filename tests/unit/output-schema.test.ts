@@ -21,6 +21,21 @@ describe('outputSchema', () => {
     expect((await checkOutputSchema(schema, 'inline', [1, 2])).ok).toBe(false);
   });
 
+  it('takes the https spelling of draft-07; any other $schema is refused at its value, naming those gate supports', async () => {
+    const https07 = { $schema: 'https://json-schema.org/draft-07/schema#', type: 'object', properties: { n: { type: 'number' } } };
+    expect(await checkOutputSchema(https07, 'inline', { n: 1 })).toEqual({ ok: true });
+    expect((await checkOutputSchema(https07, 'inline', { n: 'x' })).ok).toBe(false);
+    expect((await compileOutputSchema({ $schema: 'https://json-schema.org/draft-07/schema', prefixItems: [] })).ok).toBe(false);
+    expect((await compileOutputSchema({ $schema: 'http://json-schema.org/draft-07/schema', type: 'string' })).ok).toBe(true);
+    const supported = 'use one of "http://json-schema.org/draft-07/schema#" (the default; https too), "https://json-schema.org/draft/2019-09/schema", "https://json-schema.org/draft/2020-12/schema"';
+    for (const declared of ['http://json-schema.org/draft-04/schema#', 'http://json-schema.org/draft-06/schema#', 'http://json-schema.org/draft/2020-12/schema', 7]) {
+      expect(await compileOutputSchema({ $schema: declared, type: 'string' }), String(declared)).toEqual({
+        ok: false,
+        problems: [{ at: ['$schema'], key: false, message: `"$schema" ${JSON.stringify(declared)} is not a draft gate checks`, hint: supported }],
+      });
+    }
+  });
+
   it('a schema that does not compile says why', async () => {
     const r = await compileOutputSchema({ type: 'string', pattern: '(?<=x)y' });
     expect(r.ok).toBe(false);
