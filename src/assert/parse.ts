@@ -197,18 +197,39 @@ const NUMBER_WORD_TRAPS: Partial<Record<AssertionOp, string>> = {
   contains: 'would look for that string, never for a number',
 };
 
+/** Digits, with single `_` separators between them (`1_000`), in a given base. */
+const digitsOf = (d: string): string => `[${d}]+(?:_[${d}]+)*`;
+const DEC = digitsOf('0-9');
 /**
- * A bare word that reads as a number but is not JSON (`+5`, `.5`, `5.`, `0x10`, `00`, and
- * `Infinity`, `-Infinity`, `NaN`, which JSON lacks) is a string by the bare-word rule: compared
- * with a number it never equals (so `n != 5.` always holds), never orders, is never an element.
- * Refused, so the mistake shows when the gate loads. `matches` keeps it (`1.` is a pattern), and
- * `in` / `not in` take an array, never a bare word.
+ * A numeric literal as common syntaxes write it: an optional sign, then a hex, binary or octal
+ * literal (`0x10`, `0b1`, `0o17`), a decimal with optional fraction and exponent (`5.`, `.5`,
+ * `1_000`, `1e1_0`), or `Infinity` / `NaN`.
+ */
+const NUMERIC_LITERAL = new RegExp(
+  `^([+-]?)(?:(0[xX]${digitsOf('0-9a-fA-F')}|0[bB]${digitsOf('01')}|0[oO]${digitsOf('0-7')})|((?:${DEC}(?:\\.(?:${DEC})?)?|\\.${DEC})(?:[eE][+-]?${DEC})?)|(Infinity|NaN))$`,
+);
+
+/** The number a numeric literal stands for, or undefined when the word is not one. */
+function numericLiteral(text: string): number | undefined {
+  const m = NUMERIC_LITERAL.exec(text);
+  if (m === null) return undefined;
+  const body = (m[2] ?? m[3] ?? m[4] ?? '').replace(/_/g, '');
+  const n = Number(body); // Number() reads 0x/0b/0o, decimals, Infinity and NaN, but no sign before a prefix
+  return m[1] === '-' ? -n : n;
+}
+
+/**
+ * A bare word that reads as a number but is not JSON (`+5`, `.5`, `5.`, `0x10`, `-0x10`, `00`,
+ * `1_000`, and `Infinity`, `-Infinity`, `NaN`, which JSON lacks) is a string by the bare-word
+ * rule: compared with a number it never equals (so `n != 5.` always holds), never orders, is never
+ * an element. Refused, so the mistake shows when the gate loads. `matches` keeps it (`1.` is a
+ * pattern), and `in` / `not in` take an array, never a bare word.
  */
 function numberLikeWord(op: AssertionOp, text: string, value: unknown): ParseError | undefined {
   const trap = NUMBER_WORD_TRAPS[op];
   if (trap === undefined || typeof value !== 'string' || value !== text) return undefined;
-  const n = Number(text);
-  if (Number.isNaN(n) && !/^[+-]?NaN$/.test(text)) return undefined;
+  const n = numericLiteral(text);
+  if (n === undefined) return undefined;
   const write = Number.isFinite(n) ? `write it as a JSON number (${JSON.stringify(n)})` : `JSON has no ${text}: write a finite number`;
   return fail(`value ${text} is not a JSON number: it is read as the string ${quote(text)}, and "${op}" ${trap}`, `${write}, or quote it to compare strings: ${quote(text)}`);
 }

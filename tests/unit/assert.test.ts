@@ -116,6 +116,7 @@ describe('parsing the string form', () => {
     ['go', 'go'], ['active_run', 'active_run'], ['1.2.3', '1.2.3'], ['http://x/y', 'http://x/y'], ['"go now"', 'go now'], ['[ 1 , 2 ]', [1, 2]],
     ['no_go', 'no_go'], ['v1.2', 'v1.2'], ['2024-01-01', '2024-01-01'], ['-', '-'], ['nan', 'nan'], ['inf', 'inf'], ['Infinityx', 'Infinityx'], ['1e', '1e'],
     ['"5."', '5.'], ['"Infinity"', 'Infinity'],
+    ['x86_64', 'x86_64'], ['0x', '0x'], ['0b2', '0b2'], ['0o8', '0o8'], ['1_', '1_'], ['_1', '_1'], ['1__0', '1__0'], ['1._5', '1._5'], ['-x10', '-x10'], ['0xg', '0xg'],
   ])('reads the value %s', (text, value) => {
     const a = parse(`x == ${text}`);
     expect(a.value).toEqual(value);
@@ -200,6 +201,17 @@ describe('parsing the string form', () => {
     ['t <= +Infinity', 'not a JSON number', 'JSON has no +Infinity'],
     ['t != NaN', 'not a JSON number', 'JSON has no NaN'],
     ['t == -NaN', 'not a JSON number', 'quote it to compare strings: "-NaN"'],
+    // Signed prefixed literals and digit separators read as numbers in common syntaxes too.
+    ['x != -0x10', 'value -0x10 is not a JSON number', 'write it as a JSON number (-16)'],
+    ['y != 1_000', 'value 1_000 is not a JSON number', 'write it as a JSON number (1000)'],
+    ['x != -0b10000', 'not a JSON number', '(-16)'],
+    ['x == +0o17', 'not a JSON number', '(15)'],
+    ['x == 0X1F', 'not a JSON number', '(31)'],
+    ['x == 0xFF_FF', 'not a JSON number', '(65535)'],
+    ['x >= 1_000.5', 'not a JSON number', '(1000.5)'],
+    ['x < 1e1_0', 'not a JSON number', '(10000000000)'],
+    ['x < -.5e-1', 'not a JSON number', '(-0.05)'],
+    ['x contains -1_0', 'not a JSON number', '(-10)'],
     ['a. == 1', 'ends with "."'],
     ['a.b. exists', 'ends with "."'],
   ])('rejects %j', (input, phrase, hintPhrase?: string) => {
