@@ -21,7 +21,7 @@ import { planGate, type Plan } from '../plan/plan.js';
 import { renderDrillJson, renderDrillMarkdown, renderDrillTable, roundEndLine, roundStartLine, timeoutNote } from '../report/drill.js';
 import { interruptedWait, lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
 import { secretCollisions } from '../report/collisions.js';
-import { maskFile, redactDeep, redactorOf, secretSources, type Redactor, type SecretSource } from '../report/redact.js';
+import { maskFile, redactDeep, redactorFor, redactorOf, secretSources, type Redactor, type SecretSource } from '../report/redact.js';
 import { DRILL_FILES, otherKindIn, ROUNDS_DIR } from '../report/report-kind.js';
 import { jsonReportProblem, whoBreaks } from '../report/seal.js';
 import { DEFAULT_HISTORY, prepareReportDir, reportDirChanged } from '../report/write.js';
@@ -148,7 +148,7 @@ function mixedReportDir(drill: Drill, cwd: string): string | undefined {
 function planRounds(gate: Gate, opts: DrillOptions, io: Io): Drill | string {
   const planned = planDrill(gate, { only: opts.only, mode: opts.mode, timeoutMs: opts.timeoutMs });
   const problemText = (problems: { message: string; hint?: string }[]) =>
-    problems.map((p) => `gate: ${gate.displayFile}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`).join('\n');
+    redactorFor(gate, io.env)(problems.map((p) => `gate: ${gate.displayFile}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`).join('\n'));
   // And every secret whose masking would mask the reports' own text too (src/report/collisions.ts).
   const collisions = secretCollisions(gate, io.env);
   if (!planned.ok) return problemText([...planned.problems, ...collisions]);
@@ -215,7 +215,8 @@ async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<numb
       io.stderr.write(`gate: ${redact(writeError)}\n`);
       failedToWrite = true;
     }
-    const injected = report.checks.find((c) => c.id === round.plan.check)!;
+    // By place, not by id: the report's ids are masked, and an id may hold a secret.
+    const injected = report.checks[round.gate.checks.findIndex((c) => c.id === round.plan.check)]!;
     const row = judgeRound(round.plan, injected, { runId: report.runId, report: `rounds/${round.plan.check}/closeout.json`, durationMs: report.durationMs });
     rows.push(row);
     say(roundEndLine(index, total, row));

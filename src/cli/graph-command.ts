@@ -7,6 +7,7 @@ import path from 'node:path';
 import { formatDiagnostics } from '../load/diagnostics.js';
 import { loadGates, resolveGateFiles } from '../load/load-gate.js';
 import { renderGraph, type GraphFormat } from '../report/graph.js';
+import { redactorFor } from '../report/redact.js';
 import { EXIT, type Io } from './io.js';
 
 export async function graphCommand(arg: string | undefined, opts: { format: GraphFormat }, io: Io): Promise<number> {
@@ -23,6 +24,10 @@ export async function graphCommand(arg: string | undefined, opts: { format: Grap
     io.stderr.write(formatDiagnostics(loaded.diagnostics));
     return EXIT.usage;
   }
-  for (const gate of loaded.gates) io.stdout.write(renderGraph(gate, opts.format));
+  for (const gate of loaded.gates) {
+    // Labels are masked before they are escaped, and the graph as a whole after.
+    const redact = redactorFor(gate, io.env);
+    io.stdout.write(redact(renderGraph(gate, opts.format, redact)));
+  }
   return EXIT.go;
 }

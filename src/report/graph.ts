@@ -3,11 +3,31 @@
  * a README or render. Pure. Edges run from a dependency to its dependent (the order checks
  * run in); an advisory check is drawn dashed, and so are the edges out of it, because its
  * failure blocks nothing.
+ *
+ * What it draws is masked (`mask`: the gate's redactor) before it is escaped: a check's id
+ * and title, the gate's id. Two ids that mask alike (two secrets) stay two nodes.
  */
 import type { Check, Gate } from '../model/types.js';
 
 export const GRAPH_FORMATS = ['mermaid', 'dot'] as const;
 export type GraphFormat = (typeof GRAPH_FORMATS)[number];
+
+type Mask = (text: string) => string;
+const noMask: Mask = (text) => text;
+
+/** Each check's id as drawn: masked, and numbered when two ids mask alike. */
+function shownIds(checks: Check[], mask: Mask): Map<string, string> {
+  const shown = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const c of checks) {
+    const base = mask(c.id);
+    let candidate = base;
+    for (let i = 2; taken.has(candidate); i++) candidate = `${base} (${i})`;
+    taken.add(candidate);
+    shown.set(c.id, candidate);
+  }
+  return shown;
+}
 
 /** Titles are single-line labels: control characters and runs of white space become one space. */
 const flat = (text: string) => text.replace(/[\s\u0000-\u001f\u007f]+/gu, ' ').trim();
@@ -19,11 +39,11 @@ const flat = (text: string) => text.replace(/[\s\u0000-\u001f\u007f]+/gu, ' ').t
  * behind an `n_` prefix (so no id is a keyword such as `end`, and none starts with the `o` or
  * `x` that would turn `-->` into another arrow); a clash (`a-b` and `a_b`) gets a number.
  */
-function mermaidIds(checks: Check[]): Map<string, string> {
+function mermaidIds(checks: Check[], shown: Map<string, string>): Map<string, string> {
   const ids = new Map<string, string>();
   const taken = new Set<string>();
   for (const c of checks) {
-    const base = `n_${c.id.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    const base = `n_${shown.get(c.id)!.replace(/[^A-Za-z0-9_]/g, '_')}`;
     let candidate = base;
     for (let i = 2; taken.has(candidate); i++) candidate = `${base}_${i}`;
     taken.add(candidate);
@@ -35,12 +55,14 @@ function mermaidIds(checks: Check[]): Map<string, string> {
 /** Inside a quoted Mermaid label, these would end the string or be read as markup; Mermaid's `#code;` entities stand for them. */
 const mermaidText = (text: string) => flat(text).replace(/["#&<>`]/g, (ch) => `#${ch.codePointAt(0)};`);
 
-export function renderMermaid(gate: Gate): string {
-  const ids = mermaidIds(gate.checks);
+export function renderMermaid(gate: Gate, mask: Mask = noMask): string {
+  const shown = shownIds(gate.checks, mask);
+  const ids = mermaidIds(gate.checks, shown);
   const byId = new Map(gate.checks.map((c) => [c.id, c]));
   const lines = ['flowchart LR'];
   for (const c of gate.checks) {
-    const label = c.title ? `${mermaidText(c.id)}<br/>${mermaidText(c.title)}` : mermaidText(c.id);
+    const id = mermaidText(shown.get(c.id)!);
+    const label = c.title ? `${id}<br/>${mermaidText(mask(c.title))}` : id;
     lines.push(`  ${ids.get(c.id)}["${label}${c.required ? '' : '<br/>(advisory)'}"]`);
   }
   for (const c of gate.checks) {
@@ -62,26 +84,28 @@ export function renderMermaid(gate: Gate): string {
 /** A DOT double-quoted string: `"` and `\` escaped (a backslash would start an escape such as `\N`). */
 const dotString = (text: string) => `"${text.replace(/[\\"]/g, (ch) => `\\${ch}`)}"`;
 
-export function renderDot(gate: Gate): string {
+export function renderDot(gate: Gate, mask: Mask = noMask): string {
+  const shown = shownIds(gate.checks, mask);
+  const node = (id: string) => dotString(shown.get(id)!);
   const byId = new Map(gate.checks.map((c) => [c.id, c]));
-  const lines = [`digraph ${dotString(gate.id)} {`, '  rankdir=LR;', '  node [shape=box];'];
+  const lines = [`digraph ${dotString(mask(gate.id))} {`, '  rankdir=LR;', '  node [shape=box];'];
   for (const c of gate.checks) {
     // `\n` inside a DOT label is its line break: it goes in after the id has been escaped.
-    const label = [c.id, ...(c.title ? [flat(c.title)] : []), ...(c.required ? [] : ['(advisory)'])]
+    const label = [shown.get(c.id)!, ...(c.title ? [flat(mask(c.title))] : []), ...(c.required ? [] : ['(advisory)'])]
       .map((part) => dotString(part).slice(1, -1))
       .join('\\n');
-    lines.push(`  ${dotString(c.id)} [label="${label}"${c.required ? '' : ', style=dashed'}];`);
+    lines.push(`  ${node(c.id)} [label="${label}"${c.required ? '' : ', style=dashed'}];`);
   }
   for (const c of gate.checks) {
     for (const dep of c.dependsOn) {
       const advisory = byId.get(dep)?.required === false;
-      lines.push(`  ${dotString(dep)} -> ${dotString(c.id)}${advisory ? ' [style=dashed]' : ''};`);
+      lines.push(`  ${node(dep)} -> ${node(c.id)}${advisory ? ' [style=dashed]' : ''};`);
     }
   }
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }
 
-export function renderGraph(gate: Gate, format: GraphFormat): string {
-  return format === 'dot' ? renderDot(gate) : renderMermaid(gate);
+export function renderGraph(gate: Gate, format: GraphFormat, mask: Mask = noMask): string {
+  return format === 'dot' ? renderDot(gate, mask) : renderMermaid(gate, mask);
 }

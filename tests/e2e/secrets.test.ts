@@ -383,3 +383,47 @@ describe('secrets that masking cannot hide without breaking the report', () => {
     for (const file of written(p.root)) expect(readFileSync(file, 'utf8')).not.toContain(SECRET);
   });
 });
+
+describe('secrets in the gate file itself: titles, ids, commands', () => {
+  const SECRET = 'hunter2hunter2';
+  // Injected (GATE_INJECT_FAIL=1), the check fails: the drill's round catches it.
+  const AWARE = 'process.exit(process.env.GATE_INJECT_FAIL === "1" ? 1 : 0)';
+
+  it('list, list --json, graph (Mermaid and DOT), validate and drill print none of them', async () => {
+    const p = makeProject();
+    p.gate('g', {
+      title: `release via ${SECRET}`,
+      checks: [
+        check('build', ['node', '-e', AWARE], { output: 'text', title: `deploy to ${SECRET} cluster` }),
+        check(`push-${SECRET}`, ['node', '-e', `${AWARE} // ${SECRET}`], { output: 'text', dependsOn: ['build'], title: `a long title that goes past the width of the table cell before ${SECRET} shows` }),
+      ],
+    });
+    const env = { API_TOKEN: SECRET };
+    const outs = [
+      await gate(['list', 'g'], { cwd: p.root, env }),
+      await gate(['list', 'g', '--json'], { cwd: p.root, env }),
+      await gate(['graph', 'g'], { cwd: p.root, env }),
+      await gate(['graph', 'g', '--format', 'dot'], { cwd: p.root, env }),
+      await gate(['validate', 'g'], { cwd: p.root, env }),
+      await gate(['validate', 'g', '--json'], { cwd: p.root, env }),
+      await gate(['drill', 'g'], { cwd: p.root, env }),
+      await gate(['drill', 'g', '--json'], { cwd: p.root, env }),
+      await gate(['drill', 'g', '--only', `nope-${SECRET}`], { cwd: p.root, env }),
+    ];
+    expect(outs.map((o) => o.code)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 2]);
+    for (const out of outs) {
+      expect(out.stdout + out.stderr).not.toContain(SECRET);
+      expect(out.stdout + out.stderr).not.toContain(SECRET.slice(0, 8));
+    }
+    expect(outs[0]!.stdout).toContain('deploy to [REDACTED] cluster');
+    expect(outs[0]!.stdout).toContain('push-[REDACTED]');
+    const listed = JSON.parse(outs[1]!.stdout) as { gates: { title: string; checks: { id: string; dependsOn: string[] }[] }[] };
+    expect(listed.gates[0]!.title).toBe('release via [REDACTED]');
+    expect(listed.gates[0]!.checks.map((c) => c.id)).toEqual(['build', 'push-[REDACTED]']);
+    // The graph is still a graph: one node per check, the edge between them.
+    expect(outs[2]!.stdout).toContain('deploy to [REDACTED] cluster');
+    expect(outs[2]!.stdout).toMatch(/n_build --> n_push__REDACTED_/);
+    expect(outs[3]!.stdout).toContain('"build" -> "push-[REDACTED]";');
+    for (const f of written(p.root)) expect(readFileSync(f, 'utf8')).not.toContain(SECRET);
+  });
+});
