@@ -55,14 +55,27 @@ export function checkSemantics(source: JsonSource): Diagnostic[] {
   const gate = isObj(source.value) ? source.value : {};
   const checks = arr(gate.checks);
 
-  // Ids: the first occurrence owns the id; later ones are reported.
+  // Ids: the first occurrence owns the id; later ones are reported. Also ids that differ only in case
+  // (`a`, `A`): a check's work folder, checks/<id>.*.txt and a drill's rounds/<id>/ are named by its id,
+  // and on macOS and Windows those names are one file; a gate file should mean the same wherever it runs.
+  // Such an id still names its check (a dependsOn on it is not reported as unknown too).
   const firstIndex = new Map<string, number>();
+  const firstFolded = new Map<string, { id: string; index: number }>();
   checks.forEach((c, i) => {
     const id = isObj(c) ? str(c.id) : undefined;
     if (id === undefined) return;
     const first = firstIndex.get(id);
-    if (first === undefined) firstIndex.set(id, i);
-    else out.push(source.diag(['checks', i, 'id'], 'duplicate-id', `duplicate check id "${id}", already used by checks[${first}]`, 'give every check its own id'));
+    if (first !== undefined) {
+      out.push(source.diag(['checks', i, 'id'], 'duplicate-id', `duplicate check id "${id}", already used by checks[${first}]`, 'give every check its own id'));
+      return;
+    }
+    firstIndex.set(id, i);
+    const folded = firstFolded.get(id.toLowerCase());
+    if (folded === undefined) firstFolded.set(id.toLowerCase(), { id, index: i });
+    else {
+      const message = `check id "${id}" differs only in case from "${folded.id}" (checks[${folded.index}]): on macOS and Windows their work folders, checks/<id>.*.txt and a drill's rounds/<id>/ would be one`;
+      out.push(source.diag(['checks', i, 'id'], 'duplicate-id', message, 'give every check an id that differs from the others in more than case'));
+    }
   });
   const ids = [...firstIndex.keys()];
   const unknownIdHint = (id: string): string => {

@@ -209,6 +209,19 @@ describe('semantic diagnostics', () => {
     expect(diags).toEqual([expect.objectContaining({ code: 'duplicate-id', jsonPath: 'checks[1].id', ...where(text, '"a"', 1) })]);
   });
 
+  it('check ids that differ only in case are duplicates: their folders and files would be one on macOS and Windows', async () => {
+    const { diags, text } = await problems({ checks: [minimalCheck('build'), minimalCheck('Test'), minimalCheck('TEST', { dependsOn: ['build'] }), minimalCheck('x', { dependsOn: ['TEST'] })] });
+    expect(diags).toEqual([
+      expect.objectContaining({
+        code: 'duplicate-id',
+        jsonPath: 'checks[2].id',
+        message: 'check id "TEST" differs only in case from "Test" (checks[1]): on macOS and Windows their work folders, checks/<id>.*.txt and a drill\'s rounds/<id>/ would be one',
+        hint: 'give every check an id that differs from the others in more than case',
+        ...where(text, '"TEST"'),
+      }),
+    ]);
+  });
+
   it('unknown and self dependencies, with the nearest id as hint', async () => {
     const { diags, text } = await problems({ checks: [minimalCheck('M28-1'), minimalCheck('M28-3', { dependsOn: ['M28-2', 'M28-3'] })] });
     expect(find(diags, 'unknown-dependency')).toMatchObject({ jsonPath: 'checks[1].dependsOn[0]', hint: 'did you mean "M28-1"?', ...where(text, '"M28-2"') });
