@@ -39,8 +39,11 @@ export async function readJsonFile(file: string, limit = MAX_EVIDENCE_BYTES, nee
   return readJsonFileNow(file, undefined, limit, need, projectFrom);
 }
 
+/** Which file an opened descriptor is (device and inode): the same file however its path is spelled, through any link. */
+export const fileIdentity = (info: Stats): string => `${info.dev}:${info.ino}`;
+
 /** A document in the project as read, with the hash of the very bytes its assertions judged (none when no bytes were read). */
-export type ProjectJsonRead = JsonRead & { hashed?: { ok: true; sha256: string; bytes: number; stale: boolean } };
+export type ProjectJsonRead = JsonRead & { hashed?: { ok: true; sha256: string; bytes: number; stale: boolean; identity: string } };
 
 /**
  * Reads a JSON document a check left in the project (an assertion's `file`): refused when its real path leaves
@@ -51,7 +54,7 @@ export type ProjectJsonRead = JsonRead & { hashed?: { ok: true; sha256: string; 
 export async function readProjectJsonFile(file: string, root: string, need: Need, { notBeforeMs = 0, hash = PLAIN_HASHER }: { notBeforeMs?: number; hash?: EvidenceHasher } = {}): Promise<ProjectJsonRead> {
   let hashed: ProjectJsonRead['hashed'];
   const read = readJsonFileNow(file, root, MAX_EVIDENCE_BYTES, need, PROJECT_FROM_BYTES, (bytes, info) => {
-    hashed = { ok: true, ...hash.bytes(bytes), stale: isStale(info, notBeforeMs) };
+    hashed = { ok: true, ...hash.bytes(bytes), stale: isStale(info, notBeforeMs), identity: fileIdentity(info) };
   });
   return hashed ? { ...read, hashed } : read;
 }
@@ -209,7 +212,7 @@ export interface HashOptions {
 export async function hashRegularFile(
   file: string,
   { notBeforeMs = 0, early, hash = PLAIN_HASHER, root }: HashOptions = {},
-): Promise<{ ok: true; sha256: string; bytes: number; stale: boolean } | { ok: false; message: string }> {
+): Promise<{ ok: true; sha256: string; bytes: number; stale: boolean; identity: string } | { ok: false; message: string }> {
   const target = pathToOpen(file, root);
   if (!target.ok) return target;
   try {
@@ -219,10 +222,11 @@ export async function hashRegularFile(
       if (!opened.ok) return opened;
       const { info } = opened;
       const stale = isStale(info, notBeforeMs);
+      const identity = fileIdentity(info);
       // Hashed on another thread already, if the file is still the one it hashed.
       const sha256 = await hashIfUnchanged(early, info);
-      if (sha256 !== undefined) return { ok: true, sha256, bytes: info.size, stale };
-      return { ok: true, ...(await hash.file(handle)), stale };
+      if (sha256 !== undefined) return { ok: true, sha256, bytes: info.size, stale, identity };
+      return { ok: true, ...(await hash.file(handle)), stale, identity };
     } finally {
       await handle.close();
     }
@@ -256,6 +260,11 @@ function globFsInside(root: string): { realpath: typeof realpath } {
  * depends on leaves behind, not what was there before they started. A match
  * whose real path leaves the project root (through a link a check made) is
  * refused, naming the link.
+ *
+ * A file is listed (and hashed) once, under its first match: two globs, two
+ * spellings (`./a.json`, `a.json`), a link inside the root and its target, or
+ * a file `listed` already (an assertion's `file`: its identities) are one
+ * file. A match that is such a file meets its glob.
  */
 export async function collectEvidence(
   globs: string[],
@@ -263,6 +272,7 @@ export async function collectEvidence(
   projectRoot: string,
   notBeforeMs: number,
   hash: EvidenceHasher = PLAIN_HASHER,
+  listed: ReadonlySet<string> = new Set(),
 ): Promise<{ files: EvidenceFile[]; missing: string[] }> {
   const files: EvidenceFile[] = [];
   const missing: string[] = [];
@@ -270,12 +280,22 @@ export async function collectEvidence(
   // Loaded only for checks that name evidence globs.
   const { glob } = await import('tinyglobby');
   const fs = globFsInside(projectRoot);
+  const seen = new Set(listed);
+  /** The file a match leads to, when it is one listed already: not hashed again. */
+  const listedAlready = (match: string) => {
+    const info = orUndefined(() => statSync(match));
+    return info !== undefined && seen.has(fileIdentity(info));
+  };
   for (const pattern of globs) {
     const matches = (await glob(pattern, { cwd, absolute: true, onlyFiles: true, dot: true, fs })).sort();
     let fresh = 0;
     let stale = 0;
     let refused = 0;
     for (const match of matches) {
+      if (listedAlready(match)) {
+        fresh += 1;
+        continue;
+      }
       const shown = path.relative(projectRoot, match);
       const hashed = await hashRegularFile(match, { notBeforeMs, hash, root: projectRoot });
       if (!hashed.ok) {
@@ -284,6 +304,9 @@ export async function collectEvidence(
       } else if (hashed.stale) stale += 1;
       else {
         fresh += 1;
+        // Looked up before it was opened; a file swapped in meanwhile could still be one listed.
+        if (seen.has(hashed.identity)) continue;
+        seen.add(hashed.identity);
         files.push({ path: shown, sha256: hashed.sha256, bytes: hashed.bytes });
       }
     }

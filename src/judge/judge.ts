@@ -10,6 +10,7 @@
  * against its outputSchema (violations in the notes), so the report shows
  * everything off; they never turn such a status into a pass.
  */
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { evaluateAssertion, unreadableAssertion } from '../assert/evaluate.js';
 import type { Assertion, AssertionResult, AttemptOutcome, Check, EvidenceFile } from '../model/types.js';
@@ -17,6 +18,7 @@ import { collectEvidence, hashRegularFile, MAX_EVIDENCE_BYTES, probeEvidencePath
 import { checkOutputSchema } from './output-schema.js';
 import { needOf } from './projected-json.js';
 import type { ReasonDetail } from './reasons.js';
+import { orUndefined } from '../util/or-undefined.js';
 
 export type AttemptStatus = 'pass' | 'fail' | 'error' | 'timeout' | 'interrupted';
 
@@ -63,7 +65,7 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
     if (check.expect.length === 0 && !check.outputSchema) return done(status, detail);
     const read = await readDocuments(input);
     if (!read.parsed) return done(status, detail);
-    const evidence = await hashDocuments(input, read, notes);
+    const evidence = (await hashDocuments(input, read, notes)).evidence;
     await noteViolations(read.doc);
     return done(status, detail, read.assertions, evidence);
   };
@@ -101,8 +103,8 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
 
   const read = await readDocuments(input);
   const { doc, source, assertions } = read;
-  const evidence = await hashDocuments(input, read, notes);
-  const globbed = await collectEvidence(check.evidence, check.cwd, input.projectRoot, input.notBeforeMs, input.hashFile);
+  const { evidence, listed } = await hashDocuments(input, read, notes);
+  const globbed = await collectEvidence(check.evidence, check.cwd, input.projectRoot, input.notBeforeMs, input.hashFile, listed);
   evidence.push(...globbed.files);
 
   const failed = assertions.filter((a) => !a.ok).map((a) => a.message);
@@ -136,10 +138,12 @@ interface DocumentsRead {
   /** The check's own JSON document, from $GATE_EVIDENCE_FILE or stdout; undefined for a text check. */
   doc: JsonRead | undefined;
   source: string;
-  /** Documents named by `file`, by resolved path, with the assertions that read each. */
+  /** Documents named by `file`, by resolved path as first spelled (one entry a real path), with the assertions that read each. */
   byFile: Map<string, Assertion[]>;
-  /** Each of them as read (by resolved path), with the hash of the bytes judged. */
+  /** Each of them as read (by the same key), with the hash of the bytes judged. */
   fileReads: Map<string, ProjectJsonRead>;
+  /** An assertion's `file` resolved → its key in `byFile`. */
+  keyOf: Map<string, string>;
   assertions: AssertionResult[];
   /** Whether any document an assertion reads parsed. */
   parsed: boolean;
@@ -164,12 +168,22 @@ async function readDocuments(input: JudgeInput): Promise<DocumentsRead> {
   }
 
   // Documents named by `file`: each file read once for all the assertions on it (however its path is
-  // spelled), so they all judge the same content, and it is hashed and listed once.
+  // spelled, through a link inside the root too: one real path, under its first spelling), so they all
+  // judge the same content, and it is hashed and listed once.
   const byFile = new Map<string, Assertion[]>();
+  const keyOf = new Map<string, string>();
+  const byReal = new Map<string, string>();
   for (const assertion of check.expect) {
     if (assertion.file === undefined) continue;
     const file = path.resolve(check.cwd, assertion.file);
-    byFile.set(file, [...(byFile.get(file) ?? []), assertion]);
+    let key = keyOf.get(file);
+    if (key === undefined) {
+      const real = orUndefined(() => realpathSync.native(file));
+      key = (real === undefined ? undefined : byReal.get(real)) ?? file;
+      if (real !== undefined && !byReal.has(real)) byReal.set(real, key);
+      keyOf.set(file, key);
+    }
+    byFile.set(key, [...(byFile.get(key) ?? []), assertion]);
   }
   const fileReads = new Map<string, ProjectJsonRead>();
   // Read where they lead now: a link the check made out of the project root is refused, naming it.
@@ -180,7 +194,7 @@ async function readDocuments(input: JudgeInput): Promise<DocumentsRead> {
   const assertions: AssertionResult[] = [];
   for (const assertion of check.expect) {
     if (assertion.file !== undefined) {
-      const read = fileReads.get(path.resolve(check.cwd, assertion.file)) as JsonRead;
+      const read = fileReads.get(keyOf.get(path.resolve(check.cwd, assertion.file))!) as JsonRead;
       assertions.push(read.ok ? { ...evaluateAssertion(assertion, read.value), file: assertion.file } : unreadableAssertion(assertion, `cannot read ${assertion.file}: ${read.message}`));
     } else if (!doc) {
       assertions.push(unreadableAssertion(assertion, 'the check\'s output is "text", so there is no JSON evidence'));
@@ -191,26 +205,35 @@ async function readDocuments(input: JudgeInput): Promise<DocumentsRead> {
     }
   }
   const parsed = doc?.ok === true || [...fileReads.values()].some((r) => r.ok);
-  return { doc, source, byFile, fileReads, assertions, parsed };
+  return { doc, source, byFile, fileReads, keyOf, assertions, parsed };
 }
 
-/** Hashes the documents that were read (files named by `file`, then $GATE_EVIDENCE_FILE) for the report; notes a file older than the check's chain. */
-async function hashDocuments(input: JudgeInput, read: DocumentsRead, notes: string[]): Promise<EvidenceFile[]> {
+/**
+ * Hashes the documents that were read (files named by `file`, then $GATE_EVIDENCE_FILE) for the report; notes a
+ * file older than the check's chain. `listed`: which files they are (device and inode), each listed once.
+ */
+async function hashDocuments(input: JudgeInput, read: DocumentsRead, notes: string[]): Promise<{ evidence: EvidenceFile[]; listed: Set<string> }> {
   const evidence: EvidenceFile[] = [];
+  const listed = new Set<string>();
   for (const [file, on] of read.byFile) {
     // The bytes the assertions judged, hashed in the same read; a file too large to read is hashed as it is now.
     const judged = read.fileReads.get(file);
     const hashed =
       judged?.hashed ??
       (judged?.ok === false && judged.code === 'output-too-large' ? await hashRegularFile(file, { notBeforeMs: input.notBeforeMs, hash: input.hashFile, root: input.projectRoot }) : undefined);
-    if (!hashed?.ok) continue;
+    // A hard link of a file listed already is that file.
+    if (!hashed?.ok || listed.has(hashed.identity)) continue;
+    listed.add(hashed.identity);
     evidence.push({ path: path.relative(input.projectRoot, file), sha256: hashed.sha256, bytes: hashed.bytes });
     if (hashed.stale) notes.push(`${on[0]?.file} is older than this check and its dependencies: its assertions read what was there before they started`);
   }
   const written = input.outcome.evidenceFile;
   if (written) {
     const hashed = await hashRegularFile(written.path, { early: written.digest, hash: input.hashFile });
-    if (hashed.ok) evidence.push({ path: '$GATE_EVIDENCE_FILE', sha256: hashed.sha256, bytes: hashed.bytes });
+    if (hashed.ok) {
+      listed.add(hashed.identity);
+      evidence.push({ path: '$GATE_EVIDENCE_FILE', sha256: hashed.sha256, bytes: hashed.bytes });
+    }
   }
-  return evidence;
+  return { evidence, listed };
 }

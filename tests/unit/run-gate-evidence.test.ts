@@ -140,11 +140,37 @@ describe('evidence never leads out of the project root, not even through a link 
   it('does not follow a linked folder outside the root while it looks for matches, and still follows links inside it', async () => {
     const root = freshRoot();
     const out = outside();
-    const make = `mkdir -p real && echo '{}' > real/in.json && ln -s real alias && ln -s real/in.json same.json && ln -s ${out} ext && touch ${out}/o.json`;
+    // same.json links to a file no glob matches; alias/in.json and real/in.json are one file, listed once (by its first match).
+    const make = `mkdir -p real && echo '{}' > real/in.json && echo '{}' > real/in.txt && ln -s real alias && ln -s real/in.txt same.json && ln -s ${out} ext && touch ${out}/o.json`;
     const gate = makeGate([makeCheck('b', { run: ['sh', '-c', make], output: 'text', evidence: ['**/*.json'], cwd: root })], { projectRoot: root });
     const { report } = await runGateIn(root, gate);
     const b = report.checks[0]!;
     expect(b).toMatchObject({ status: 'pass' });
-    expect(b.evidence.map((e) => e.path).sort()).toEqual(['alias/in.json', 'real/in.json', 'same.json']);
+    expect(b.evidence.map((e) => e.path).sort()).toEqual(['alias/in.json', 'same.json']);
+  });
+});
+
+describe('one file, listed and hashed once', () => {
+  it('lists a file once however globs, spellings, links and assertion files name it, under the first spelling', async () => {
+    const root = freshRoot();
+    // The check writes them: realin/y.json, realin/z.json, and inlink, a link to realin inside the root.
+    const write = `mkdir -p realin && echo '{"ok":true}' > realin/y.json && echo '{"n":1}' > realin/z.json && ln -s realin inlink`;
+    const gate = makeGate(
+      [
+        makeCheck('a', {
+          run: ['sh', '-c', `${write} && echo '{}'`],
+          evidence: ['realin/z.json', 'realin/*.json', './realin/z.json', 'inlink/z.json'],
+          expect: [fileAssertion('ok == true', 'inlink/y.json'), fileAssertion('ok == true', 'realin/y.json'), fileAssertion('ok exists', './realin/../inlink/y.json')],
+          cwd: root,
+        }),
+      ],
+      { projectRoot: root },
+    );
+    const { report } = await runGateIn(root, gate);
+    const [a] = report.checks;
+    expect(a?.status).toBe('pass');
+    // The assertions' file first (as it was first spelled), then what the globs add.
+    expect(a?.evidence.map((e) => e.path)).toEqual(['inlink/y.json', 'realin/z.json']);
+    expect(a?.assertions.map((x) => x.file)).toEqual(['inlink/y.json', 'realin/y.json', './realin/../inlink/y.json']);
   });
 });
