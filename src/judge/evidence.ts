@@ -3,7 +3,7 @@
  * assertions, and `evidence` globs, each hashed for the report.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readSync, realpath, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdir, readFileSync, readlinkSync, readSync, realpath, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { EvidenceFile, RawDigest } from '../model/types.js';
@@ -253,13 +253,59 @@ function globFsInside(root: string): { realpath: typeof realpath } {
   return { realpath: inside as unknown as typeof realpath };
 }
 
+/** At most this many matches that are not regular files are named for one glob; the rest are counted. */
+const MAX_NAMED_IRREGULAR = 5;
+
+/**
+ * The file system as `irregularMatches` sees it: a FIFO, socket or device, and a link that leads
+ * nowhere, are entries the glob can match like files (the glob itself skips them).
+ */
+function globFsAll(inside: { realpath: typeof realpath }, cwd: string): { realpath: typeof realpath; readdir: typeof readdir } {
+  const asFile = (entry: Dirent): Dirent => Object.assign(Object.create(entry) as Dirent, { isFile: () => true, isSymbolicLink: () => false });
+  const irregular = (entry: Dirent, dir: string) => {
+    if (entry.isFile() || entry.isDirectory()) return false;
+    if (!entry.isSymbolicLink()) return true;
+    // A link that leads nowhere; a link to anything else the glob follows as it does.
+    return orUndefined(() => statSync(path.resolve(cwd, dir, entry.name))) === undefined;
+  };
+  const list = (dir: string, options: unknown, done: (error: NodeJS.ErrnoException | null, entries: Dirent[]) => void) =>
+    readdir(dir, options as { withFileTypes: true }, (error, entries) => done(error, error ? [] : entries.map((e) => (irregular(e, dir) ? asFile(e) : e))));
+  return { realpath: inside.realpath, readdir: list as unknown as typeof readdir };
+}
+
+/** Why a path that is there is not evidence: what it is, or where a link that leads nowhere points. */
+function whyNotEvidence(file: string): string {
+  const info = orUndefined(() => lstatSync(file));
+  if (info === undefined) return 'gone';
+  if (info.isSymbolicLink()) {
+    const to = orUndefined(() => readlinkSync(file));
+    return to !== undefined && orUndefined(() => statSync(file)) === undefined ? `a symbolic link to ${to}, which does not exist` : 'a symbolic link';
+  }
+  return notRegular(info);
+}
+
+/**
+ * What a glob that met no regular file matches instead (a FIFO, a directory, a link that leads
+ * nowhere), each named with why, for the reason to say more than "missing": at most
+ * MAX_NAMED_IRREGULAR of them, then how many more.
+ */
+async function irregularMatches(glob: typeof import('tinyglobby').glob, pattern: string, cwd: string, projectRoot: string, fs: { realpath: typeof realpath }): Promise<string[]> {
+  const found = (await glob(pattern, { cwd, absolute: true, onlyFiles: false, dot: true, fs: globFsAll(fs, cwd) }))
+    .map((m) => (m.length > 1 && m.endsWith('/') ? m.slice(0, -1) : m))
+    .sort();
+  const named = found.slice(0, MAX_NAMED_IRREGULAR).map((m) => `${path.relative(projectRoot, m)} (${whyNotEvidence(m)})`);
+  const more = found.length - named.length;
+  return more > 0 ? [...named, `${pattern} (${more} more that are not regular files)`] : named;
+}
+
 /**
  * Hashes every file matched by the globs (relative to cwd). A glob that
  * matches nothing, or only files last written before `notBeforeMs` (when the
  * check's chain started), is missing: evidence is what the check or one it
  * depends on leaves behind, not what was there before they started. A match
  * whose real path leaves the project root (through a link a check made) is
- * refused, naming the link.
+ * refused, naming the link. A glob that meets no regular file but a FIFO, a
+ * directory or a link that leads nowhere names each with why.
  *
  * A file is listed (and hashed) once, under its first match: two globs, two
  * spellings (`./a.json`, `a.json`), a link inside the root and its target, or
@@ -312,7 +358,10 @@ export async function collectEvidence(
     }
     // A glob whose every match was refused is already named with why.
     if (fresh === 0 && stale > 0) missing.push(`${pattern} (only files older than this check and its dependencies)`);
-    else if (fresh === 0 && refused === 0) missing.push(pattern);
+    else if (fresh === 0 && refused === 0) {
+      const irregular = await irregularMatches(glob, pattern, cwd, projectRoot, fs);
+      missing.push(...(irregular.length > 0 ? irregular : [pattern]));
+    }
   }
   return { files, missing };
 }

@@ -174,3 +174,32 @@ describe('one file, listed and hashed once', () => {
     expect(a?.assertions.map((x) => x.file)).toEqual(['inlink/y.json', 'realin/y.json', './realin/../inlink/y.json']);
   });
 });
+
+describe('evidence that is there but not a regular file', () => {
+  it('says why for each match: a FIFO, a directory, a dangling link, by name or by glob', async () => {
+    const root = freshRoot();
+    const make = 'mkfifo f2.json && mkdir d.json && ln -s nowhere.json dl.json && mkdir out && mkfifo out/p.json && echo \'{}\' > ok.json';
+    const gate = makeGate(
+      [makeCheck('a', { run: ['sh', '-c', make], output: 'text', evidence: ['f2.json', 'd.json', 'dl.json', 'out/*.json', 'ok.json', 'none/*.json'], cwd: root })],
+      { projectRoot: root },
+    );
+    const { report } = await runGateIn(root, gate);
+    expect(report.checks[0]).toMatchObject({
+      status: 'fail',
+      reasonCode: 'evidence-missing',
+      reason:
+        'evidence missing or unreadable: "f2.json (not a regular file (a FIFO))", "d.json (not a regular file (a directory))", ' +
+        '"dl.json (a symbolic link to nowhere.json, which does not exist)", "out/p.json (not a regular file (a FIFO))", "none/*.json"',
+      evidence: [{ path: 'ok.json' }],
+    });
+    expect(report.checks[0]!.reason).not.toContain('\n');
+  });
+
+  it('names five of them for one glob and counts the rest', async () => {
+    const root = freshRoot();
+    const gate = makeGate([makeCheck('a', { run: ['sh', '-c', 'mkdir -p many/1 many/2 many/3 many/4 many/5 many/6 many/7'], output: 'text', evidence: ['many/*'], cwd: root })], { projectRoot: root });
+    const { report } = await runGateIn(root, gate);
+    const named = [1, 2, 3, 4, 5].map((n) => `"many/${n} (not a regular file (a directory))"`).join(', ');
+    expect(report.checks[0]).toMatchObject({ status: 'fail', reason: `evidence missing or unreadable: ${named}, "many/* (2 more that are not regular files)"` });
+  });
+});
