@@ -28,6 +28,8 @@ export interface RunContext {
   baseEnv: Record<string, string | undefined>;
   gateEnv: Record<string, string>;
   abort: AbortSignal;
+  /** Aborted when --fail-fast stops the run (a required check did not pass): no check starts another attempt. */
+  failFast?: AbortSignal;
   /** Why the work dir is no longer the folder gate prepared (a check may have replaced it), if it is not. */
   workDirChanged: () => Promise<DirChange | undefined>;
   /** Told where an attempt's output goes, just before it starts (`--verbose` streams it from there). */
@@ -178,6 +180,9 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
   const failures: string[] = [];
   /** Retries the run's interrupt left unmade while the check waited for its next attempt. */
   let retriesAbandoned = 0;
+  /** Retries --fail-fast cancelled: the run stopped before the check's next attempt. */
+  let retriesCancelled = 0;
+  const stopped = ctx.failFast === undefined ? ctx.abort : AbortSignal.any([ctx.abort, ctx.failFast]);
   for (;;) {
     attempt += 1;
     const base = path.join(ctx.scratchDir, `${check.id}.${attempt}`);
@@ -232,16 +237,28 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       { attempt, retries: check.retries, retryDelayMs: check.retryDelayMs, reasonCode: judgement.detail.code, injected: mode !== undefined },
     );
     if (!next.retry) break;
+    // The run is stopping (--fail-fast): this attempt is the one that counts.
+    const cancelled = () => !ctx.abort.aborted && ctx.failFast?.aborted === true;
+    if (cancelled()) {
+      retriesCancelled = check.retries - attempt + 1;
+      break;
+    }
     // An attempt before the one that counts: a line in the notes (the one that counts gives the reason).
     failures.push(`attempt ${attempt}: ${judgement.status}: ${describeReason(judgement.detail)}`);
     if (!ctx.abort.aborted) {
       // Another attempt follows: this one's output will not be kept.
       for (const hash of hashing) hash.cancel();
-      await sleep(next.delayMs, undefined, { signal: ctx.abort }).catch(() => undefined);
+      await sleep(next.delayMs, undefined, { signal: stopped }).catch(() => undefined);
     }
     if (ctx.abort.aborted) {
       // Still in its retry loop: the interrupt, not this attempt, is how the check ended.
       retriesAbandoned = check.retries - attempt + 1;
+      break;
+    }
+    if (cancelled()) {
+      // Stopped while it waited: the attempt that failed is the one that counts after all.
+      failures.pop();
+      retriesCancelled = check.retries - attempt + 1;
       break;
     }
   }
@@ -258,6 +275,7 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
     detail = { code: 'interrupted', started: true, waitingAfter: attempt };
     notes.push(`the interrupt abandoned its ${retriesAbandoned} remaining ${retriesAbandoned === 1 ? 'retry' : 'retries'}`);
   }
+  if (retriesCancelled > 0) notes.push(`--fail-fast cancelled its ${retriesCancelled} remaining ${retriesCancelled === 1 ? 'retry' : 'retries'} (another required check did not pass)`);
   // A drill must turn the gate red; a check that passes anyway has not shown its fail path.
   if (mode && (status === 'pass' || status === 'flaky')) {
     status = 'fail';

@@ -193,6 +193,8 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
     const runLog = createRunLog(path.join(scratchDir, 'run.log'), runId, redact);
     const { log } = runLog;
     log.info({ gate: gate.id, file: gate.displayFile, sha256: gate.sha256, jobs: options.jobs, injected: [...plan.injections] }, 'run started');
+    /** Aborted when --fail-fast stops the run: a check waiting to retry makes no further attempt. */
+    const failFast = new AbortController();
     const ctx: RunContext = {
       runId,
       projectRoot: gate.projectRoot,
@@ -203,6 +205,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       baseEnv: options.env,
       gateEnv: gate.env,
       abort: options.abort,
+      failFast: failFast.signal,
       workDirChanged: () => preparedDirChanged(options.workDir, 'work dir', WORK_DIR_MARKER),
       onAttempt: (id, attempt, files) => options.progress.attemptStarted?.(id, attempt, files),
       hashOffThreadFrom: secrets.reach === 0 ? OFF_THREAD_HASH_BYTES : undefined,
@@ -217,6 +220,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       jobs: options.jobs,
       failFast: options.failFast,
       abort: options.abort,
+      onFailFast: () => failFast.abort(),
       onStart: (id) => {
         log.info({ check: id }, 'check started');
         options.progress.checkStarted(id);

@@ -19,6 +19,8 @@ export interface ScheduleOptions {
   /** Told of every check's final result, in the order they end. */
   onResult?: (result: CheckResult) => void;
   onStart?: (id: string) => void;
+  /** Told once, when `failFast` stops the run from starting checks (a required check did not pass). */
+  onFailFast?: () => void;
 }
 
 /** Statuses that mean the check never got to run its own judgement. */
@@ -75,7 +77,10 @@ export async function runSchedule(plan: Plan, options: ScheduleOptions): Promise
         finish(blocked);
         work.push(next);
       }
-      if (options.failFast && result.required && !stopStarting) stopStarting = 'fail-fast';
+      if (options.failFast && result.required && !stopStarting) {
+        stopStarting = 'fail-fast';
+        options.onFailFast?.();
+      }
     }
   };
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -69,5 +69,33 @@ describe('retries: an interrupt while a check waits to retry', () => {
     expect(r).toMatchObject({ status: 'interrupted', reasonCode: 'interrupted', attempts: 1, reason: 'interrupted while waiting to retry (attempt 1 did not pass)' });
     expect(r!.notes).toEqual(['attempt 1: fail: exit code 1, expected 0', 'the interrupt abandoned its 3 remaining retries']);
     expect(after).toMatchObject({ status: 'not-run', reasonCode: 'interrupted', reason: 'the run was interrupted before it started' });
+  });
+});
+
+describe('retries: --fail-fast while a check waits to retry', () => {
+  it('starts no further attempt: the check ends with its last attempt and a note, not interrupted; the run ends', async () => {
+    const root = freshRoot();
+    const pidFile = path.join(root, 'r.pid');
+    const go = path.join(root, 'go');
+    const gate = makeGate(
+      [
+        // The longest wait there is (15 to 30 s) before its second attempt.
+        makeCheck('r', { run: ['sh', '-c', `echo $$ > ${pidFile}; exit 1`], output: 'text', retries: 3, retryDelayMs: 600_000, cwd: root }),
+        // Fails once told to, after r's first attempt has ended: that starts fail-fast.
+        makeCheck('b', { run: ['sh', '-c', `while [ ! -f ${go} ]; do sleep 0.01; done; exit 2`], output: 'text', cwd: root }),
+        makeCheck('after', { run: ['true'], output: 'text', dependsOn: ['b'], cwd: root }),
+      ],
+      { projectRoot: root },
+    );
+    const run = runGateIn(root, gate, { jobs: 2, failFast: true });
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '' && ended(Number(readFileSync(pidFile, 'utf8'))));
+    writeFileSync(go, '');
+    const { report } = await run;
+    const [r, b, after] = report.checks;
+    expect(b).toMatchObject({ status: 'fail', reason: 'exit code 2, expected 0' });
+    expect(r).toMatchObject({ status: 'fail', reasonCode: 'exit-code', attempts: 1, reason: 'exit code 1, expected 0' });
+    expect(r!.notes).toEqual(['--fail-fast cancelled its 3 remaining retries (another required check did not pass)']);
+    expect(after).toMatchObject({ status: 'blocked' });
+    expect(report.verdict).not.toBe('aborted');
   });
 });
