@@ -138,7 +138,7 @@ export async function drillCommand(gateArg: string | undefined, opts: DrillOptio
 function mixedReportDir(drill: Drill, cwd: string): string | undefined {
   const dirs = [{ dir: drill.reportDir, kind: 'drill' as const }, ...drill.rounds.map((r) => ({ dir: r.reportDir, kind: 'run' as const }))];
   for (const { dir, kind } of dirs) {
-    const mixed = otherKindIn(dir, kind, displayPath(dir, cwd));
+    const mixed = otherKindIn(dir, kind, displayPath(dir, cwd), 'drill');
     if (mixed) return `gate: ${drill.redact(mixed)}`;
   }
   return undefined;

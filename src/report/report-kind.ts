@@ -69,13 +69,16 @@ export function reportsIn(dir: string, top: string[] = namesIn(dir)): Record<Rep
 
 /**
  * Why `dir` cannot take a report of `kind` (undefined when it can): it holds
- * the other kind's. `shown` is how the message names the dir.
+ * the other kind's. `shown` is how the message names the dir. `command`: the
+ * command whose --report-dir the hint is about (a drill's round is a run's
+ * report, in a dir the drill's --report-dir decides).
  */
-export function otherKindIn(dir: string, kind: ReportKind, shown: string): string | undefined {
+export function otherKindIn(dir: string, kind: ReportKind, shown: string, command: ReportKind = kind): string | undefined {
   const other: ReportKind = kind === 'run' ? 'drill' : 'run';
   const what = (k: ReportKind) => (k === 'run' ? "a run's report" : "a drill's report");
-  const defaults = kind === 'run' ? 'a run reports into reports/<id>_closeout by default' : 'a drill reports into reports/<id>_drill by default';
-  const hint = `choose another --report-dir for the ${kind} (${defaults})`;
+  const defaults = command === 'run' ? 'a run reports into reports/<id>_closeout by default' : 'a drill reports into reports/<id>_drill by default';
+  const rounds = command === 'drill' && kind === 'run' ? `, each round into its ${ROUNDS_DIR}/<check>/` : '';
+  const hint = `choose another --report-dir for the ${command} (${defaults}${rounds})`;
   const top = namesIn(dir);
   // Both kinds' own reports at the top: whichever kind took the dir, it is mixed already; adding to it would mix it more.
   if (top.includes(OWN_REPORT.run) && top.includes(OWN_REPORT.drill)) {

@@ -309,6 +309,18 @@ describe('gate drill and gate run never share a report dir', () => {
     expect(existsSync(path.join(runDir, 'rounds'))).toBe(false);
   });
 
+  it("a round's dir that a check mixed (drill.json beside its closeout.json) refuses the next drill with a hint for the drill, not for a run", async () => {
+    const p = makeProject();
+    const writes = "require('fs').writeFileSync(process.env.GATE_REPORT_DIR + '/drill.json', '{}'); process.exit(process.env.GATE_INJECT_FAIL === '1' ? 1 : 0)";
+    p.gate('g', { checks: [check('a', ['node', '-e', writes], { output: 'text' })] });
+    expect((await gate(['drill', 'g'], { cwd: p.root })).code).toBe(0);
+    const r = await gate(['drill', 'g'], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("gate: report dir reports/g_drill/rounds/a holds both a run's report (closeout.json) and a drill's (drill.json) at its top;");
+    expect(r.stderr).toContain('\n  hint: choose another --report-dir for the drill (a drill reports into reports/<id>_drill by default, each round into its rounds/<check>/)');
+    expect(r.stderr).not.toContain('for the run');
+  });
+
   it("a run into a drill's report dir is refused (exit 2) before anything runs or is written; the drill's dir still takes drills", async () => {
     const p = makeProject();
     p.gate('g', { checks: [aware('a')] });
