@@ -11,8 +11,10 @@
  * forms with its line ends as `\n` and as `\r\n`, whichever the value itself
  * holds, and a value stored with a line break at its end also without it: see
  * `printedVariants`. Each specific line of such a value (and of its wrapped
- * base64) is masked on its own as well, so that one printed in part (cut
- * short, or its body alone) shows none of them: see `ownLines`.
+ * base64) is masked on its own as well, and so is any piece of one that is
+ * specific itself (16 characters or more: the end of a line at the start of
+ * what a check printed, its start where the output was cut short), so that a
+ * value printed in part shows none of them: see `ownLines` and `lineRuns`.
  *
  * Masking works on text (strings gate builds) and on raw output bytes. Raw
  * output is masked before it is cut: a window of output is widened by the
@@ -23,7 +25,7 @@
  * after them settle it: see `LineMasker`.
  */
 
-import { readsAsNumber } from './layout.js';
+import { layoutBounds, readsAsNumber } from './layout.js';
 
 export const REDACTED = '[REDACTED]';
 
@@ -217,6 +219,7 @@ const ARMOR = /^-{3,}.*-{3,}$/;
  * to be the secret's alone: 16 characters or more, a letter or a digit among them, not an armor line, not a
  * number (a number may stand where a report writes one: see layout.ts). Other lines (armor, `}`, a short
  * `user=ci`) are masked only as part of the whole: alone they are the same in every key, or ordinary text.
+ * A piece of a specific line is masked on its own when it is specific by the same measure: `lineRuns`.
  */
 function ownLines(form: string): string[] {
   return form
@@ -297,6 +300,11 @@ interface Literals {
   test(text: string): boolean;
 }
 
+/** A matcher of forms, and of the runs of secrets' lines (`lineRuns`) where a gate has secrets of several lines. */
+interface Matcher extends Literals {
+  runs?: (text: string) => [number, number, SecretForm][];
+}
+
 /** How many characters a string is looked up by: the first pass of `literals`, the cut lines of `cutShortAt`. */
 const PREFIX = 8;
 
@@ -349,15 +357,93 @@ function sampledStarts(strings: readonly string[]): (text: string, from: number,
 }
 
 /**
+ * Where a piece of a line (a run of `MIN_LINE_LENGTH` characters or more of one of `lines`) occurs in a
+ * text: a line of a key printed in part (cut short by a timeout or a crash, its end alone, cut inside a JSON
+ * string). Sampled as `sampledStarts` samples: every run that long holds the `GRAM` characters at a place
+ * that is a multiple of `STRIDE`; each such place is looked up among the `GRAM` characters at every offset
+ * of every line (a hash of them, chained in typed arrays: no string is built to look one up), and each line
+ * found there is compared with the text both ways from it, as far as the two agree. A run is masked whole when
+ * it is specific (`specificRun`). Places well inside a run already found are passed over: a run that goes on
+ * past its end holds a place in its last `MIN_LINE_LENGTH` characters. Returns each run and its line's form.
+ */
+function lineRuns(lines: readonly [string, SecretForm][]): (text: string) => [number, number, SecretForm][] {
+  // The lines one after another, each ended by a line end, which no line holds: a comparison stops there.
+  const all = lines.map(([line]) => line).join('\n') + '\n';
+  const lineOf = new Int32Array(all.length);
+  const startOf = new Int32Array(lines.length);
+  for (let i = 0, at = 0; i < lines.length; at += lines[i]![0].length + 1, i++) {
+    startOf[i] = at;
+    lineOf.fill(i, at, at + lines[i]![0].length + 1);
+  }
+  const count = lines.reduce((sum, [line]) => sum + Math.max(0, line.length - GRAM + 1), 0);
+  const bits = Math.min(22, Math.max(8, Math.ceil(Math.log2(count + 1))));
+  const head = new Int32Array(1 << bits).fill(-1);
+  // A bit a hash, about 8 bits a gram (a table 32 times smaller than the chains'): most places are passed over at one look.
+  const seenBits = Math.min(25, bits + 3);
+  const seen = new Uint32Array(1 << Math.max(0, seenBits - 5));
+  const next = new Int32Array(count);
+  const place = new Int32Array(count);
+  for (let at = 0, n = 0, end = all.indexOf('\n'); at + GRAM <= all.length; at++) {
+    if (at + GRAM > end) {
+      // The gram would take in the line end: go on at the next line.
+      at = end;
+      end = all.indexOf('\n', end + 1);
+      continue;
+    }
+    const hash = gramHash(all, at);
+    const bucket = hash >>> (32 - bits);
+    seen[hash >>> (37 - seenBits)]! |= 1 << ((hash >>> (32 - seenBits)) & 31);
+    place[n] = at;
+    next[n] = head[bucket]!;
+    head[bucket] = n++;
+  }
+  return (text) => {
+    const runs: [number, number, SecretForm][] = [];
+    let lastEnd = 0;
+    for (let at = 0; at + GRAM <= text.length; at += STRIDE) {
+      if (at < lastEnd - MIN_LINE_LENGTH) continue;
+      const hash = gramHash(text, at);
+      if ((seen[hash >>> (37 - seenBits)]! & (1 << ((hash >>> (32 - seenBits)) & 31))) === 0) continue;
+      let start = at;
+      let end = at;
+      for (let e = head[hash >>> (32 - bits)]!; e >= 0; e = next[e]!) {
+        const p = place[e]!;
+        let right = 0;
+        while (at + right < text.length && all.charCodeAt(p + right) === text.charCodeAt(at + right) && all.charCodeAt(p + right) !== 10) right++;
+        if (right < GRAM) continue;
+        let left = 0;
+        while (left < at && left < p && all.charCodeAt(p - left - 1) === text.charCodeAt(at - left - 1) && all.charCodeAt(p - left - 1) !== 10) left++;
+        if (left + right < MIN_LINE_LENGTH) continue;
+        // A whole line is masked as `ownLines` found it specific; a piece of one, when it is specific itself.
+        const whole = p - left === startOf[lineOf[p]!] && all.charCodeAt(p + right) === 10;
+        if (!whole && !specificRun(text.slice(at - left, at + right))) continue;
+        if (end === at || at - left < start) start = at - left;
+        end = Math.max(end, at + right);
+        if (runs.length === 0 || runs[runs.length - 1]![0] !== start || runs[runs.length - 1]![1] !== end) runs.push([start, end, lines[lineOf[p]!]![1]]);
+      }
+      lastEnd = Math.max(lastEnd, end);
+    }
+    return runs;
+  };
+}
+
+/** Whether a run of a line is specific enough to mask wherever it occurs: as `ownLines` asks of a line, its layout at either edge left off. */
+function specificRun(run: string): boolean {
+  const [start, end] = layoutBounds(run);
+  return end - start >= MIN_LINE_LENGTH && /[\p{L}\p{N}]/u.test(run) && !ARMOR.test(run) && !readsAsNumber(run);
+}
+
+/**
  * A matcher of the strings, longest first where two start at one place (so the longer one is masked), as an
  * alternation of them all would match. Secrets' forms can be thousands of characters long (a key, its
  * base64, its encodings, with either line end): one regular expression of them all takes V8 long to compile
  * (and again, whenever it has dropped the code), and at each place tries every form that starts with the
  * same character. Here a small expression of their first `PREFIX` characters finds the places where one may
- * start; the strings with that start are compared there. The `sampled` strings (each line of a key's body,
- * whose starts begin with almost any character) are found by sampling instead (`sampledStarts`): in an
- * expression, starts that begin with most characters are tried at almost every place (some 40 ms a MiB
- * with the lines of five keys, under 1 ms without them; sampled, about 5 ms).
+ * start; the strings with that start are compared there. The `sampled` strings (strings whose starts begin
+ * with almost any character, as the lines of a key's body do) are found by sampling instead (`sampledStarts`):
+ * in an expression, starts that begin with most characters are tried at almost every place (some 40 ms a MiB
+ * with the lines of five keys, under 1 ms without them; sampled, about 5 ms). The redactor finds the lines
+ * of secrets with their pieces instead (`lineRuns`), by the same sampling.
  */
 export function literals(strings: Iterable<string>, sampled: Iterable<string> = []): Literals {
   const nonEmpty = (list: Iterable<string>) => [...list].filter((s) => s.length > 0);
@@ -419,8 +505,9 @@ export function literals(strings: Iterable<string>, sampled: Iterable<string> = 
  * would leave the tail of the second in plain sight. `skip` passes over a
  * form where it stands (a number of gate's own in its JSON).
  */
-function spansOf(pattern: Literals, text: string, skip?: (start: number, form: string) => boolean): [number, number][] {
+function spansOf(pattern: Matcher, text: string, skip?: (start: number, form: string) => boolean): [number, number][] {
   const spans: [number, number][] = [];
+  const runs = pattern.runs?.(text);
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
     const start = m.index;
@@ -434,7 +521,7 @@ function spansOf(pattern: Literals, text: string, skip?: (start: number, form: s
     else spans.push([start, end]);
     pattern.lastIndex = start + 1;
   }
-  return spans;
+  return runs === undefined || runs.length === 0 ? spans : mergeSpans(spans, runs.map(([start, end]): [number, number] => [start, end]));
 }
 
 /** Whether a place in JSON text is inside a string: after an odd number of the quotes that are not escaped. */
@@ -525,7 +612,7 @@ function lineForms(forms: string[]): LineForms {
   return { firstLines, openings, rests, lead };
 }
 
-function createLineMasker(forms: LineForms, allForms: string[], pattern: Literals, reach: number): LineMasker {
+function createLineMasker(forms: LineForms, allForms: string[], pattern: Matcher, reach: number): LineMasker {
   // Past this much held, the lines are shown: memory, and the work of masking what is held again, stay bounded.
   // Room for the longest form twice over and two lines as long as `--verbose` shows (4096 characters):
   // only forms that follow one another on a line (a key printed again and again) hold more.
@@ -671,11 +758,22 @@ const IDENTITY: Redactor = Object.assign((text: string) => text, {
 /** Whether `redact` is the redactor that has nothing to mask (every text comes back as it is). */
 export const isIdentity = (redact: (text: string) => string): boolean => redact === IDENTITY;
 
-/** Every text `createRedactor([secret])` masks wherever it occurs (cut pieces before an ellipsis aside): its forms, and its lines' (`ownLines`). */
+/** Every text `createRedactor([secret])` masks wherever it occurs (cut pieces before an ellipsis aside): its forms, and its lines' (`ownLines`); and specific pieces of those lines (`maskedLines`). */
 export function maskedForms(secret: string): string[] {
   const whole = forms(secret);
   return [...new Set([...whole, ...formsOfLines(whole)].map(([form]) => form).filter((form) => form.length > 0))];
 }
+
+/**
+ * The forms of a secret's specific lines (`ownLines`: as printed and inside a JSON string), each run of 16
+ * characters or more of which `createRedactor([secret])` also masks wherever it occurs (see `lineRuns`).
+ */
+export function maskedLines(secret: string): string[] {
+  return formsOfLines(forms(secret)).map(([line]) => line);
+}
+
+/** How long a piece of a secret's line must be to be masked on its own: as long as a line must be. */
+export const MIN_RUN_LENGTH = MIN_LINE_LENGTH;
 
 /**
  * The redactor of `secrets`. `numbers` are those of them that only unlisted variables hold under secret-looking
@@ -683,8 +781,10 @@ export function maskedForms(secret: string): string[] {
  */
 export function createRedactor(secrets: string[], numbers: readonly string[] = []): Redactor {
   const formName = new Map<string, SecretForm>();
-  /** The forms of the secrets' lines, found by sampling (see `literals`). */
+  /** The forms of the secrets' lines that are no whole form too: found with their pieces (`lineRuns`), not among the forms. */
   const ofLines = new Set<string>();
+  /** Every form of the secrets' lines, whole forms too: their pieces are masked (see `lineRuns`). */
+  const lineNames = new Map<string, SecretForm>();
   /** The forms of `numbers` that no other secret has. */
   const numberForms = new Set<string>();
   const otherForms = new Set<string>();
@@ -694,6 +794,7 @@ export function createRedactor(secrets: string[], numbers: readonly string[] = [
     const lines = formsOfLines(whole);
     for (const [form, name] of whole) if (form.length > 0 && !formName.has(form)) formName.set(form, name);
     for (const [form, name] of lines) {
+      if (!lineNames.has(form)) lineNames.set(form, name);
       if (formName.has(form)) continue;
       formName.set(form, name);
       ofLines.add(form);
@@ -703,11 +804,18 @@ export function createRedactor(secrets: string[], numbers: readonly string[] = [
   for (const form of otherForms) numberForms.delete(form);
   if (formName.size === 0) return IDENTITY;
   const textForms = [...formName.keys()];
-  const textPattern = literals(textForms.filter((f) => !ofLines.has(f)), ofLines);
+  // The secrets' lines are found with their pieces (`lineRuns`), not among the forms.
+  const textPattern: Matcher = literals(textForms.filter((f) => !ofLines.has(f)));
   // Raw output is matched byte for byte: latin1 maps each byte to one character and back.
   const latin1 = (f: string) => Buffer.from(f, 'utf8').toString('latin1');
   const byteForms = textForms.map(latin1);
-  const bytePattern = literals(textForms.filter((f) => !ofLines.has(f)).map(latin1), [...ofLines].map(latin1));
+  const bytePattern: Matcher = literals(textForms.filter((f) => !ofLines.has(f)).map(latin1));
+  // A piece of a line of a secret of several lines (16 characters or more of it) is masked too.
+  const ofLinesNamed = [...lineNames];
+  if (ofLinesNamed.length > 0) {
+    textPattern.runs = lineRuns(ofLinesNamed);
+    bytePattern.runs = lineRuns(ofLinesNamed.map(([form, name]) => [latin1(form), name]));
+  }
   // A loop, not a spread: a gate may name tens of thousands of secrets, more than a call takes arguments.
   const reach = byteForms.reduce((most, f) => Math.max(most, f.length), -Infinity);
 
@@ -770,6 +878,7 @@ export function createRedactor(secrets: string[], numbers: readonly string[] = [
         if (!skip?.(m.index, m[0])) found.add(formName.get(m[0]) ?? 'plain');
         textPattern.lastIndex = m.index + 1;
       }
+      for (const [, , name] of textPattern.runs?.(text) ?? []) found.add(name);
       // Renderers escape what they write: a secret escaped for XML or Markdown is still a secret.
       // (Undone, JSON's escapes move its strings' edges: there gate's own numbers are not told apart, and not looked for.)
       if (found.size === 0 && /[&\\]/.test(text)) {
@@ -779,6 +888,7 @@ export function createRedactor(secrets: string[], numbers: readonly string[] = [
           if (!(json && numberForms.has(m[0]))) found.add('XML- or Markdown-escaped');
           textPattern.lastIndex = m.index + 1;
         }
+        if (found.size === 0 && (textPattern.runs?.(read).length ?? 0) > 0) found.add('XML- or Markdown-escaped');
       }
       return [...found];
     },

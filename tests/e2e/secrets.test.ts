@@ -136,6 +136,39 @@ describe('a secret of several lines printed in part', () => {
   });
 });
 
+describe('a key printed cut short in the middle of a line', () => {
+  // A 4096-bit-like body: lines of 64, from bytes that no other test uses.
+  const body = (Buffer.from(Array.from({ length: 240 }, (_, i) => (i * 97 + 13) % 256)).toString('base64').match(/.{1,64}/g) ?? []) as string[];
+  const KEY = ['-----BEGIN RSA PRIVATE KEY-----', ...body, '-----END RSA PRIVATE KEY-----'].join('\n');
+  /** Every run of 16 characters of a line of the body: what no file, summary or stream may hold. */
+  const runs = body.flatMap((line) => Array.from({ length: line.length - 15 }, (_, i) => line.slice(i, i + 16)));
+
+  it('shows no 16 characters of a line, at the head or the tail of the output, JSON-escaped too, in every file and on the terminal', async () => {
+    const p = makeProject();
+    const head = `process.stdout.write(process.env.DEPLOY_PRIVATE_KEY.slice(0, 160)); setTimeout(() => {}, 60000)`;
+    const tail = `process.stdout.write(process.env.DEPLOY_PRIVATE_KEY.slice(-130)); throw new Error("crash")`;
+    const json = `process.stdout.write(JSON.stringify(process.env.DEPLOY_PRIVATE_KEY).slice(0, 150)); setTimeout(() => {}, 60000)`;
+    p.gate('g', {
+      checks: [
+        check('head', ['node', '-e', head], { output: 'text', timeoutMs: 1500, killGraceMs: 200 }),
+        check('tail', ['node', '-e', tail], { output: 'text' }),
+        check('json', ['node', '-e', json], { output: 'text', timeoutMs: 1500, killGraceMs: 200 }),
+      ],
+    });
+    const r = await gate(['run', 'g', '--verbose'], { cwd: p.root, env: { DEPLOY_PRIVATE_KEY: KEY } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toContain('got past masking');
+    expect(p.reportFile('g', 'checks/head.stdout.txt')).toBe('-----BEGIN RSA PRIVATE KEY-----\n[REDACTED]\n[REDACTED]');
+    expect(p.reportFile('g', 'checks/tail.stdout.txt')).toBe('[REDACTED]\n[REDACTED]\n-----END RSA PRIVATE KEY-----');
+    expect(p.reportFile('g', 'checks/json.stdout.txt')).toBe('"-----BEGIN RSA PRIVATE KEY-----\\n[REDACTED]\\n[REDACTED]');
+    expect(r.stderr).toContain('[head] [REDACTED]');
+    for (const text of [...written(p.root).map((f) => readFileSync(f, 'utf8')), r.stdout, r.stderr]) {
+      for (const run of runs) expect(text).not.toContain(run);
+    }
+    expect(survivors(p.root)).toEqual([]);
+  });
+});
+
 describe('a short secret stored with a line break at its end', () => {
   it('is masked as printed without it, in the kept output, junit.xml and --verbose: listed or by its name', async () => {
     const p = makeProject();

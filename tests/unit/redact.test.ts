@@ -461,6 +461,44 @@ describe('secrets of several lines', () => {
     expect(maskedForms(KEY)).toEqual(expect.arrayContaining([keyLines[1], keyLines[2]]));
   });
 
+  it('masks a specific line printed in part, 16 characters or more of it: cut at the end or at the start, next to a mask, anywhere', () => {
+    const r = createRedactor([KEY]);
+    const [armor, one, two] = KEY.split('\n') as [string, string, string];
+    // Cut short at the end (`head -c`): the first line is masked whole, and the 20 characters of the second after it.
+    const head = `${armor}\n${one}\n${two.slice(0, 20)}`;
+    expect(r(head)).toBe(`${armor}\n${REDACTED}\n${REDACTED}`);
+    expect(r(crlf(head))).toBe(crlf(`${armor}\n${REDACTED}\n${REDACTED}`));
+    // Cut at the start (`tail -c`): the end of a line, then the rest.
+    expect(r(`${one.slice(-34)}\n${two}\n-----END KEY-----`)).toBe(`${REDACTED}\n${REDACTED}\n-----END KEY-----`);
+    // Anywhere: any 16 characters of a line; 15 are not specific enough.
+    expect(r(`x ${one.slice(5, 21)} y`)).toBe(`x ${REDACTED} y`);
+    expect(r(`x ${one.slice(5, 20)} y`)).toBe(`x ${one.slice(5, 20)} y`);
+    // The whole run of a line is masked, not 16 characters of it.
+    expect(r(`<${one.slice(3, 50)}>`)).toBe(`<${REDACTED}>`);
+    // JSON-escaped and cut short: one line, its line breaks written `\n`.
+    const escaped = JSON.stringify(KEY).slice(1, -1);
+    const cut = escaped.indexOf('KUpR') + 20;
+    expect(r(`{"out":"${escaped.slice(0, cut)}"}`)).toBe(`{"out":"${JSON.stringify(armor).slice(1, -1)}\\n${REDACTED}\\n${REDACTED}"}`);
+    // Raw bytes, chunk by chunk too, and the scan after writing.
+    expect(r.maskBytes(Buffer.from(head)).toString()).toBe(`${armor}\n${REDACTED}\n${REDACTED}`);
+    expect(maskInChunks(r, Buffer.from(`a ${two.slice(2, 40)} b ${one.slice(10)}`), [7, 13])).toBe(`a ${REDACTED} b ${REDACTED}`);
+    expect(r.find(`x ${two.slice(0, 17)} y`)).toEqual(['plain']);
+    expect(r.blank(`x ${two.slice(0, 17)} y`)).toBe(`x ${'*'.repeat(17)} y`);
+    // A line of the wrapped base64 of the key too.
+    const b64 = Buffer.from(KEY).toString('base64');
+    expect(r(`${b64.slice(0, 76)}\n${b64.slice(76, 100)}`)).toBe(`${REDACTED}\n${REDACTED}`);
+  });
+
+  it('masks no piece of a line that is a number or armor, and nothing for a secret without lines of its own', () => {
+    const secret = 'first-line-of-it\nid=12345678901234567890123\n-----END OF THE SECRET BLOCK-----';
+    const r = createRedactor([secret]);
+    expect(r('took 12345678901234567890 ms')).toBe('took 12345678901234567890 ms');
+    expect(r('x id=1234567890123456 y')).toBe(`x ${REDACTED} y`);
+    expect(r('--- END OF THE SECRET BLOCK-----')).toBe('--- END OF THE SECRET BLOCK-----');
+    const one = createRedactor(['tok-9f8e7d6c5b4a3210xyz']);
+    expect(one('tok-9f8e7d6c5b4a3210')).toBe('tok-9f8e7d6c5b4a3210');
+  });
+
   it('masks no line alone that is short, armor, punctuation or a number: those are masked only as part of the whole', () => {
     const lines = ['-----BEGIN X509 CRL-----', 'short-but-secret', 'correct horse battery', '1234567890123456789', 'fifteen-chars-x', '{ "": [ ] } , ; !!', '-----END X509 CRL-----'];
     const secret = lines.join('\n');
@@ -678,6 +716,23 @@ describe('masking text that arrives a line at a time', () => {
     const s = createRedactor(['q7Zx9Lk2Vb8Nw4Rt']).lines();
     expect(s.gap('value=q7Zx9Lk')).toEqual([`value=${REDACTED}`]);
     expect(s.push('next\n')).toEqual(['next']);
+  });
+
+  it('never shows a specific line in part: ended, after a gap, or after a masked line (--verbose as the files)', () => {
+    const r = createRedactor([KEY]);
+    const head = `${keyLines[0]}\n${keyLines[1]}\n${keyLines[2]!.slice(0, 30)}`;
+    const { shown } = stream(r.lines(), head);
+    expect(shown).toEqual([keyLines[0], REDACTED, REDACTED]);
+    expect(shown).toEqual(whole(r, head));
+    // The end of a line first (`tail -c`), then the rest, line by line.
+    const tail = `${keyLines[1]!.slice(-20)}\n${keyLines[2]}\n${keyLines[3]}\nok`;
+    expect(stream(r.lines(), tail).shown).toEqual([REDACTED, REDACTED, keyLines[3], 'ok']);
+    // A piece cut by a gap, and the rest of the line after it.
+    const m = r.lines();
+    expect(m.push('start\n')).toEqual(['start']);
+    expect(m.gap(`out: ${keyLines[2]!.slice(0, 18)}`)).toEqual([`out: ${REDACTED}`]);
+    expect(m.push(`${keyLines[1]!.slice(-17)} done\n`)).toEqual([`${REDACTED} done`]);
+    expect(m.end('')).toEqual([]);
   });
 
   it('never shows a line held back inside the rest of a secret that follows a gap: it is held whole', () => {
