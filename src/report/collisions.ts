@@ -16,6 +16,8 @@
  * - reads as a number, alone or with the punctuation around one (`1234,`);
  * - is made of punctuation and white space only, as reports are laid out with;
  * - is part of one of those words, or a word with its punctuation (`"pass"`, `&amp;`).
+ * A secret of several lines has its specific lines' pieces masked too (16 characters or more of a line: see
+ * `lineRuns` in redact.ts): it collides when a line holds 16 characters of a word (`assertion-failed`).
  */
 import { readFileSync } from 'node:fs';
 import { RUN_LOG_KEYS } from '../log/run-log.js';
@@ -23,7 +25,7 @@ import { DRILL_WORDS } from '../model/drill.js';
 import { schemaWords } from '../model/report-words.js';
 import { JUNIT_MARKUP } from './junit.js';
 import { LAYOUT, layoutBounds, NUMBER, readsAsNumber } from './layout.js';
-import { maskedForms, REDACTED, secretPlace, secretSources, type GateSecrets } from './redact.js';
+import { maskedForms, maskedLines, MIN_RUN_LENGTH, REDACTED, secretPlace, secretSources, type GateSecrets } from './redact.js';
 
 /** closeout.json's words as a JSON array, put into the bundle by the build (scripts/build.mjs), walked from the same schema. */
 declare const __CLOSEOUT_WORDS__: string | undefined;
@@ -39,6 +41,8 @@ interface Vocabulary {
   words: readonly string[];
   /** The runs of a word between layout characters (`REDACTED` of `[REDACTED]`): what a secret with punctuation around it is compared with. */
   pieces: ReadonlySet<string>;
+  /** Every run of `MIN_RUN_LENGTH` characters of a word: masked where it is a piece of a secret's line. */
+  runs: readonly string[];
 }
 
 let vocabulary: Vocabulary | undefined;
@@ -48,7 +52,8 @@ export function reportVocabulary(): Vocabulary {
   if (vocabulary) return vocabulary;
   const words = [...new Set([...closeoutWords(), 'true', 'false', 'null', REDACTED, ...JUNIT_MARKUP, ...RUN_LOG_KEYS, ...DRILL_WORDS])];
   const pieces = new Set(words.flatMap((w) => w.split(new RegExp(LAYOUT.source, 'g'))).filter((p) => p !== ''));
-  vocabulary = { words, pieces };
+  const runs = [...new Set(words.flatMap((w) => Array.from({ length: Math.max(0, w.length - MIN_RUN_LENGTH + 1) }, (_, i) => w.slice(i, i + MIN_RUN_LENGTH))))];
+  vocabulary = { words, pieces, runs };
   return vocabulary;
 }
 
@@ -62,6 +67,13 @@ export function collides(form: string, vocab: Vocabulary = reportVocabulary()): 
   const fits = (piece: string) => (start > 0 && end < form.length ? piece === core : start > 0 ? piece.startsWith(core) : piece.endsWith(core));
   for (const piece of vocab.pieces) if (fits(piece)) return true;
   return false;
+}
+
+/** Whether masking the pieces of these lines of a secret (16 characters or more of one) would mask some of the reports' own text. */
+export function linesCollide(lines: readonly string[], vocab: Vocabulary = reportVocabulary()): boolean {
+  if (lines.length === 0) return false;
+  const all = lines.join('\n');
+  return vocab.runs.some((run) => all.includes(run));
 }
 
 export interface SecretProblem {
@@ -81,7 +93,7 @@ export function secretCollisions(gate: GateSecrets, env: Record<string, string |
   const verdicts = new Map<string, boolean>();
   const collidesOnce = (value: string) => {
     let found = verdicts.get(value);
-    if (found === undefined) verdicts.set(value, (found = maskedForms(value).some((form) => collides(form, vocab))));
+    if (found === undefined) verdicts.set(value, (found = maskedForms(value).some((form) => collides(form, vocab)) || linesCollide(maskedLines(value), vocab)));
     return found;
   };
   // A number under a secret-looking name that is not listed (a TTL, a timeout, a port) is masked but not

@@ -129,6 +129,14 @@ describe('the refusal of such secrets', () => {
     expect(problems.map((p) => p.message.slice(0, p.message.indexOf(' cannot')))).toEqual(["the secret in A_PRIVATE_KEY (in gate's environment)"]);
   });
 
+  it('looks at every run of 16 characters of such a line, as masking does: a line that holds a long word of the reports is refused, a key is not', () => {
+    expect(words).toContain('assertion-failed');
+    const key = ['-----BEGIN RSA PRIVATE KEY-----', ...(Buffer.from('k'.repeat(40) + 'x9Qz_r4ndom-S3cret'.repeat(12)).toString('base64').match(/.{1,64}/g) ?? []), '-----END RSA PRIVATE KEY-----'].join('\n');
+    const account = '{\n  "type": "service_account",\n  "project_id": "my-project-123",\n  "client_email": "ci@my-project-123.iam.gserviceaccount.com"\n}\n';
+    const problems = secretCollisions(gate(), { A_PRIVATE_KEY: 'x9Qz_r4ndom-S3cret\nlast=assertion-failed;retry', B_PRIVATE_KEY: key, C_CREDENTIALS: account });
+    expect(problems.map((p) => p.message.slice(0, p.message.indexOf(' cannot')))).toEqual(["the secret in A_PRIVATE_KEY (in gate's environment)"]);
+  });
+
   it('finds nothing where there is no secret, or only ordinary ones', () => {
     expect(secretCollisions(gate(), { HOME: '/root', STATUS: 'status' })).toEqual([]);
     expect(secretCollisions(gate({ redact: ['DEPLOY_ENV'] }), { GITHUB_TOKEN: 'ghp_abcdef123', DEPLOY_ENV: 'staging', SHORT_TOKEN: 'pass' })).toEqual([]);
