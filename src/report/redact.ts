@@ -932,21 +932,22 @@ export const secretPlace = (s: SecretSource): string => (s.block === undefined ?
 /** Every variable whose value a gate run masks: in gate's own environment and in the gate file's env blocks, in that order. */
 export function secretSources(gate: GateSecrets, env: Record<string, string | undefined>): SecretSource[] {
   const listed = new Set(gate.redact);
-  const blocks: [Record<string, string | undefined>, string | undefined][] = [
-    [env, undefined],
-    [gate.env, 'env'],
-    [gate.envFile?.values ?? {}, 'envFile.values'],
-    ...gate.checks.flatMap((c, i): [Record<string, string>, string][] => [
-      [c.env, `checks[${i}].env`],
-      [c.injectFail?.env ?? {}, `checks[${i}].injectFail.env`],
-    ]),
-  ];
   const sources: SecretSource[] = [];
-  for (const [values, block] of blocks) {
-    for (const [name, value] of Object.entries(values)) {
-      if (value !== undefined && isMasked(name, value, listed)) sources.push({ name, value, block, listed: listed.has(name) });
+  // A block's name is made only for a secret found in it: a gate of a thousand checks has two thousand
+  // env blocks, nearly all empty, and `validate` and `list` build this for what they print.
+  const add = (values: Record<string, string | undefined> | undefined, block: () => string | undefined) => {
+    for (const name in values) {
+      const value = values[name];
+      if (value !== undefined && isMasked(name, value, listed)) sources.push({ name, value, block: block(), listed: listed.has(name) });
     }
-  }
+  };
+  add(env, () => undefined);
+  add(gate.env, () => 'env');
+  add(gate.envFile?.values, () => 'envFile.values');
+  gate.checks.forEach((c, i) => {
+    add(c.env, () => `checks[${i}].env`);
+    add(c.injectFail?.env, () => `checks[${i}].injectFail.env`);
+  });
   return sources;
 }
 
