@@ -320,46 +320,17 @@ function byStart(strings: readonly string[]): Map<string, string[]> {
   return map;
 }
 
-/** How many characters `sampledStarts` reads at each place it looks at, and how far apart those are. */
+/** How many characters `lineRuns` reads at each place it looks at, and how far apart those are. */
 const GRAM = 4;
 const STRIDE = MIN_LINE_LENGTH - GRAM + 1;
-/** Strings this long hold, wherever they start, the `GRAM` characters at a place a multiple of `STRIDE` from the text's start. */
-const SAMPLED_LENGTH = STRIDE + GRAM - 1;
 
 const gramHash = (text: string, at: number) =>
   Math.imul(((text.charCodeAt(at) * 31 + text.charCodeAt(at + 1)) * 31 + text.charCodeAt(at + 2)) * 31 + text.charCodeAt(at + 3), 0x9e3779b1);
 
 /**
- * Where a string of `SAMPLED_LENGTH` characters or more may start, for a matcher of many: every string that
- * long covers the `GRAM` characters at a place that is a multiple of `STRIDE` (and at most `STRIDE - 1`
- * after its start), so only those places are read, each looked up in a table of every string's `GRAM`
- * characters at each of its first `STRIDE` offsets. A hit is a place to compare at, not a match. Returns the
- * first place in `[from, before)` that may start one, or -1.
- */
-function sampledStarts(strings: readonly string[]): (text: string, from: number, before: number) => number {
-  /** Each string's `GRAM` characters at each of its first `STRIDE` offsets, with those offsets (a bit each). */
-  const offsets = new Map<string, number>();
-  for (const string of strings) for (let k = 0; k < STRIDE; k++) offsets.set(string.slice(k, k + GRAM), (offsets.get(string.slice(k, k + GRAM)) ?? 0) | (1 << k));
-  // A bit a hash, about 16 slots a gram: most places are passed over without a string made or looked up.
-  const bits = Math.min(22, Math.max(10, Math.ceil(Math.log2(offsets.size * 16))));
-  const table = new Uint8Array(1 << bits);
-  for (const gram of offsets.keys()) table[gramHash(gram, 0) >>> (32 - bits)] = 1;
-  return (text, from, before) => {
-    for (let at = Math.ceil(from / STRIDE) * STRIDE; at + GRAM <= text.length; at += STRIDE) {
-      if (at - STRIDE + 1 >= before) return -1;
-      if (table[gramHash(text, at) >>> (32 - bits)] !== 1) continue;
-      const mask = offsets.get(text.slice(at, at + GRAM)) ?? 0;
-      // The places a string may start at, first to last: `k` characters before this one.
-      for (let k = STRIDE - 1; k >= 0; k--) if (mask & (1 << k) && at - k >= from && at - k < before) return at - k;
-    }
-    return -1;
-  };
-}
-
-/**
  * Where a piece of a line (a run of `MIN_LINE_LENGTH` characters or more of one of `lines`) occurs in a
  * text: a line of a key printed in part (cut short by a timeout or a crash, its end alone, cut inside a JSON
- * string). Sampled as `sampledStarts` samples: every run that long holds the `GRAM` characters at a place
+ * string). Sampled: every run that long holds the `GRAM` characters at a place
  * that is a multiple of `STRIDE`; each such place is looked up among the `GRAM` characters at every offset
  * of every line (a hash of them, chained in typed arrays: no string is built to look one up), and each line
  * found there is compared with the text both ways from it, as far as the two agree. A run is masked whole when
@@ -439,21 +410,16 @@ function specificRun(run: string): boolean {
  * base64, its encodings, with either line end): one regular expression of them all takes V8 long to compile
  * (and again, whenever it has dropped the code), and at each place tries every form that starts with the
  * same character. Here a small expression of their first `PREFIX` characters finds the places where one may
- * start; the strings with that start are compared there. The `sampled` strings (strings whose starts begin
- * with almost any character, as the lines of a key's body do) are found by sampling instead (`sampledStarts`):
- * in an expression, starts that begin with most characters are tried at almost every place (some 40 ms a MiB
- * with the lines of five keys, under 1 ms without them; sampled, about 5 ms). The redactor finds the lines
- * of secrets with their pieces instead (`lineRuns`), by the same sampling.
+ * start; the strings with that start are compared there. Strings whose starts begin with almost any
+ * character, as the lines of a key's body do, would be tried at almost every place (some 40 ms a MiB with the
+ * lines of five keys): the redactor finds the lines of secrets, and their pieces, by sampling (`lineRuns`).
  */
-export function literals(strings: Iterable<string>, sampled: Iterable<string> = []): Literals {
-  const nonEmpty = (list: Iterable<string>) => [...list].filter((s) => s.length > 0);
-  const sorted = [...new Set([...nonEmpty(strings), ...nonEmpty(sampled)])].sort((a, b) => b.length - a.length);
+export function literals(strings: Iterable<string>): Literals {
+  const sorted = [...new Set([...strings].filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
   const stringsByStart = byStart(sorted);
   const lengths = [...new Set([...stringsByStart.keys()].map((start) => start.length))];
-  const long = new Set(nonEmpty(sampled).filter((s) => s.length >= SAMPLED_LENGTH));
-  const starts = [...new Set(sorted.filter((s) => !long.has(s)).map((s) => s.slice(0, PREFIX)))].sort((a, b) => b.length - a.length);
+  const starts = [...new Set(sorted.map((s) => s.slice(0, PREFIX)))].sort((a, b) => b.length - a.length);
   const first = starts.length > 0 ? new RegExp(starts.map(escapeRegExp).join('|'), 'g') : undefined;
-  const sampledPlace = long.size > 0 ? sampledStarts([...long]) : undefined;
   /** The longest string that starts at `at`, if any. */
   const longestAt = (text: string, at: number): string | undefined => {
     let found: string | undefined;
@@ -476,15 +442,13 @@ export function literals(strings: Iterable<string>, sampled: Iterable<string> = 
           if (first) first.lastIndex = at;
           next = first?.exec(text)?.index ?? text.length;
         }
-        const sampledAt = sampledPlace ? sampledPlace(text, at, next) : -1;
-        const place = sampledAt >= 0 ? sampledAt : next;
-        if (place >= text.length) break;
-        const found = longestAt(text, place);
+        if (next >= text.length) break;
+        const found = longestAt(text, next);
         if (found !== undefined) {
-          matcher.lastIndex = place + found.length;
-          return { index: place, 0: found };
+          matcher.lastIndex = next + found.length;
+          return { index: next, 0: found };
         }
-        at = place + 1;
+        at = next + 1;
       }
       matcher.lastIndex = 0;
       return null;

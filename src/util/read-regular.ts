@@ -5,12 +5,13 @@
  * blocking and never through a link at its last step: a FIFO put at that
  * name would otherwise hold gate in a read no signal can end.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { EVIDENCE_OPEN_FLAGS } from '../judge/open-file.js';
 
 export function readRegularText(file: string): string | undefined {
   let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    fd = openSync(file, EVIDENCE_OPEN_FLAGS);
   } catch {
     return undefined;
   }
