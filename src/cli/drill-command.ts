@@ -199,7 +199,7 @@ async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<numb
       rows.push(roundNotRun(round.plan, gate.checks.find((c) => c.id === round.plan.check), stopped));
       continue;
     }
-    const { report, writeError } = await runGate(round.gate, {
+    const { report, writeError, pruned } = await runGate(round.gate, {
       plan: round.runPlan,
       workDir: drill.workDir,
       reportDir: round.reportDir,
@@ -220,6 +220,8 @@ async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<numb
     const row = judgeRound(round.plan, injected, { runId: report.runId, report: `rounds/${round.plan.check}/closeout.json`, durationMs: report.durationMs });
     rows.push(row);
     say(roundEndLine(index, total, row));
+    // The round's report dir is the drill's, under its lock: its history is pruned before the next round.
+    await pruned;
   }
 
   const summary = summarizeDrill(rows);

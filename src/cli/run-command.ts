@@ -213,6 +213,8 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
   const reports: Report[] = [];
   const githubRuns: GithubRun[] = [];
   let failedToWrite = false;
+  /** Each written report's history being pruned: awaited last, after the summary is out, before the locks go. */
+  const pruning: Promise<void>[] = [];
   try {
     for (const [index, p] of planned.entries()) {
       if (abort.aborted) {
@@ -252,6 +254,7 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
         progress.finish?.(run?.written ? run.report : undefined);
       }
       const { report, writeError, written } = run;
+      pruning.push(run.pruned);
       if (writeError) failedToWrite = true;
       if (!written) {
         // Nothing on stdout for this gate (no summary, no JSON, no annotation): whatever its checks did, it is not a GO.
@@ -297,6 +300,7 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
   } finally {
     stdout.flush();
     stderr.flush();
+    await Promise.all(pruning);
   }
 }
 

@@ -2,12 +2,13 @@
  * The run's structured log (`run.log`, one JSON object a line), written with
  * pino to a file in the run's scratch dir and moved into the report with it.
  */
+import { closeSync, openSync, writeSync } from 'node:fs';
 import pino from 'pino';
 import { redactDeep } from '../report/redact.js';
 
 export interface RunLog {
   log: pino.Logger;
-  /** Flushes and closes the file. */
+  /** Closes the file (every line is in it already). */
   close(): void;
 }
 
@@ -20,9 +21,22 @@ export interface RunLog {
  */
 export const RUN_LOG_KEYS = ['level', 'time', 'msg', 'runId', 'gate', 'file', 'sha256', 'jobs', 'injected', 'check', 'pids', 'verdict', 'decision', 'summary'] as const;
 
-/** Every field and message is masked before pino serialises it, so no escaping can hide a secret. */
+/**
+ * Every field and message is masked before pino serialises it, so no escaping can hide a secret.
+ *
+ * Each line is written to the file as it is logged, with a plain `writeSync`: the file is scratch, read
+ * back into the report (which is fsynced there) and removed, so it is never fsynced itself, which
+ * pino's own file destination does when it closes (and which would make its removal wait for the disk:
+ * see src/report/write.ts).
+ */
 export function createRunLog(file: string, runId: string, redact: (text: string) => string): RunLog {
-  const destination = pino.destination({ dest: file, sync: true });
+  const fd = openSync(file, 'a');
+  const destination = {
+    write(line: string) {
+      const bytes = Buffer.from(line, 'utf8');
+      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
+    },
+  };
   const log = pino(
     {
       base: { runId },
@@ -38,9 +52,6 @@ export function createRunLog(file: string, runId: string, redact: (text: string)
   );
   return {
     log,
-    close: () => {
-      log.flush();
-      destination.end();
-    },
+    close: () => closeSync(fd),
   };
 }

@@ -1,12 +1,13 @@
 /**
  * The one writer of report files.
  *
- * A run's files are first written into a staging folder inside the report
- * dir. The previous run then moves to `history/<runId>/`: its `checks/` folder
- * in one rename, its top-level files hard-linked (they are replaced next, so
- * they survive in history). The new `checks/` folder takes its place in one
- * rename, and each top-level file is renamed over the old one, `closeout.json`
- * last. A reader never sees half a file, and a run killed at any point leaves
+ * A run's files are first written under staging names in the report dir
+ * (`.staging-<pid>-<time>-closeout.json`, and the checks' files in a
+ * `.staging-<pid>-<time>-checks/` folder). The previous run then moves to
+ * `history/<runId>/`: its `checks/` folder in one rename, its top-level files
+ * hard-linked (they are replaced next, so they survive in history). The new
+ * `checks/` folder takes its place in one rename, and each top-level file is
+ * renamed over the old one, `closeout.json` last. A reader never sees half a file, and a run killed at any point leaves
  * a readable `closeout.json`: the old one until the very last rename (killed
  * between the two renames of `checks/`, the old run's output files are in
  * `history/<runId>/checks/` only).
@@ -16,13 +17,19 @@
  * run back, so the top of the report dir is one run's, never two: each new
  * file is replaced by the previous run's copy in history (its hard link), or
  * removed where that run had none or there was no previous run; the new
- * `checks/` goes back to the staging folder and the previous one returns from
+ * `checks/` goes back to its staging name and the previous one returns from
  * history. This is best effort: the message names the first error and what
  * the dir holds after, including which files are still the new run's if
  * putting one back failed too. A write that fails after `closeout.json` is in
  * place (its fsync) leaves the new run whole. Pruning old runs from history
- * is best effort: one that cannot be removed is no failure, and is tried
- * again by the next write.
+ * (`pruneHistory`, once the new run is in place) is best effort: one that
+ * cannot be removed is no failure, and is tried again after the next write.
+ *
+ * Nothing is staged in a folder of its own, and the run's scratch folder is
+ * removed before the first fsync (src/run/run-gate.ts): on some disks
+ * (ext4 mounted with `discard`, as on the benchmark's machine) removing a file
+ * or folder whose blocks an fsync has put on disk waits about 1.2 ms for the
+ * disk, where one that never reached it is gone in microseconds.
  *
  * The top-level files are fsynced before their rename, and the folders after:
  * `closeout.json` on disk means the run's verdict is. The checks' output files
@@ -47,7 +54,7 @@
  * prepared (replaced by a link or another folder, or removed, while the
  * checks ran): that is refused too, and never recreated.
  */
-import { accessSync, closeSync, constants, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rm, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDirSync } from '../util/ensure-dir.js';
 import { orUndefined } from '../util/or-undefined.js';
@@ -223,7 +230,7 @@ function unlessExists(call: () => unknown): 'EEXIST' | undefined {
  * After a failed write, makes the top of the report dir the previous run's
  * again: each of the new run's files in place is replaced by the previous
  * run's copy in history (or removed, where that run had none), the new
- * `checks/` goes back into the staging folder and the previous one returns
+ * `checks/` goes back to its staging name and the previous one returns
  * from history. `placed` lists the new run's files in place, in the order they
  * were put there. Best effort: it goes on past a failure, and returns what
  * failed and the new run's files still in place.
@@ -245,10 +252,10 @@ function putBack(dir: string, staging: string, moved: Moved, placed: string[]): 
     let done: boolean;
     if (name === CHECKS_DIR) {
       // Moved aside whole (never emptied in place), then the previous one back.
-      done = attempt(name, () => renameSync(target, path.join(staging, CHECKS_DIR)));
+      done = attempt(name, () => renameSync(target, `${staging}${CHECKS_DIR}`));
     } else if (moved.folder && moved.files.includes(name)) {
       // A second link beside the new file, renamed over it: the copy in history stays until all is back.
-      const copy = path.join(staging, `previous-${name}`);
+      const copy = `${staging}previous-${name}`;
       done = attempt(name, () => {
         linkSync(path.join(moved.folder!, name), copy);
         renameSync(copy, target);
@@ -283,22 +290,18 @@ function afterFailure(dir: string, staging: string, moved: Moved, placed: string
 }
 
 /**
- * Keeps only the newest `keep` runs in history/. Removed in place, not through
- * the thread pool: Node's asynchronous recursive removal takes a round trip for
- * each file and folder, about twice the time here, and nothing else waits.
- * Throws the first error, after trying every old run.
+ * Keeps only the newest `keep` runs in history/, once a write has put a new
+ * run in place. Best effort, and never rejects: an old run that cannot be
+ * removed now is tried again after the next write. The removals go through
+ * the thread pool, so that gate's last steps (checking the report for secrets,
+ * the summary) go on meanwhile: each removed file and folder was fsynced by
+ * the run that wrote it, and waits for the disk (see above), not for the CPU.
+ * Await it before the report dir's lock is released.
  */
-function pruneHistory(dir: string, keep: number): void {
+export async function pruneHistory(dir: string, keep = DEFAULT_HISTORY): Promise<void> {
   const runs = entriesInPlace(path.join(dir, HISTORY_DIR)).sort();
-  let failure: unknown;
-  for (const old of runs.slice(0, Math.max(0, runs.length - keep))) {
-    try {
-      rmSync(path.join(dir, HISTORY_DIR, old), { recursive: true, force: true });
-    } catch (error) {
-      failure ??= error;
-    }
-  }
-  if (failure !== undefined) throw failure;
+  const old = runs.slice(0, Math.max(0, runs.length - keep));
+  await Promise.all(old.map((name) => new Promise<void>((resolve) => rm(path.join(dir, HISTORY_DIR, name), { recursive: true, force: true }, () => resolve()))));
 }
 
 /**
@@ -337,17 +340,17 @@ function fsyncDir(dir: string): void {
   }
 }
 
-/** Writes a run's files; `redact` masks secrets in every one of them on the way out (the JSON gate renders itself as such: see `Masking.json`). */
-export async function writeReportFiles(
-  dir: string,
-  files: ReportFile[],
-  redact: Masking,
-  keepHistory = DEFAULT_HISTORY,
-): Promise<WriteResult> {
+/**
+ * Writes a run's files; `redact` masks secrets in every one of them on the way out (the JSON gate renders
+ * itself as such: see `Masking.json`). History is pruned apart (`pruneHistory`).
+ */
+export async function writeReportFiles(dir: string, files: ReportFile[], redact: Masking): Promise<WriteResult> {
   // Checked before anything is made in it: a removed report dir is not recreated.
   const changed = await reportDirChanged(dir);
   if (changed) return { ok: false, message: changed };
-  const staging = path.join(dir, `.staging-${process.pid}-${Date.now()}`);
+  /** Each file's and the checks' folder's name while staged: this prefix and the name (`checks/` as `<prefix>checks/`). */
+  const staging = path.join(dir, `.staging-${process.pid}-${Date.now()}-`);
+  const staged = (name: string) => (name.startsWith(`${CHECKS_DIR}/`) ? `${staging}${name}` : `${staging}${name.replaceAll('/', '-')}`);
   const moved: Moved = { made: false, files: [], checks: false };
   /** The new run's files now in place (`checks/` first), and whether all are. */
   const placed: string[] = [];
@@ -355,30 +358,28 @@ export async function writeReportFiles(
   try {
     const planted = plantedLink(dir);
     if (planted) return { ok: false, message: linkRefused(planted) };
-    // Staging left by a run that was killed midway (the lock is held, so none is in use).
+    // Staged files and folders left by a run that was killed midway (the lock is held, so none is in use).
     for (const name of readdirSync(dir)) if (name.startsWith('.staging-')) rmSync(path.join(dir, name), { recursive: true, force: true });
-    ensureDirSync(path.join(staging, CHECKS_DIR));
-    for (const folder of [...new Set(files.map((f) => path.dirname(path.join(staging, f.name))))]) ensureDirSync(folder);
+    mkdirSync(`${staging}${CHECKS_DIR}`);
     const top = files.filter((f) => RUN_FILES.includes(f.name));
     const perCheck = files.filter((f) => !RUN_FILES.includes(f.name));
-    for (const file of perCheck) writeFileSync(path.join(staging, file.name), maskFile(redact, file.name, file.content), { flag: 'wx' });
-    for (const file of top) writeSynced(path.join(staging, file.name), maskFile(redact, file.name, file.content));
-    fsyncDir(path.join(staging, CHECKS_DIR));
+    for (const folder of [...new Set(perCheck.map((f) => path.dirname(staged(f.name))))]) ensureDirSync(folder);
+    for (const file of perCheck) writeFileSync(staged(file.name), maskFile(redact, file.name, file.content), { flag: 'wx' });
+    for (const file of top) writeSynced(staged(file.name), maskFile(redact, file.name, file.content));
+    fsyncDir(`${staging}${CHECKS_DIR}`);
     // Again before the previous run's files move: staging big outputs takes time.
     const stillChanged = await reportDirChanged(dir);
     if (stillChanged) return { ok: false, message: stillChanged };
     moveToHistory(dir, moved);
     // The checks' files in one move, then the run's own files in order, closeout.json last.
-    renameSync(path.join(staging, CHECKS_DIR), path.join(dir, CHECKS_DIR));
+    renameSync(`${staging}${CHECKS_DIR}`, path.join(dir, CHECKS_DIR));
     placed.push(CHECKS_DIR);
     for (const file of RUN_FILES.flatMap((n) => top.filter((f) => f.name === n))) {
-      renameSync(path.join(staging, file.name), path.join(dir, file.name));
+      renameSync(staged(file.name), path.join(dir, file.name));
       placed.push(file.name);
     }
     complete = true;
     fsyncDir(dir);
-    // Best effort: the new run is whole on top (and is yet to be sealed); an old run that cannot be removed now is tried again next time.
-    orUndefined(() => pruneHistory(dir, keepHistory));
     return { ok: true };
   } catch (error) {
     // Some of the new run's files in place but not closeout.json: the previous run's go back.
@@ -390,11 +391,16 @@ export async function writeReportFiles(
     }
     return { ok: false, message: `writing in ${dir} failed: ${errno(error)}; ${state}` };
   } finally {
-    // Empty unless the write failed midway; in place, as history is pruned.
-    try {
-      rmSync(staging, { recursive: true, force: true });
-    } catch {
-      // best effort: the next write removes staging left behind
+    // Nothing is left staged unless the write failed midway; in place, as the rest.
+    if (!complete) {
+      for (const name of entriesInPlace(dir)) {
+        if (!path.join(dir, name).startsWith(staging)) continue;
+        try {
+          rmSync(path.join(dir, name), { recursive: true, force: true });
+        } catch {
+          // best effort: the next write removes what is left staged
+        }
+      }
     }
   }
 }

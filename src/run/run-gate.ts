@@ -26,7 +26,7 @@ import { checkShapes, sealReport } from '../report/seal.js';
 import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { writeReportFiles, type ReportFile } from '../report/write.js';
+import { pruneHistory, writeReportFiles, type ReportFile } from '../report/write.js';
 import { readGitCommit } from './git.js';
 import { endEscapedProcesses } from './process.js';
 import { chainStarts } from './chain-start.js';
@@ -171,7 +171,14 @@ export interface GateRun {
   writeError?: string;
   /** False when no whole report was written (`writeError` says why): nothing may then show this report as the run's. */
   written: boolean;
+  /**
+   * Old runs being pruned from history once this one is in place (src/report/write.ts): they wait on
+   * the disk while gate shows its summary. Never rejects; await it before the report dir's lock goes.
+   */
+  pruned: Promise<void>;
 }
+
+const nothingToPrune = Promise.resolve();
 
 export async function runGate(gate: Gate, options: RunGateOptions): Promise<GateRun> {
   const { plan } = options;
@@ -328,8 +335,12 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       { name: 'closeout.md', content: renderMarkdown(report, outputs) },
       { name: 'closeout.json', content: renderJson(report) },
     );
+    // Everything the report needs from the scratch folder is read: it goes before the report's fsyncs
+    // put its blocks on disk, when removing it still costs no wait for the disk (src/report/write.ts).
+    rmSync(scratchDir, { recursive: true, force: true });
     const written = await writeReportFiles(options.reportDir, files, redact);
-    if (!written.ok) return { report, writeError: written.message, written: false };
+    if (!written.ok) return { report, writeError: written.message, written: false, pruned: nothingToPrune };
+    const pruned = pruneHistory(options.reportDir);
     const verdictFiles = (amended: Report): ReportFile[] => [
       { name: 'junit.xml', content: renderJunit(amended, outputs) },
       { name: 'closeout.md', content: renderMarkdown(amended, outputs) },
@@ -341,9 +352,10 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
     const masked = secrets.reach > 0 || !isIdentity(options.redact);
     const broken = masked && !leak ? await checkShapes(options.reportDir, files, report, redact, verdictFiles, secretSources(gate, options.env)) : undefined;
     const failure = leak ?? broken;
-    return failure ? { report, writeError: failure, written: true } : { report, written: true };
+    return failure ? { report, writeError: failure, written: true, pruned } : { report, written: true, pruned };
   } finally {
-    // In place, not through the thread pool: Node's asynchronous recursive removal takes a round trip a file.
+    // Gone already unless the run failed before its report was written. In place, not through the
+    // thread pool: Node's asynchronous recursive removal takes a round trip a file.
     rmSync(scratchDir, { recursive: true, force: true });
   }
 }

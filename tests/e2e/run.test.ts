@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alive, byId, filesUnder, fixture, gate, heldUntil, makeProject, signalOnceSaid, signalOnceStarted, survivors, whileHeld, type CliOptions } from './harness.js';
@@ -643,6 +643,30 @@ describe('gate run: one report dir, one run at a time', () => {
     expect(p.report('g').runId).not.toBe(firstId);
     expect(readdirSync(path.join(p.root, 'reports/g_closeout/history'))).toEqual([firstId]);
     expect(existsSync(lockDir)).toBe(false);
+  });
+
+  it('history keeps the last 20 runs: the oldest is gone by the time gate exits, and nothing is left staged', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('pass.mjs'), { expect: ['ok == true'] })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    const dir = path.join(p.root, 'reports/g_closeout');
+    // Twenty older runs, as earlier runs would have left them: their files fsynced, as gate writes them.
+    const old = Array.from({ length: 20 }, (_, i) => `20000101T0000${String(i).padStart(2, '0')}Z-old`);
+    for (const id of old) {
+      mkdirSync(path.join(dir, 'history', id, 'checks'), { recursive: true });
+      for (const name of ['closeout.json', 'checks/a.stdout.txt']) {
+        const fd = openSync(path.join(dir, 'history', id, name), 'w');
+        writeSync(fd, `{"runId":"${id}"}\n`);
+        fsyncSync(fd);
+        closeSync(fd);
+      }
+    }
+    const firstId = p.report('g').runId;
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    // The first run joined history, and the oldest of the twenty made room for it.
+    expect(readdirSync(path.join(dir, 'history')).sort()).toEqual([...old.slice(1), firstId].sort());
+    expect(readdirSync(dir).filter((n) => n.startsWith('.staging-'))).toEqual([]);
+    expect(existsSync(path.join(dir, '.gate.lock'))).toBe(false);
   });
 
   it('an invalid GATE_LOCK_TIMEOUT_MS is a usage error for run and drill, before anything is made; an empty one is unset', async () => {

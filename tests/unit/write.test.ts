@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createRedactor } from '../../src/report/redact.js';
-import { prepareReportDir, writeReportFiles, type ReportFile } from '../../src/report/write.js';
+import { prepareReportDir, pruneHistory, writeReportFiles, type ReportFile } from '../../src/report/write.js';
 
 /** Renames to fail with EIO, each once and in turn: the next one fails the first rename it matches. */
 const renameFaults = vi.hoisted(() => [] as Array<(from: string, to: string) => boolean>);
@@ -26,7 +26,16 @@ vi.mock('node:fs', async (importOriginal) => {
     }
     return real.rmSync(target, options);
   };
-  return { ...real, renameSync, rmSync, default: { ...real, renameSync, rmSync } };
+  // Old runs are pruned through the thread pool (`rm`): the same faults reach it.
+  const rm = (target: Parameters<typeof real.rm>[0], options: Parameters<typeof real.rm>[1], done: Parameters<typeof real.rm>[2]) => {
+    if (rmFaults[0]?.(String(target))) {
+      rmFaults.shift();
+      done(Object.assign(new Error(`EACCES: permission denied, rm '${String(target)}'`), { code: 'EACCES' }));
+      return;
+    }
+    real.rm(target, options, done);
+  };
+  return { ...real, renameSync, rmSync, rm, default: { ...real, renameSync, rmSync, rm } };
 });
 afterEach(() => {
   renameFaults.length = 0;
@@ -68,7 +77,8 @@ describe('writing a run’s files', () => {
   it('keeps only the newest runs in history', async () => {
     const dir = await preparedDir();
     for (let i = 1; i <= 5; i += 1) {
-      expect(await writeReportFiles(dir, run(`r${i}`, [{ name: 'checks/a.stdout.txt', content: `${i}\n` }]), redact, 2)).toEqual({ ok: true });
+      expect(await writeReportFiles(dir, run(`r${i}`, [{ name: 'checks/a.stdout.txt', content: `${i}\n` }]), redact)).toEqual({ ok: true });
+      await pruneHistory(dir, 2);
     }
     expect(readdirSync(path.join(dir, 'history')).sort()).toEqual(['r3', 'r4']);
     expect(readFileSync(path.join(dir, 'checks/a.stdout.txt'), 'utf8')).toBe('5\n');
@@ -76,12 +86,18 @@ describe('writing a run’s files', () => {
 
   it('an old run that cannot be pruned is no failure: the new run is in place, and the old one goes next time', async () => {
     const dir = await preparedDir();
-    for (let i = 1; i <= 2; i += 1) expect(await writeReportFiles(dir, run(`r${i}`, []), redact, 1)).toEqual({ ok: true });
+    for (let i = 1; i <= 2; i += 1) {
+      expect(await writeReportFiles(dir, run(`r${i}`, []), redact)).toEqual({ ok: true });
+      await pruneHistory(dir, 1);
+    }
     rmFaults.push((target) => target === path.join(dir, 'history', 'r1'));
-    expect(await writeReportFiles(dir, run('r3', []), redact, 1)).toEqual({ ok: true });
+    expect(await writeReportFiles(dir, run('r3', []), redact)).toEqual({ ok: true });
+    await expect(pruneHistory(dir, 1)).resolves.toBeUndefined();
+    expect(rmFaults).toEqual([]);
     expect(readFileSync(path.join(dir, 'closeout.json'), 'utf8')).toBe(`${JSON.stringify({ runId: 'r3' })}\n`);
     expect(readdirSync(path.join(dir, 'history')).sort()).toEqual(['r1', 'r2']);
-    expect(await writeReportFiles(dir, run('r4', []), redact, 1)).toEqual({ ok: true });
+    expect(await writeReportFiles(dir, run('r4', []), redact)).toEqual({ ok: true });
+    await pruneHistory(dir, 1);
     expect(readdirSync(path.join(dir, 'history')).sort()).toEqual(['r3']);
   });
 });
@@ -134,7 +150,7 @@ describe('a write that fails midway', () => {
     const dir = await preparedDir();
     expect(await writeReportFiles(dir, fullRun('r1', [{ name: 'checks/a.stdout.txt', content: 'old a\n' }]), redact)).toEqual({ ok: true });
     const before = topOf(dir);
-    renameFaults.push((from, to) => path.basename(to) === 'checks' && path.basename(path.dirname(from)).startsWith('.staging-'));
+    renameFaults.push((from, to) => path.basename(to) === 'checks' && path.basename(from).startsWith('.staging-'));
     const result = await writeReportFiles(dir, fullRun('r2', [{ name: 'checks/a.stdout.txt', content: 'new a\n' }]), redact);
     expect(renameFaults).toEqual([]);
     expect(result).toMatchObject({ ok: false });
