@@ -99,10 +99,13 @@ export async function prepareWorkDir(dir: string, envFile: EnvFileSpec | undefin
     // What the folder is now: before making each check's folder in it, gate makes sure it still is.
     const changed = await rememberPreparedDir(dir, 'work dir');
     if (changed) return changed.message;
-    // A check may have put a link at the mark's name: remove it and create anew, never write through it.
+    // The mark is a plain file gate made: kept as it is. A check may have put a link (or anything else)
+    // at its name: that is removed and the mark made anew, never written through.
     const mark = path.join(dir, WORK_DIR_MARKER);
-    rmSync(mark, { force: true });
-    writeFileSync(mark, "This folder is gate's scratch space; gate empties each check's folder in it before the check runs.\n", { flag: 'wx' });
+    if (!orUndefined(() => lstatSync(mark).isFile())) {
+      rmSync(mark, { force: true });
+      writeFileSync(mark, "This folder is gate's scratch space; gate empties each check's folder in it before the check runs.\n", { flag: 'wx' });
+    }
     if (envFile) {
       const file = path.join(dir, envFile.path);
       // A check may have put a link on the way (its own folder's parent is the work dir): never write through it.

@@ -542,6 +542,27 @@ describe('faults: a report or work dir replaced, removed or shared while a run h
     expect(filesUnder(victim)).toEqual([path.join(victim, 'b', 'keep.txt')]);
   });
 
+  it("a link a check puts at the work dir's mark is replaced by the mark, never written through; a plain mark is kept as it is", async () => {
+    const p = makeProject();
+    const victim = path.join(p.root, 'victim.txt');
+    writeFileSync(victim, 'mine\n');
+    const plant = `const fs = require('fs'), path = require('path'); const m = path.join(path.dirname(process.env.GATE_WORK_DIR), '.gate-work-dir');
+      fs.rmSync(m); fs.symlinkSync(${JSON.stringify(victim)}, m);`;
+    p.gate('g', { checks: [check('a', ['node', '-e', plant], { output: 'text' })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    const mark = path.join(workDir(p), '.gate-work-dir');
+    expect(lstatSync(mark).isSymbolicLink()).toBe(true);
+    p.gate('g', { checks: [check('a', ['node', '-e', 'console.log("{}")'], { output: 'text' })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('mine\n');
+    expect(lstatSync(mark).isFile()).toBe(true);
+    // A plain file at the mark's name is the mark: the next run leaves it (and what it says) alone.
+    const said = `${readFileSync(mark, 'utf8')}kept\n`;
+    writeFileSync(mark, said);
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(0);
+    expect(readFileSync(mark, 'utf8')).toBe(said);
+  });
+
   it('two runs with different report dirs share no work dir: the second waits (saying so), gives up naming the work dir; the first is untouched', async () => {
     const p = makeProject();
     const go = path.join(p.root, 'go');
