@@ -4,7 +4,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import pino from 'pino';
-import { redactDeep } from '../report/redact.js';
+import { isIdentity, redactDeep } from '../report/redact.js';
 
 export interface RunLog {
   log: pino.Logger;
@@ -37,19 +37,18 @@ export function createRunLog(file: string, runId: string, redact: (text: string)
       for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
     },
   };
-  const log = pino(
-    {
-      base: { runId },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { log: (fields) => redactDeep(fields, redact) },
-      hooks: {
-        logMethod(args, method) {
-          method.apply(this, args.map((a) => (typeof a === 'string' ? redact(a) : a)) as Parameters<typeof method>);
+  // With nothing to mask (no secret, the redactor that returns every text as it is), the fields go as they are.
+  const masking: Pick<pino.LoggerOptions, 'formatters' | 'hooks'> = isIdentity(redact)
+    ? {}
+    : {
+        formatters: { log: (fields) => redactDeep(fields, redact) },
+        hooks: {
+          logMethod(args, method) {
+            method.apply(this, args.map((a) => (typeof a === 'string' ? redact(a) : a)) as Parameters<typeof method>);
+          },
         },
-      },
-    },
-    destination,
-  );
+      };
+  const log = pino({ base: { runId }, timestamp: pino.stdTimeFunctions.isoTime, ...masking }, destination);
   return {
     log,
     close: () => closeSync(fd),

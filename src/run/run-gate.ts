@@ -198,7 +198,11 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
   // The gate's secrets, for masking raw output before it is cut and for the scan after writing;
   // the caller's own masking still applies to every string.
   const secrets = redactorFor(gate, options.env);
-  const redact: Masking = Object.assign((text: string) => options.redact(secrets(text)), { json: (text: string) => options.redact.json(secrets.json(text)) });
+  // Where neither has anything to mask, the caller's redactor itself: `isIdentity` then tells the log and the report so.
+  const redact: Masking =
+    secrets.reach === 0 && isIdentity(options.redact)
+      ? options.redact
+      : Object.assign((text: string) => options.redact(secrets(text)), { json: (text: string) => options.redact.json(secrets.json(text)) });
   try {
     const runLog = createRunLog(path.join(scratchDir, 'run.log'), runId, redact);
     const { log } = runLog;
