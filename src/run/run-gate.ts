@@ -21,7 +21,7 @@ import type { AttemptOutcome, CheckResult, EnvFileSpec, Gate, Report } from '../
 import type { Plan } from '../plan/plan.js';
 import { hashMaskedBytes, hashMaskedFile, keepOutput } from '../report/capture.js';
 import { lockWorkDir, type LockResult } from '../report/lock.js';
-import { isIdentity, redactDeep, redactorFor, secretSources, type Masking } from '../report/redact.js';
+import { isIdentity, redactDeep, redactorFor, secretSources, type Masking, type Redactor } from '../report/redact.js';
 import { checkShapes, sealReport } from '../report/seal.js';
 import { renderJson } from '../report/json.js';
 import { renderJunit } from '../report/junit.js';
@@ -344,25 +344,52 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
     );
     // Everything the report needs from the scratch folder is read: it goes before the report's fsyncs
     // put its blocks on disk, when removing it still costs no wait for the disk (src/report/write.ts).
-    rmSync(scratchDir, { recursive: true, force: true });
+    removeScratch(scratchDir);
     const written = await writeReportFiles(options.reportDir, files, redact);
     if (!written.ok) return { report, writeError: written.message, written: false, pruned: nothingToPrune };
     const pruned = pruneHistory(options.reportDir);
-    const verdictFiles = (amended: Report): ReportFile[] => [
-      { name: 'junit.xml', content: renderJunit(amended, outputs) },
-      { name: 'closeout.md', content: renderMarkdown(amended, outputs) },
-      { name: 'closeout.json', content: renderJson(amended) },
-    ];
-    // Masking is checked, not trusted: every file is read back and searched for every secret,
-    const leak = await sealReport(options.reportDir, files, report, secrets, verdictFiles);
-    // and, where anything was masked, the files a program reads are parsed again (after a leak, the run has failed already).
-    const masked = secrets.reach > 0 || !isIdentity(options.redact);
-    const broken = masked && !leak ? await checkShapes(options.reportDir, files, report, redact, verdictFiles, secretSources(gate, options.env)) : undefined;
-    const failure = leak ?? broken;
-    return failure ? { report, writeError: failure, written: true, pruned } : { report, written: true, pruned };
+    try {
+      return { ...(await sealed(options, gate, files, report, outputs, secrets, redact)), pruned };
+    } catch (error) {
+      // The caller awaits the pruning only of a run that returns: before the locks go, it ends here.
+      await pruned;
+      throw error;
+    }
   } finally {
-    // Gone already unless the run failed before its report was written. In place, not through the
-    // thread pool: Node's asynchronous recursive removal takes a round trip a file.
-    rmSync(scratchDir, { recursive: true, force: true });
+    // Gone already unless the run failed before its report was written.
+    removeScratch(scratchDir);
   }
+}
+
+/**
+ * Removes the run's scratch folder, best effort: what a check left there that cannot be removed (a
+ * folder it made unwritable, say) costs no report. In place, not through the thread pool: Node's
+ * asynchronous recursive removal takes a round trip a file.
+ */
+function removeScratch(dir: string): void {
+  orUndefined(() => rmSync(dir, { recursive: true, force: true }));
+}
+
+/** The written report checked for secrets and, where anything was masked, for files masking broke: why it failed, if it did. */
+async function sealed(
+  options: RunGateOptions,
+  gate: Gate,
+  files: ReportFile[],
+  report: Report,
+  outputs: Map<string, { stdoutTail?: string; stderrTail?: string }>,
+  secrets: Redactor,
+  redact: Masking,
+): Promise<{ report: Report; writeError?: string; written: true }> {
+  const verdictFiles = (amended: Report): ReportFile[] => [
+    { name: 'junit.xml', content: renderJunit(amended, outputs) },
+    { name: 'closeout.md', content: renderMarkdown(amended, outputs) },
+    { name: 'closeout.json', content: renderJson(amended) },
+  ];
+  // Masking is checked, not trusted: every file is read back and searched for every secret,
+  const leak = await sealReport(options.reportDir, files, report, secrets, verdictFiles);
+  // and, where anything was masked, the files a program reads are parsed again (after a leak, the run has failed already).
+  const masked = secrets.reach > 0 || !isIdentity(options.redact);
+  const broken = masked && !leak ? await checkShapes(options.reportDir, files, report, redact, verdictFiles, secretSources(gate, options.env)) : undefined;
+  const failure = leak ?? broken;
+  return failure ? { report, writeError: failure, written: true } : { report, written: true };
 }
