@@ -4,7 +4,7 @@
  * checks it depends on. The drill passes (exit 0) only if every round caught
  * its injection; the matrix names the rounds that did not.
  */
-import { link, lstat, readdir, rm } from 'node:fs/promises';
+import { link, lstat, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -24,7 +24,7 @@ import { secretCollisions } from '../report/collisions.js';
 import { maskFile, redactDeep, redactorFor, redactorOf, secretSources, type Redactor, type SecretSource } from '../report/redact.js';
 import { DRILL_FILES, otherKindIn, ROUNDS_DIR } from '../report/report-kind.js';
 import { jsonReportProblem, whoBreaks } from '../report/seal.js';
-import { DEFAULT_HISTORY, prepareReportDir, reportDirChanged } from '../report/write.js';
+import { DEFAULT_HISTORY, oldestFirst, prepareReportDir, reportDirChanged } from '../report/write.js';
 import { lockWorkDirOf, newRunId, prepareWorkDir, runGate } from '../run/run-gate.js';
 import { ensureDir } from '../util/ensure-dir.js';
 import { orUndefined } from '../util/or-undefined.js';
@@ -297,6 +297,6 @@ async function keepPreviousDrill(dir: string): Promise<void> {
     const exists = await lstat(path.join(target, name)).then(() => true, () => false);
     if (!exists) await link(path.join(dir, name), path.join(target, name)).catch(() => undefined);
   }
-  const kept = (await readdir(history)).sort();
+  const kept = oldestFirst(history);
   for (const old of kept.slice(0, Math.max(0, kept.length - DEFAULT_HISTORY))) await rm(path.join(history, old), { recursive: true, force: true });
 }

@@ -290,6 +290,20 @@ function afterFailure(dir: string, staging: string, moved: Moved, placed: string
 }
 
 /**
+ * The runs in a history/ folder, the one moved there first first. Not by name: a run's id starts
+ * with the second it started, so two runs of one second sort by their random part (and a run
+ * whose report could not be read is kept as `unknown-<ms>`). Each run's folder is made, and
+ * filled, when the next run moves it there, so its modification time (to the nanosecond) tells
+ * the order; equal times (a file system with coarse times) fall back to the name.
+ */
+export function oldestFirst(history: string): string[] {
+  const movedAt = (name: string) => orUndefined(() => lstatSync(path.join(history, name), { bigint: true }).mtimeNs) ?? 0n;
+  const runs = entriesInPlace(history).map((name) => ({ name, at: movedAt(name) }));
+  runs.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return runs.map((r) => r.name);
+}
+
+/**
  * Keeps only the newest `keep` runs in history/, once a write has put a new
  * run in place. Best effort, and never rejects: an old run that cannot be
  * removed now is tried again after the next write. The removals go through
@@ -299,7 +313,7 @@ function afterFailure(dir: string, staging: string, moved: Moved, placed: string
  * Await it before the report dir's lock is released.
  */
 export async function pruneHistory(dir: string, keep = DEFAULT_HISTORY): Promise<void> {
-  const runs = entriesInPlace(path.join(dir, HISTORY_DIR)).sort();
+  const runs = oldestFirst(path.join(dir, HISTORY_DIR));
   const old = runs.slice(0, Math.max(0, runs.length - keep));
   await Promise.all(old.map((name) => new Promise<void>((resolve) => rm(path.join(dir, HISTORY_DIR, name), { recursive: true, force: true }, () => resolve()))));
 }
