@@ -213,6 +213,8 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
   const reports: Report[] = [];
   const githubRuns: GithubRun[] = [];
   let failedToWrite = false;
+  /** Whether the interrupt stopped anything: a gate it kept from starting, or a run it ended (verdict `aborted`). */
+  let stoppedByInterrupt = false;
   /** Each written report's history being pruned: awaited last, after the summary is out, before the locks go. */
   const pruning: Promise<void>[] = [];
   try {
@@ -220,6 +222,7 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
       if (abort.aborted) {
         // Said, not left out in silence: the gates after an interrupt never started and have no report.
         if (!quiet) for (const left of planned.slice(index)) stderr.write(`gate ${left.gate.id}: not run: the run was interrupted before it started; no report written\n`);
+        stoppedByInterrupt = true;
         break;
       }
       const { redact } = p;
@@ -255,6 +258,7 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
       }
       const { report, writeError, written } = run;
       pruning.push(run.pruned);
+      if (report.verdict === 'aborted') stoppedByInterrupt = true;
       if (writeError) failedToWrite = true;
       if (!written) {
         // Nothing on stdout for this gate (no summary, no JSON, no annotation): whatever its checks did, it is not a GO.
@@ -283,8 +287,13 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
       else if (github && !quiet) stderr.raw(redactAll(renderGithub(githubRuns)));
     }
 
+    // An interrupt that came once every check had ended (while the last report was written) stopped
+    // nothing: the reports stand as written, and so does their exit code; said, not hidden.
+    if (abort.aborted && !stoppedByInterrupt) {
+      stderr.write(`gate: ${io.interruptedBy?.() ?? 'SIGINT'} came once every check had ended: nothing was stopped, and the report${several ? 's stand' : ' stands'} as written\n`);
+    }
     // A report that could not be written, failed its secret scan or was broken by masking is gate failing at its job: never a GO.
-    const code = abort.aborted
+    const code = stoppedByInterrupt
       ? exitCodeForSignal(io.interruptedBy?.())
       : failedToWrite
         ? EXIT.internal

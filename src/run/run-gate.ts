@@ -309,7 +309,10 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
     log.info(provenance, 'provenance');
     const finishedAt = now();
     const summary = summarize(checks);
-    const verdict = decideVerdict(summary, { interrupted: options.abort.aborted, injected: plan.injections.size > 0 });
+    // Aborted when the interrupt stopped a check (ended it, or kept it from starting); one that came once
+    // every check had ended stopped nothing, and the checks' verdict stands.
+    const stopped = checks.some((c) => c.status === 'interrupted' || (c.status === 'not-run' && c.reasonCode === 'interrupted'));
+    const verdict = decideVerdict(summary, { interrupted: stopped, injected: plan.injections.size > 0 });
     const assembled: Report = {
       schemaVersion: 1,
       gate: { id: gate.id, title: gate.title, file: gate.displayFile, sha256: gate.sha256 },

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
 import type { Report } from '../../src/model/types.js';
-import { alive, baseEnv, byId, filesUnder, fixture, gate, GATE_BIN, makeProject, REPO, survivors, type Project } from './harness.js';
+import { alive, baseEnv, byId, filesUnder, fixture, gate, GATE_BIN, makeProject, REPO, signalOnceSaid, survivors, type Project } from './harness.js';
 
 const check = (id: string, run: string[] | string, extra: object = {}) => ({ id, run, ...extra });
 const reportDir = (p: Project, id = 'g') => path.join(p.root, 'reports', `${id}_closeout`);
@@ -262,6 +262,21 @@ describe('faults: the terminal goes away', () => {
 });
 
 describe('faults: the report dir', () => {
+  it('an interrupt that comes once every check has ended stops nothing: the verdict and the exit code are the checks\', and stderr says so', async () => {
+    const p = makeProject();
+    // Big outputs: what follows the last check (keeping and hashing them, the write) takes long enough for the signal to land in it.
+    const checks = Array.from({ length: 12 }, (_, i) => check(`c${i}`, fixture('big-output.mjs', String(2 * 1024 * 1024)), { output: 'text' }));
+    // c11 ends last: it waits for the rest.
+    p.gate('g', { checks: checks.map((c, i) => (i === 11 ? { ...c, dependsOn: checks.slice(0, 11).map((d) => d.id) } : c)) });
+    const r = await gate(['run', 'g', '-j', '2'], { cwd: p.root, env: { CI: 'true' }, onSpawn: signalOnceSaid('pass   c11', 'SIGINT') });
+    const report = p.report('g');
+    expect(report).toMatchObject({ verdict: 'pass', decision: 'GO', exitCode: 0 });
+    expect(report.checks.map((c) => c.status)).toEqual(Array(12).fill('pass'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('GO');
+    expect(r.stderr).toContain('gate: SIGINT came once every check had ended: nothing was stopped, and the report stands as written\n');
+  });
+
   it('a run killed with SIGKILL while it writes leaves the previous closeout.json readable; the next run recovers', async () => {
     const p = makeProject();
     // Many outputs to write and fsync: the write takes long enough to be caught in the middle.
