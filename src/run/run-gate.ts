@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureDirSync } from '../util/ensure-dir.js';
 import { orUndefined } from '../util/or-undefined.js';
+import { removeTreeSync } from '../util/remove-tree.js';
 import { OFF_THREAD_HASH_BYTES } from '../util/hash-off-thread.js';
 import { preparedDirChanged, rememberPreparedDir } from '../util/prepared-dir.js';
 import { exitCodeFor, type StopSignal } from '../model/exit-codes.js';
@@ -365,12 +366,13 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
 }
 
 /**
- * Removes the run's scratch folder, best effort: what a check left there that cannot be removed (a
- * folder it made unwritable, say) costs no report. In place, not through the thread pool: Node's
- * asynchronous recursive removal takes a round trip a file.
+ * Removes the run's scratch folder, best effort: what a check left there that cannot be removed
+ * costs no report. A folder a check made unwritable there is gate's own to open up again
+ * (src/util/remove-tree.ts), so nothing of the run stays behind in the temp dir. In place, not
+ * through the thread pool: Node's asynchronous recursive removal takes a round trip a file.
  */
 function removeScratch(dir: string): void {
-  orUndefined(() => rmSync(dir, { recursive: true, force: true }));
+  orUndefined(() => removeTreeSync(dir));
 }
 
 /** The written report checked for secrets and, where anything was masked, for files masking broke: why it failed, if it did. */
