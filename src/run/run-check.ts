@@ -3,9 +3,10 @@
  * attempts with retries, and the judged result (before any waiver).
  */
 import { lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureDir } from '../util/ensure-dir.js';
+import { removeTree } from '../util/remove-tree.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EvidenceHasher } from '../judge/evidence.js';
 import { judgeAttempt, type Judgement } from '../judge/judge.js';
@@ -88,7 +89,9 @@ function folderAsMade(): { mode: number; uid: number; gid: number } | undefined 
 /**
  * Gives the check its own empty folder. The usual cases (no folder yet, or the
  * empty one the last run left) take a few quick calls made in place; a folder
- * with something in it is emptied on the thread pool, as it may hold a lot.
+ * with something in it is emptied on the thread pool, as it may hold a lot. A
+ * folder the check made unwritable there is opened up again and the emptying
+ * tried once more (src/util/remove-tree.ts), only after it was refused.
  */
 async function freshFolder(dir: string): Promise<void> {
   try {
@@ -109,8 +112,16 @@ async function freshFolder(dir: string): Promise<void> {
       return;
     }
   }
-  await rm(dir, { recursive: true, force: true });
+  await removeTree(dir);
   await mkdir(dir).catch(() => ensureDir(dir));
+}
+
+/** Why the check's folder could not be emptied, naming what gate may not remove and what to do. */
+function notFresh(dir: string, error: NodeJS.ErrnoException): string {
+  if (error.code === 'EACCES' || error.code === 'EPERM') {
+    return `check folder ${dir} could not be emptied: gate may not remove ${error.path ?? dir}, not even after making its own folders there writable; remove it (it may be another user's), then run again`;
+  }
+  return `check folder ${dir} could not be emptied and made anew: ${error.message}`;
 }
 
 export function commandLine(check: Check): string {
@@ -169,7 +180,15 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
     return { result: notStarted(check, mode, startedAt, { code: 'not-startable', errno: changed.errno, command: commandLine(check), message }) };
   }
   // Its own empty folder, kept across its attempts (a retry may need what the last one left).
-  await freshFolder(checkWorkDir);
+  // One gate cannot empty (something in it is another user's, say) is why the check cannot start.
+  const unemptied = await freshFolder(checkWorkDir).then(
+    () => undefined,
+    (error: NodeJS.ErrnoException) => error,
+  );
+  if (unemptied) {
+    const detail = { code: 'not-startable', errno: unemptied.code ?? 'EIO', command: commandLine(check), message: notFresh(checkWorkDir, unemptied) } as const;
+    return { result: notStarted(check, mode, startedAt, detail) };
+  }
   const spec = processSpec(check, mode);
 
   let attempt = 0;
