@@ -119,7 +119,9 @@ async function freshFolder(dir: string): Promise<void> {
 /** Why the check's folder could not be emptied, naming what gate may not remove and what to do. */
 function notFresh(dir: string, error: NodeJS.ErrnoException): string {
   if (error.code === 'EACCES' || error.code === 'EPERM') {
-    return `check folder ${dir} could not be emptied: gate may not remove ${error.path ?? dir}, not even after making its own folders there writable; remove it (it may be another user's), then run again`;
+    // Only on Linux does gate open its own folders up first (src/util/remove-tree.ts).
+    const tried = process.platform === 'linux' ? ', not even after making its own folders there writable' : '';
+    return `check folder ${dir} could not be emptied: gate may not remove ${error.path ?? dir}${tried}; remove it (it may be another user's), then run again`;
   }
   return `check folder ${dir} could not be emptied and made anew: ${error.message}`;
 }

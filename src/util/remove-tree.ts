@@ -10,7 +10,7 @@
  * link is removed as a link; what it points to is not the tree's), and it
  * changes only folders in the tree that belong to this process's user.
  */
-import { chmodSync, closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, readdirSync, rmSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, realpathSync, rmSync, type Stats } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { orUndefined } from './or-undefined.js';
@@ -25,12 +25,15 @@ const refused = (error: unknown) => {
 
 /**
  * Gives every folder in the tree at `dir` (itself included) that belongs to this process's user its
- * owner's read, write and execute permission back, keeping its other bits. True if it changed any:
- * only then is another removal worth trying.
+ * owner's read, write and execute permission (it is about to be removed: nothing else is kept). True
+ * if it changed any: only then is another removal worth trying. Linux only: it needs /proc to make
+ * sure of each folder (see `openUp`); elsewhere nothing is changed and the removal's error stands.
  */
 export function openOwnFolders(dir: string): boolean {
   const uid = process.getuid?.();
-  if (uid === undefined) return false;
+  if (uid === undefined || process.platform !== 'linux') return false;
+  const root = orUndefined(() => realpathSync(dir));
+  if (root === undefined) return false;
   let changed = false;
   const folders = [dir];
   while (folders.length > 0) {
@@ -40,7 +43,7 @@ export function openOwnFolders(dir: string): boolean {
     if (!info?.isDirectory()) continue;
     if (info.uid === uid && (info.mode & OWNER_ALL) !== OWNER_ALL) {
       // One that cannot be changed is left as it is: the removal that follows says why.
-      if (orUndefined(() => openUp(folder, info))) changed = true;
+      if (orUndefined(() => openUp(folder, info, root))) changed = true;
     }
     const entries = orUndefined(() => readdirSync(folder, { withFileTypes: true })) ?? [];
     // Listed by path: a listing taken through a link put there since the lstat is not the tree's.
@@ -56,26 +59,25 @@ function sameFolder(folder: string, seen: Stats): boolean {
   return now !== undefined && now.isDirectory() && now.dev === seen.dev && now.ino === seen.ino;
 }
 
+/** Linux's O_PATH (fs.constants does not name it): a descriptor for the folder itself, which its permissions do not refuse. */
+const O_PATH = 0o10000000;
+
 /**
- * Gives the folder its owner's permissions, through a descriptor opened without following a link and
- * checked to be the folder lstat saw: a folder swapped for a link since (a check of the run still
- * running may reach a sibling's folder) is left alone. A folder its owner cannot read cannot be
- * opened (Node has no O_PATH): that one is changed by its path, once lstat has found it still there.
+ * Sets the folder's mode to 0700 through a descriptor, never through a path a check could change
+ * meanwhile (a check of the run may still be running, and a check's folder's siblings are theirs):
+ * opened without following a link at the last step, then made sure of. /proc tells where the
+ * descriptor really is, so a folder on the way swapped for a link since the walk listed it (which
+ * would lead out of the tree) is left alone, as is one that is not the folder lstat saw. chmod of
+ * /proc/self/fd/<fd> reaches that very folder.
  */
-function openUp(folder: string, seen: Stats): boolean {
-  let fd: number;
+function openUp(folder: string, seen: Stats, root: string): boolean {
+  const fd = openSync(folder, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   try {
-    fd = openSync(folder, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-  } catch (error) {
-    // Anything but a refusal (a link there now: ELOOP or ENOTDIR) means it is not the folder lstat saw.
-    if ((error as NodeJS.ErrnoException).code !== 'EACCES' || !sameFolder(folder, seen)) return false;
-    chmodSync(folder, (seen.mode & 0o7777) | OWNER_ALL);
-    return true;
-  }
-  try {
+    const real = readlinkSync(`/proc/self/fd/${fd}`);
+    if (real !== root && !real.startsWith(`${root}${path.sep}`)) return false;
     const info = fstatSync(fd);
     if (!info.isDirectory() || info.dev !== seen.dev || info.ino !== seen.ino) return false;
-    fchmodSync(fd, (info.mode & 0o7777) | OWNER_ALL);
+    chmodSync(`/proc/self/fd/${fd}`, OWNER_ALL);
     return true;
   } finally {
     closeSync(fd);
