@@ -290,17 +290,13 @@ function afterFailure(dir: string, staging: string, moved: Moved, placed: string
 }
 
 /**
- * The runs in a history/ folder, the one moved there first first. Not by name: a run's id starts
- * with the second it started, so two runs of one second sort by their random part (and a run
- * whose report could not be read is kept as `unknown-<ms>`). Each run's folder is made, and
- * filled, when the next run moves it there, so its modification time (to the nanosecond) tells
- * the order; equal times (a file system with coarse times) fall back to the name.
+ * The runs in a history/ folder, oldest first: by name, which is the run's id (src/run/run-gate.ts
+ * `newRunId`: its start to the millisecond, then a random part), so the order they started in. Not
+ * by any time the file system keeps: a folder's times change when anything in it does (an editor's
+ * swap file next to a report read in history/ would make that run the newest).
  */
 export function oldestFirst(history: string): string[] {
-  const movedAt = (name: string) => orUndefined(() => lstatSync(path.join(history, name), { bigint: true }).mtimeNs) ?? 0n;
-  const runs = entriesInPlace(history).map((name) => ({ name, at: movedAt(name) }));
-  runs.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return runs.map((r) => r.name);
+  return entriesInPlace(history).sort();
 }
 
 /**

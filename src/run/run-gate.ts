@@ -50,8 +50,13 @@ export interface RunGateOptions {
   now?: () => Date;
 }
 
+/**
+ * A run's (or drill's) id: when it started, to the millisecond, and a random part, e.g.
+ * `20261122T091332.123Z-b7d846`. Runs in one report dir take turns (its lock), so their ids sort
+ * in the order they started: history/ is pruned by name (src/report/write.ts).
+ */
 export function newRunId(now: Date): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  return `${now.toISOString().replace(/[-:]/g, '')}-${randomBytes(3).toString('hex')}`;
 }
 
 /**

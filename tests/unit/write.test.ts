@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createRedactor } from '../../src/report/redact.js';
+import { newRunId } from '../../src/run/run-gate.js';
 import { oldestFirst, prepareReportDir, pruneHistory, writeReportFiles, type ReportFile } from '../../src/report/write.js';
 
 /** Renames to fail with EIO, each once and in turn: the next one fails the first rename it matches. */
@@ -59,7 +60,6 @@ const run = (id: string, checks: ReportFile[]): ReportFile[] => [
 ];
 
 const redact = createRedactor(['hunter2-secret']);
-const orEmpty = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
 
 describe('writing a run’s files', () => {
   it('moves the previous run to history/<runId>/ whole, and the new checks/ holds only the new run’s files', async () => {
@@ -85,22 +85,16 @@ describe('writing a run’s files', () => {
     expect(readFileSync(path.join(dir, 'checks/a.stdout.txt'), 'utf8')).toBe('5\n');
   });
 
-  it('keeps the runs moved there last, whatever their names: two runs of one second sort by their random part', async () => {
+  it('keeps the runs that started last: two runs of one second sort by their start to the millisecond, not by their random part', async () => {
     const dir = await preparedDir();
-    // Run ids of one second, the later one's random part lower: by name, the later run would go first.
-    const seen = new Set<string>();
-    for (const id of ['20261122T091332Z-b7d846', '20261122T091332Z-5aa506', '20261122T091333Z-000000']) {
-      expect(await writeReportFiles(dir, run(id, []), redact)).toEqual({ ok: true });
-      // The run just moved there a second after the one before (the test's runs are quicker than a file system's clock may tell).
-      for (const name of orEmpty(path.join(dir, 'history'))) {
-        if (!seen.has(name)) utimesSync(path.join(dir, 'history', name), 1_000_000 + seen.size, 1_000_000 + seen.size);
-        seen.add(name);
-      }
-    }
-    expect(oldestFirst(path.join(dir, 'history'))).toEqual(['20261122T091332Z-b7d846', '20261122T091332Z-5aa506']);
-    expect(await writeReportFiles(dir, run('r4', []), redact)).toEqual({ ok: true });
+    // Started one millisecond apart, in turn (a report dir's runs take turns): many pairs, any random parts.
+    const ids = Array.from({ length: 40 }, (_, i) => newRunId(new Date(Date.UTC(2026, 10, 22, 9, 13, 32, 100 + i))));
+    expect([...ids].sort()).toEqual(ids);
+    for (const id of ids.slice(0, 4)) expect(await writeReportFiles(dir, run(id, []), redact)).toEqual({ ok: true });
+    // The first three are in history, the first of them the oldest.
+    expect(oldestFirst(path.join(dir, 'history'))).toEqual(ids.slice(0, 3));
     await pruneHistory(dir, 2);
-    expect(readdirSync(path.join(dir, 'history')).sort()).toEqual(['20261122T091332Z-5aa506', '20261122T091333Z-000000']);
+    expect(readdirSync(path.join(dir, 'history')).sort()).toEqual(ids.slice(1, 3));
   });
 
   it('an old run that cannot be pruned is no failure: the new run is in place, and the old one goes next time', async () => {
