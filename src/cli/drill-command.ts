@@ -180,9 +180,14 @@ async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<numb
   let failedToWrite = false;
   /** Why the rounds left are not run, once something stops the drill. */
   let stopped: string | undefined;
+  /** Whether the interrupt stopped anything: a round it kept from starting, or one it ended (its report `aborted`). */
+  let stoppedByInterrupt = false;
   say(`drill ${gate.id}: ${total} round${total === 1 ? '' : 's'} (${opts.mode}), -j ${jobs}`);
   for (const [index, round] of drill.rounds.entries()) {
-    if (abort.aborted) stopped ??= 'not run: the drill was interrupted';
+    if (abort.aborted && stopped === undefined) {
+      stopped = 'not run: the drill was interrupted';
+      stoppedByInterrupt = true;
+    }
     if (stopped) {
       rows.push(roundNotRun(round.plan, gate.checks.find((c) => c.id === round.plan.check), stopped));
       continue;
@@ -215,6 +220,7 @@ async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<numb
       io.stderr.write(`gate: ${redact(writeError)}\n`);
       failedToWrite = true;
     }
+    if (report.verdict === 'aborted') stoppedByInterrupt = true;
     // By place, not by id: the report's ids are masked, and an id may hold a secret.
     const injected = report.checks[round.gate.checks.findIndex((c) => c.id === round.plan.check)]!;
     const row = judgeRound(round.plan, injected, { runId: report.runId, report: `rounds/${round.plan.check}/closeout.json`, durationMs: report.durationMs });
@@ -225,7 +231,8 @@ async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<numb
   }
 
   const summary = summarizeDrill(rows);
-  const verdict = drillVerdict(summary, abort.aborted);
+  // As for a run: an interrupt that came once every round had ended stopped nothing, and the matrix stands.
+  const verdict = drillVerdict(summary, stoppedByInterrupt);
   const report = redactDeep<DrillReport>(
     {
       schemaVersion: 1,
@@ -255,8 +262,11 @@ async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<numb
     failedToWrite = true;
   }
   io.stdout.write(opts.json ? redact.json(renderDrillJson(report)) : redact(renderDrillTable(report, displayPath(drill.reportDir, io.cwd))));
+  if (abort.aborted && !stoppedByInterrupt) {
+    io.stderr.write(`gate: ${io.interruptedBy?.() ?? 'SIGINT'} came once every round had ended: nothing was stopped, and the drill report stands as written\n`);
+  }
   // A report that could not be written is gate failing at its job: never a pass.
-  if (abort.aborted) return exitCodeForSignal(io.interruptedBy?.());
+  if (stoppedByInterrupt) return exitCodeForSignal(io.interruptedBy?.());
   return failedToWrite ? EXIT.internal : report.exitCode;
 }
 
