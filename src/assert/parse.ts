@@ -84,7 +84,7 @@ function parseString(input: string): ParseAssertionResult {
   let value: unknown;
   let hasValue = false;
   if (rest !== '') {
-    const v = parseValueText(rest);
+    const v = op.op === 'matches' ? parsePatternText(rest) : parseValueText(rest);
     if (!v.ok) return v;
     value = v.value;
     hasValue = true;
@@ -184,6 +184,18 @@ export function parseValueText(text: string): { ok: true; value: unknown } | Par
   if (/^[^\s"'`[\]{},]+$/.test(text)) return { ok: true, value: text };
   if (/^'.*'$/s.test(text)) return fail(`value ${text} is not JSON`, `use double quotes for a string: ${quote(text.slice(1, -1))}`);
   return fail(`value ${text} is not valid JSON, nor a single bare word`, `write a JSON literal (true, 0, null, [1,2]); to compare with text, quote it as a JSON string: ${quote(text)}`);
+}
+
+/**
+ * The value after `matches`: JSON if it parses, else one word without whitespace is the pattern
+ * itself, whatever characters it holds (`[a-z]+`, `/[a-z/`), so that an invalid one is reported as
+ * an invalid regular expression when the operator checks it. A word that starts with a quote is a
+ * string quoted wrongly (`'v1'`, `"v1`) and keeps the value rule's message.
+ */
+function parsePatternText(text: string): { ok: true; value: unknown } | ParseError {
+  const v = parseValueText(text);
+  if (v.ok || !/^[^\s"']\S*$/.test(text)) return v;
+  return { ok: true, value: text };
 }
 
 /** Why a number-like bare word, read as a string, misleads with each operator that takes it. */

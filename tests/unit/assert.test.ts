@@ -132,6 +132,25 @@ describe('parsing the string form', () => {
     expect(parse('s == go').value).toBe('go');
   });
 
+  it('takes one word after matches as its pattern, so an invalid one is an invalid regular expression', () => {
+    for (const input of ['x matches /[a-z/', 'x matches [a-', 'x matches "(a"', 'x matches a{2,1}']) {
+      const e = parseError(input);
+      expect(e.message, input).toMatch(/^invalid regular expression /);
+      expect(e.hint, input).toContain('RE2 syntax');
+    }
+    expect(parseError('x matches [a-').message).toBe('invalid regular expression "[a-": missing closing ]: `[a-`');
+    expect(parse('x matches [a-z]+').value).toBe('[a-z]+');
+    expect(parse('x matches /^v[0-9]+,[0-9]/i').value).toBe('/^v[0-9]+,[0-9]/i');
+    expect(holds('version matches ^v[0-9]\\.[2]', DOC)).toBe(true);
+    // JSON is still read as JSON, a misquoted string is still refused, and other operators keep the bare-word rule.
+    expect(parseError('x matches [1,2]').message).toContain('needs a regular expression as a string, found an array');
+    expect(parseError("x matches 'a'").message).toBe("value 'a' is not JSON");
+    expect(parseError('x matches "a').message).toContain('not valid JSON, nor a single bare word');
+    expect(parseError('x matches a b').message).toContain('not valid JSON, nor a single bare word');
+    expect(parseError('x == [a-').message).toContain('not valid JSON, nor a single bare word');
+    expect(parseError('x contains /[a-z/').message).toContain('not valid JSON, nor a single bare word');
+  });
+
   it('parses functions', () => {
     expect(parse('count(roles[*]) >= 3')).toMatchObject({ fn: 'count', pathText: 'roles[*]', op: '>=', value: 3 });
     expect(parse('sum( modules[*].fails )==0')).toMatchObject({ fn: 'sum', pathText: 'modules[*].fails' });
