@@ -51,6 +51,16 @@ function unordered(op: string) {
     typeof found === typeof expected ? undefined : `${describeType(found)}, and "${op}" orders two numbers or two strings`;
 }
 
+/**
+ * A string found for a `contains` whose value is not a string: a substring is text, so it never holds
+ * (the value could be an element of an array, so it is not refused when the gate loads); the message says why.
+ */
+function notText(found: unknown, expected: unknown): string | undefined {
+  if (typeof found !== 'string' || typeof expected === 'string') return undefined;
+  const scalar = typeof expected === 'number' || typeof expected === 'boolean' || expected === null;
+  return `${describeType(found)}, which holds text: ${describeType(expected)} is never in it${scalar ? `; quote ${JSON.stringify(expected)} to look for the text` : ''}`;
+}
+
 const isIn = (found: unknown, expected: unknown): boolean => Array.isArray(expected) && expected.some((e) => deepEqual(found, e));
 
 export const OPERATORS: Record<AssertionOp, OperatorSpec> = {
@@ -66,6 +76,7 @@ export const OPERATORS: Record<AssertionOp, OperatorSpec> = {
     needsValue: true,
     checkValue: anyValue,
     test: (f, e) => (typeof f === 'string' ? typeof e === 'string' && f.includes(e) : Array.isArray(f) && f.some((x) => deepEqual(x, e))),
+    untestable: notText,
   },
   matches: {
     needsValue: true,
