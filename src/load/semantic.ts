@@ -124,7 +124,8 @@ export function checkSemantics(source: JsonSource): Diagnostic[] {
       if (name.startsWith('GATE_')) out.push(source.diag(['env', name], 'reserved-env-name', `${name}: GATE_* variables are set by gate and cannot be overridden`, 'choose another name'));
     }
   }
-  if (isObj(gate.envFile) && typeof gate.envFile.path === 'string') {
+  // An empty path is the schema's to report (envFile.path must not be empty): once, not again as naming no file.
+  if (isObj(gate.envFile) && typeof gate.envFile.path === 'string' && gate.envFile.path !== '') {
     const problem = envFilePathProblem(gate.envFile.path) ?? envFileCollision(gate.envFile.path, ids);
     if (problem) out.push(source.diag(['envFile', 'path'], problem.code, problem.message, problem.hint));
   }

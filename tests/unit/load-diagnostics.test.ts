@@ -268,6 +268,17 @@ describe('semantic diagnostics', () => {
     expect(codes(b.diags).sort()).toEqual(['invalid-env-name', 'path-escape']);
   });
 
+  it('an empty envFile path is one problem, not two', async () => {
+    const { diags, text } = await problems({ checks: [minimalCheck('a')], envFile: { path: '', values: { K: 'v' } } });
+    const at = where(text, '"path": ""');
+    expect(diags).toEqual([
+      expect.objectContaining({ code: 'invalid-value', jsonPath: 'envFile.path', message: 'envFile.path must not be empty, found ""', line: at.line, column: at.column + '"path": '.length }),
+    ]);
+    // A path that is not empty but names no file is still reported, once.
+    const dot = await problems({ checks: [minimalCheck('a')], envFile: { path: './', values: { K: 'v' } } });
+    expect(dot.diags).toEqual([expect.objectContaining({ code: 'invalid-value', jsonPath: 'envFile.path', message: 'envFile.path must name a file, found "./"' })]);
+  });
+
   it("envFile paths must not name gate's own files in the work dir: the lock, the mark, a check's folder", async () => {
     for (const [envPath, what] of [
       ['.gate.lock', 'the lock'],
