@@ -8,17 +8,9 @@ import type { Assertion, AssertionResult, PathSegment } from '../model/types.js'
 import { OPERATORS, describeType } from './operators.js';
 import { formatPath } from './parse.js';
 import { escapeControls } from '../util/escape-controls.js';
+import { locationOf, type Loc } from './location.js';
 
 const RENDER_LIMIT = 120;
-
-/**
- * A concrete location in the document, as a linked list so wide wildcards stay cheap: an
- * element reached through `[*]` keeps its bare index or key rather than a segment object.
- */
-interface Loc {
-  parent: Loc | undefined;
-  seg: PathSegment | number | string;
-}
 
 /** One branch of path resolution, in document order. */
 type Branch =
@@ -53,31 +45,54 @@ export function unreadableAssertion(a: Assertion, why: string): AssertionResult 
 // ------------------------------------------------------------------ plain paths
 
 function judgePath(a: Assertion, doc: unknown): [boolean, string] {
-  const branches = resolve(a.path, doc);
+  const walk = new Walk(a.path);
   const wild = a.path.some((s) => s.kind === 'wildcard');
-  if (a.op === 'absent') return judgeAbsent(branches, wild);
+  if (a.op === 'absent') return judgeAbsent(walk, doc, wild);
   const spec = OPERATORS[a.op];
-  for (const b of branches) {
-    if (b.kind !== 'found') return [false, nothingFound(b)];
-    if (!spec.test(b.value, a.value)) {
-      const why = spec.untestable?.(b.value, a.value);
-      return [false, `found ${render(b.value)}${wild ? ` at ${locText(b.at)}` : ''}${why ? ` (${why})` : ''}`];
+  let failed: [boolean, string] | undefined;
+  // What a pass shows: the values found, rendered to a budget that the first RENDER_LIMIT + 1 of them
+  // always exceed (each takes a character and a comma), so only those are kept.
+  const shown: unknown[] = [];
+  walk.run(doc, (w) => {
+    if (w.kind !== 'found') {
+      failed = [false, nothingFound(w.branch())];
+      return true;
     }
-  }
-  if (!wild) return [true, `found ${render((branches[0] as { value: unknown }).value)}`];
-  return [true, `found ${render(branches.map((b) => (b as { value: unknown }).value))}`];
+    if (!spec.test(w.value, a.value)) {
+      const why = spec.untestable?.(w.value, a.value);
+      failed = [false, `found ${render(w.value)}${wild ? ` at ${locText(w.branch().at)}` : ''}${why ? ` (${why})` : ''}`];
+      return true;
+    }
+    if (shown.length <= RENDER_LIMIT) shown.push(w.value);
+    return false;
+  });
+  if (failed !== undefined) return failed;
+  if (!wild) return [true, `found ${render(shown[0])}`];
+  return [true, `found ${render(shown)}`];
 }
 
 /** `absent` holds when nothing is found; through a wildcard, only if it matched at least one element. */
-function judgeAbsent(branches: Branch[], wild: boolean): [boolean, string] {
-  const hit = branches.find((b) => b.kind === 'found');
-  if (hit !== undefined) return [false, `found ${render(hit.value)}${wild ? ` at ${locText(hit.at)}` : ''}`];
-  const empty = branches.find((b) => b.kind === 'empty');
+function judgeAbsent(walk: Walk, doc: unknown, wild: boolean): [boolean, string] {
+  let hit: Branch | undefined;
+  let empty: Branch | undefined;
+  let first: Branch | undefined;
+  let branches = 0;
+  walk.run(doc, (w) => {
+    branches += 1;
+    if (w.kind === 'found') {
+      hit = w.branch();
+      return true;
+    }
+    if (w.kind === 'empty') empty ??= w.branch();
+    else first ??= w.branch();
+    return false;
+  });
+  if (hit?.kind === 'found') return [false, `found ${render(hit.value)}${wild ? ` at ${locText(hit.at)}` : ''}`];
   if (empty !== undefined) return [false, nothingFound(empty)];
-  const first = branches[0] as Branch & { kind: 'missing' };
-  if (!wild) return [true, nothingFound(first)];
-  if (!first.expanded) return [false, `found nothing (${missingText(first)}), so [*] matched no element`];
-  return [true, `found nothing in any of ${branches.length} matched element${branches.length === 1 ? '' : 's'}`];
+  const missing = first as Branch & { kind: 'missing' };
+  if (!wild) return [true, nothingFound(missing)];
+  if (!missing.expanded) return [false, `found nothing (${missingText(missing)}), so [*] matched no element`];
+  return [true, `found nothing in any of ${branches} matched element${branches === 1 ? '' : 's'}`];
 }
 
 // ------------------------------------------------------------------ functions
@@ -85,51 +100,70 @@ function judgeAbsent(branches: Branch[], wild: boolean): [boolean, string] {
 function judgeFunction(a: Assertion, doc: unknown): [boolean, string] {
   const spec = OPERATORS[a.op];
   if (a.fn === 'count' && a.path[a.path.length - 1]?.kind === 'wildcard') return countLastWildcard(a, doc, spec.test);
-  const branches = resolve(a.path, doc);
+  const walk = new Walk(a.path);
   const wild = a.path.some((s) => s.kind === 'wildcard');
-  let result: number;
   if (a.fn === 'count') {
     // count of nothing is 0: empty wildcards, and branches missing past a wildcard that matched, add
     // nothing. A path missing before that (a typo, say) is not nothing: it does not hold.
-    result = 0;
-    for (const b of branches) {
-      if (b.kind === 'missing' && !b.expanded) return [false, nothingFound(b)];
+    let result = 0;
+    let typo: Branch | undefined;
+    let why: Branch | undefined;
+    walk.run(doc, (w) => {
+      if (w.kind === 'missing' && !w.expanded) {
+        typo = w.branch();
+        return true;
+      }
       // Without a wildcard, an array counts its elements and an object its members (as `[*]` walks
       // them), so `count(errors) == 0` holds for `{}` as for `[]`; any other value found, null too, is one.
-      if (b.kind === 'found') result += wild ? 1 : (sizeOf(b.value) ?? 1);
-    }
-    const why = result === 0 ? branches.find((b) => b.kind !== 'found') : undefined;
-    const note = why === undefined ? '' : ` (${why.kind === 'empty' ? emptyText(why) : missingText(why as Branch & { kind: 'missing' })})`;
+      if (w.kind === 'found') result += wild ? 1 : (sizeOf(w.value) ?? 1);
+      else why ??= w.branch();
+      return false;
+    });
+    if (typo !== undefined) return [false, nothingFound(typo)];
+    const note = result !== 0 || why === undefined ? '' : ` (${why.kind === 'empty' ? emptyText(why) : missingText(why as Branch & { kind: 'missing' })})`;
     return [spec.test(result, a.value), `found ${result}${note}`];
   }
   let n = 0;
   let acc = a.fn === 'sum' ? 0 : NaN;
   let firstEmpty: Branch | undefined;
-  for (const b of branches) {
-    if (b.kind === 'missing') return [false, nothingFound(b)];
-    if (b.kind === 'empty') {
-      firstEmpty ??= b;
-      continue;
+  let failed: [boolean, string] | undefined;
+  /** Adds one value; false (and `failed` set) when it is not a number. */
+  const add = (v: unknown, at: () => Loc | undefined): boolean => {
+    if (typeof v !== 'number') {
+      failed = [false, `found ${render(v)} at ${locText(at())}, not a number`];
+      return false;
     }
+    n++;
+    if (a.fn === 'sum') acc += v;
+    else if (n === 1 || (a.fn === 'min' ? v < acc : v > acc)) acc = v;
+    return true;
+  };
+  walk.run(doc, (w) => {
+    if (w.kind === 'missing') {
+      failed = [false, nothingFound(w.branch())];
+      return true;
+    }
+    if (w.kind === 'empty') {
+      firstEmpty ??= w.branch();
+      return false;
+    }
+    if (wild) return !add(w.value, () => w.branch().at);
     // Without a wildcard, an array's elements and an object's members are what is summed (as for `count`).
-    const spread = wild ? undefined : membersOf(b.value);
-    const values: readonly unknown[] = spread ? spread.values : [b.value];
+    const spread = membersOf(w.value);
+    if (spread === undefined) return !add(w.value, () => w.branch().at);
+    const { values, keys } = spread;
     for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (typeof v !== 'number') {
-        const at = spread ? { parent: b.at, seg: spread.keys?.[i] ?? i } : b.at;
-        return [false, `found ${render(v)} at ${locText(at)}, not a number`];
-      }
-      n++;
-      if (a.fn === 'sum') acc += v;
-      else if (n === 1 || (a.fn === 'min' ? v < acc : v > acc)) acc = v;
+      if (!add(values[i], () => ({ parent: w.branch().at, seg: keys?.[i] ?? i }))) return true;
     }
-    if (spread && values.length === 0 && firstEmpty === undefined) firstEmpty = b;
-  }
+    if (values.length === 0 && firstEmpty === undefined) firstEmpty = w.branch();
+    return false;
+  });
+  if (failed !== undefined) return failed;
   if (n === 0) {
-    if (firstEmpty?.kind === 'empty') return [false, nothingFound(firstEmpty)];
-    const what = firstEmpty?.kind === 'found' && !Array.isArray(firstEmpty.value) ? 'object' : 'array';
-    return [false, `found nothing (an empty ${what} at ${locText(firstEmpty?.at)})`];
+    const empty = firstEmpty as Branch | undefined;
+    if (empty?.kind === 'empty') return [false, nothingFound(empty)];
+    const what = empty?.kind === 'found' && !Array.isArray(empty.value) ? 'object' : 'array';
+    return [false, `found nothing (an empty ${what} at ${locText(empty?.at)})`];
   }
   return [spec.test(acc, a.value), `found ${render(acc)}`];
 }
@@ -158,63 +192,131 @@ function countLastWildcard(a: Assertion, doc: unknown, test: (found: unknown, ex
   const expanded = before.some((s) => s.kind === 'wildcard');
   let result = 0;
   let why: Branch | undefined;
-  for (const b of resolve(before, doc)) {
-    if (b.kind === 'missing' && !b.expanded) return [false, nothingFound(b)];
-    if (b.kind !== 'found') {
-      why ??= b;
-      continue;
+  let typo: Branch | undefined;
+  new Walk(before).run(doc, (w) => {
+    if (w.kind === 'missing' && !w.expanded) {
+      typo = w.branch();
+      return true;
     }
-    const v = b.value;
+    if (w.kind !== 'found') {
+      why ??= w.branch();
+      return false;
+    }
+    const v = w.value;
     const size = sizeOf(v);
     if (size === undefined) {
-      const missing: Branch = { kind: 'missing', at: b.at, seg: wildcard, holder: v, expanded };
-      if (!expanded) return [false, nothingFound(missing)];
+      const missing: Branch = { kind: 'missing', at: w.branch().at, seg: wildcard, holder: v, expanded };
+      if (!expanded) {
+        typo = missing;
+        return true;
+      }
       why ??= missing;
-    } else if (size === 0) why ??= { kind: 'empty', at: b.at };
+    } else if (size === 0) why ??= { kind: 'empty', at: w.branch().at };
     else result += size;
-  }
+    return false;
+  });
+  if (typo !== undefined) return [false, nothingFound(typo)];
   const note = result === 0 && why !== undefined ? ` (${why.kind === 'empty' ? emptyText(why) : missingText(why as Branch & { kind: 'missing' })})` : '';
   return [test(result, a.value), `found ${result}${note}`];
 }
 
 // ------------------------------------------------------------------ resolution
 
-/** Walks the path segment by segment; terminal branches keep their place so order is the document's. */
-function resolve(path: readonly PathSegment[], doc: unknown): Branch[] {
-  let branches: Branch[] = [{ kind: 'found', value: doc, at: undefined }];
-  let expanded = false;
-  for (const seg of path) {
-    const next: Branch[] = [];
-    for (const b of branches) {
-      if (b.kind !== 'found') {
-        next.push(b);
-        continue;
-      }
-      const v = b.value;
-      if (seg.kind === 'wildcard') {
-        if (Array.isArray(v)) {
-          if (v.length === 0) next.push({ kind: 'empty', at: b.at });
-          for (let i = 0; i < v.length; i++) next.push({ kind: 'found', value: v[i], at: { parent: b.at, seg: i } });
-        } else if (typeof v === 'object' && v !== null) {
-          const keys = Object.keys(v);
-          if (keys.length === 0) next.push({ kind: 'empty', at: b.at });
-          for (const k of keys) next.push({ kind: 'found', value: (v as Record<string, unknown>)[k], at: { parent: b.at, seg: k } });
-        } else {
-          next.push({ kind: 'missing', at: b.at, seg, holder: v, expanded });
-        }
-      } else if (seg.kind === 'index') {
-        if (Array.isArray(v) && seg.index < v.length) next.push({ kind: 'found', value: v[seg.index], at: { parent: b.at, seg } });
-        else next.push({ kind: 'missing', at: b.at, seg, holder: v, expanded });
-      } else if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.hasOwn(v, seg.key)) {
-        next.push({ kind: 'found', value: (v as Record<string, unknown>)[seg.key], at: { parent: b.at, seg } });
-      } else {
-        next.push({ kind: 'missing', at: b.at, seg, holder: v, expanded });
-      }
-    }
-    if (seg.kind === 'wildcard') expanded = true;
-    branches = next;
+/**
+ * Walks a path over a document, visiting its branches in document order (the order in which
+ * resolving it segment by segment would list them). Nothing is built per branch: the walk is
+ * one reused cursor and one stack of segments, and `branch()` makes an object of its own, with
+ * its location, only for the branch a caller keeps or names in a message.
+ */
+class Walk {
+  kind: Branch['kind'] = 'found';
+  /** What was found (`found`). */
+  value: unknown = undefined;
+  /** `missing`: the segment that could not be taken, on what, and whether a wildcard had matched before. */
+  seg: PathSegment = { kind: 'wildcard' };
+  holder: unknown = undefined;
+  expanded = false;
+  /** The concrete segments down to where the walk is: an index or key for a wildcard's element, else the path's own segment. */
+  private readonly at: Array<PathSegment | number | string> = [];
+  /** Whether a wildcard comes before each segment of the path. */
+  private readonly after: boolean[];
+  private visit: (w: Walk) => boolean = () => false;
+
+  constructor(private readonly path: readonly PathSegment[]) {
+    let wild = false;
+    this.after = path.map((s) => {
+      const before = wild;
+      if (s.kind === 'wildcard') wild = true;
+      return before;
+    });
   }
-  return branches;
+
+  /** Visits every branch until `visit` returns true (with the cursor still on that branch). */
+  run(doc: unknown, visit: (w: Walk) => boolean): void {
+    this.visit = visit;
+    this.at.length = 0;
+    this.step(doc, 0);
+  }
+
+  /** The branch the cursor is on, as an object of its own. */
+  branch(): Branch {
+    const at = locationOf(this.at);
+    if (this.kind === 'found') return { kind: 'found', value: this.value, at };
+    if (this.kind === 'empty') return { kind: 'empty', at };
+    return { kind: 'missing', at, seg: this.seg, holder: this.holder, expanded: this.expanded };
+  }
+
+  /** Takes the path on from segment `depth` at `v`; true when the visit stopped. */
+  private step(v: unknown, depth: number): boolean {
+    const seg = this.path[depth];
+    if (seg === undefined) {
+      this.kind = 'found';
+      this.value = v;
+      return this.visit(this);
+    }
+    if (seg.kind === 'wildcard') {
+      if (Array.isArray(v)) {
+        if (v.length === 0) return this.empty();
+        for (let i = 0; i < v.length; i++) if (this.down(i, v[i], depth)) return true;
+        return false;
+      }
+      if (typeof v === 'object' && v !== null) {
+        const keys = Object.keys(v);
+        if (keys.length === 0) return this.empty();
+        for (const k of keys) if (this.down(k, (v as Record<string, unknown>)[k], depth)) return true;
+        return false;
+      }
+      return this.missing(seg, v, depth);
+    }
+    if (seg.kind === 'index') {
+      if (Array.isArray(v) && seg.index < v.length) return this.down(seg, v[seg.index], depth);
+      return this.missing(seg, v, depth);
+    }
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.hasOwn(v, seg.key)) return this.down(seg, (v as Record<string, unknown>)[seg.key], depth);
+    return this.missing(seg, v, depth);
+  }
+
+  private down(at: PathSegment | number | string, v: unknown, depth: number): boolean {
+    this.at.push(at);
+    const stop = this.step(v, depth + 1);
+    if (!stop) this.at.pop();
+    return stop;
+  }
+
+  private empty(): boolean {
+    this.kind = 'empty';
+    this.value = undefined;
+    return this.visit(this);
+  }
+
+  private missing(seg: PathSegment, holder: unknown, depth: number): boolean {
+    this.kind = 'missing';
+    this.value = undefined;
+    this.seg = seg;
+    this.holder = holder;
+    this.expanded = this.after[depth] as boolean;
+    return this.visit(this);
+  }
 }
 
 // ------------------------------------------------------------------ messages

@@ -167,6 +167,9 @@ export function compileRegex(value: string): { ok: true; re: RE2JS } | { ok: fal
 
 /** Strict JSON equality, deep; key order is irrelevant, array order is not. Iterative, so any depth is safe. */
 export function deepEqual(a: unknown, b: unknown): boolean {
+  // Two scalars (the common case: one per element of a wildcard) need no stack.
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   const stack: [unknown, unknown][] = [[a, b]];
   while (stack.length > 0) {
     const [x, y] = stack.pop() as [unknown, unknown];
