@@ -8,6 +8,7 @@ import type { Assertion, AssertionResult, PathSegment } from '../model/types.js'
 import { OPERATORS, describeType } from './operators.js';
 import { formatPath } from './parse.js';
 import { escapeControls } from '../util/escape-controls.js';
+import { Columns } from './columns.js';
 import { locationOf, type Loc } from './location.js';
 
 const RENDER_LIMIT = 120;
@@ -170,7 +171,7 @@ function judgeFunction(a: Assertion, doc: unknown): [boolean, string] {
 
 /** An array's length or an object's number of members; undefined for any other value. */
 function sizeOf(v: unknown): number | undefined {
-  if (Array.isArray(v)) return v.length;
+  if (Array.isArray(v) || v instanceof Columns) return v.length;
   return typeof v === 'object' && v !== null ? Object.keys(v).length : undefined;
 }
 
@@ -221,6 +222,10 @@ function countLastWildcard(a: Assertion, doc: unknown, test: (found: unknown, ex
 }
 
 // ------------------------------------------------------------------ resolution
+
+/** Stand-ins for a holder in a message, which tells only its type: an object, an array. */
+const AN_OBJECT = Object.freeze({});
+const NO_KEYS = Object.freeze([]);
 
 /**
  * Walks a path over a document, visiting its branches in document order (the order in which
@@ -274,6 +279,7 @@ class Walk {
       this.value = v;
       return this.visit(this);
     }
+    if (v instanceof Columns) return this.columns(v, seg, depth);
     if (seg.kind === 'wildcard') {
       if (Array.isArray(v)) {
         if (v.length === 0) return this.empty();
@@ -294,6 +300,33 @@ class Walk {
     }
     if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.hasOwn(v, seg.key)) return this.down(seg, (v as Record<string, unknown>)[seg.key], depth);
     return this.missing(seg, v, depth);
+  }
+
+  /**
+   * Segment `depth` taken on a projected array held as columns: `[*]` then a key reads each
+   * element's value from the key's column (no object per element); anything else reads the
+   * element as the projection would have made it.
+   */
+  private columns(v: Columns, seg: PathSegment, depth: number): boolean {
+    if (seg.kind === 'index') return seg.index < v.length ? this.down(seg, v.element(seg.index), depth) : this.missing(seg, new Array<unknown>(v.length), depth);
+    // A key on an array: what is missing is told by the holder's type alone.
+    if (seg.kind === 'key') return this.missing(seg, NO_KEYS, depth);
+    if (v.length === 0) return this.empty();
+    const next = this.path[depth + 1];
+    const column = next?.kind === 'key' ? v.byKey.get(next.key) : undefined;
+    for (let i = 0; i < v.length; i++) {
+      if (column === undefined || v.others.has(i)) {
+        if (this.down(i, v.element(i), depth)) return true;
+        continue;
+      }
+      this.at.push(i);
+      const found = column[i];
+      // Not there: an object element without the key.
+      const stop = found === undefined ? this.missing(next as PathSegment, AN_OBJECT, depth + 1) : this.down(next as PathSegment, found, depth + 1);
+      if (stop) return true;
+      this.at.pop();
+    }
+    return false;
   }
 
   private down(at: PathSegment | number | string, v: unknown, depth: number): boolean {

@@ -16,6 +16,7 @@
  * projected value as on the whole document (tests/unit/projected-json.test.ts
  * checks this against `JSON.parse` on generated documents).
  */
+import { Columns } from '../assert/columns.js';
 import type { Assertion } from '../model/types.js';
 
 /** What the assertions need of one value of the document. */
@@ -126,6 +127,18 @@ function scalar(b: Buffer, i: number, e: number): unknown {
   if (c === 0x74) return true;
   if (c === 0x66) return false;
   if (c === 0x6e) return null;
+  // An integer of up to 15 digits is exact in a double: its digits added up, with no string to parse.
+  const digits = c === 0x2d ? i + 1 : i;
+  if (e - digits <= 15) {
+    let n = 0;
+    let j = digits;
+    for (; j < e; j++) {
+      const d = (b[j] as number) - 0x30;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+    }
+    if (j === e) return c === 0x2d ? -n : n;
+  }
   return Number(b.toString('latin1', i, e));
 }
 
@@ -175,7 +188,81 @@ function childNeed(own: Need | undefined, each: Need | undefined): Need | undefi
   return own && each ? merge(own, each) : (own ?? each);
 }
 
+/**
+ * Whether an array with this need is read only through `[*]` and then at a few keys of its
+ * elements: then it is held as columns (one array per key of what is taken there).
+ */
+function columnar(need: Need): boolean {
+  const each = need.each;
+  if (need.whole || need.keys.size > 0 || need.indexes.size > 0 || each === undefined) return false;
+  return !each.whole && !each.size && each.each === undefined && each.indexes.size === 0 && each.keys.size > 0;
+}
+
+/** An array as `Columns` (see `columnar`): an object element's asked-for keys into their columns, any other element kept as it is projected. */
+function takeColumns(b: Buffer, i: number, need: Need): number {
+  const each = need.each as Need;
+  const asked = askedKeys(each);
+  const byKey = new Map<string, unknown[]>();
+  for (const key of each.keys.keys()) byKey.set(key, []);
+  const columns = [...byKey.values()];
+  const others = new Map<number, unknown>();
+  let n = 0;
+  i = skipSpace(b, i + 1);
+  if (b[i] !== 0x5d) {
+    for (;;) {
+      if (b[i] === 0x7b) {
+        i = skipSpace(b, i + 1);
+        if (b[i] !== 0x7d) {
+          for (;;) {
+            if (b[i] !== 0x22) return -1;
+            const keyEnd = endOfString(b, i);
+            if (keyEnd < 0) return -1;
+            const key = askedKey(b, i, keyEnd, asked);
+            i = skipSpace(b, keyEnd);
+            if (b[i] !== 0x3a) return -1;
+            i = skipSpace(b, i + 1);
+            if (key !== undefined) {
+              i = take(b, i, each.keys.get(key) as Need);
+              if (i < 0) return -1;
+              // A duplicate key: the last value, as JSON.parse keeps it.
+              (byKey.get(key) as unknown[])[n] = taken;
+            } else {
+              i = endOfValue(b, i);
+              if (i < 0) return -1;
+            }
+            i = skipSpace(b, i);
+            if (b[i] === 0x2c) {
+              i = skipSpace(b, i + 1);
+              continue;
+            }
+            if (b[i] !== 0x7d) return -1;
+            break;
+          }
+        }
+        i += 1;
+      } else {
+        i = take(b, i, each);
+        if (i < 0) return -1;
+        others.set(n, taken);
+      }
+      n += 1;
+      // Every column has a place for every element (undefined: not there), so none is ever holey.
+      for (const column of columns) if (column.length < n) column.push(undefined);
+      i = skipSpace(b, i);
+      if (b[i] === 0x2c) {
+        i = skipSpace(b, i + 1);
+        continue;
+      }
+      if (b[i] !== 0x5d) return -1;
+      break;
+    }
+  }
+  taken = new Columns(n, byKey, others);
+  return i + 1;
+}
+
 function takeArray(b: Buffer, i: number, need: Need): number {
+  if (columnar(need)) return takeColumns(b, i, need);
   // Every element has a place, so the length is the document's; unread ones hold null.
   const arr: unknown[] = [];
   i = skipSpace(b, i + 1);

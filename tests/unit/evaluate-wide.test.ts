@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseAssertion } from '../../src/assert/parse.js';
 import { evaluateAssertion } from '../../src/assert/evaluate.js';
 import * as location from '../../src/assert/location.js';
+import { Columns } from '../../src/assert/columns.js';
 import { needOf, projectJson } from '../../src/judge/projected-json.js';
 
 vi.mock('../../src/assert/location.js', async (importOriginal) => {
@@ -106,5 +107,28 @@ describe('nothing is kept per element while a wildcard is walked', () => {
     const result = evaluate(expr, { a });
     expect(result.ok, result.message).toBe(true);
     expect(grown).toBeLessThan(32 * 1024 * 1024);
+  });
+});
+
+describe('an array read only at keys of its elements is projected as one array of values per key', () => {
+  it('holds no object per element, and reads as the array it stands for', () => {
+    const expr = 'a[*].ok == true';
+    const doc = projected(expr, (i) => (i === 7 ? '5' : i === 9 ? '{"n":1,"ok":false,"ok":true}' : i === 11 ? '{}' : undefined)) as { a: Columns };
+    expect(doc.a).toBeInstanceOf(Columns);
+    expect(doc.a.length).toBe(N);
+    expect([...doc.a.byKey.keys()]).toEqual(['ok']);
+    const ok = doc.a.byKey.get('ok') as unknown[];
+    expect(ok).toHaveLength(N);
+    expect([ok[0], ok[7], ok[9], ok[11], ok[N - 1]]).toEqual([true, undefined, true, undefined, true]);
+    expect([...doc.a.others]).toEqual([[7, 5]]);
+    expect(evaluate(expr, doc).message).toBe('a[*].ok == true: found nothing (no "ok" at a[7], which is a number)');
+    expect(evaluate('a[*].ok exists', projected('a[*].ok exists', (i) => (i === 11 ? '{"n":1}' : undefined))).message).toBe('a[*].ok exists: found nothing (no "ok" at a[11])');
+    expect(evaluate('count(a[*]) == 100000', projected('count(a[*]) == 100000'))).toMatchObject({ ok: true });
+  });
+
+  it.each(['count(a[*].ok) > 0', 'sum(a[*].n) > 0', 'a[*].ok exists', 'a[*].n.x absent'])('%s: columns too, whatever is read past the key', (expr) => {
+    const doc = projected(expr) as { a: unknown };
+    expect(doc.a).toBeInstanceOf(Columns);
+    expect(evaluate(expr, doc)).toMatchObject({ ok: true });
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatPath, parseAssertion } from '../../src/assert/parse.js';
+import { Columns } from '../../src/assert/columns.js';
 import { evaluateAssertion } from '../../src/assert/evaluate.js';
 import { MAX_EVIDENCE_BYTES, readJsonFile } from '../../src/judge/evidence.js';
 import { needOf, projectJson } from '../../src/judge/projected-json.js';
@@ -154,7 +155,8 @@ describe('projected JSON: what the assertions see is what JSON.parse would give 
     };
     const text = JSON.stringify({ ok: true, results: [{ id: 1, tags: ['x'] }, { id: 2 }], summary: { failed: 0, passed: 2 }, other: 'x' });
     expect(project(text, [a('ok == true'), a('count(results[*]) > 0')], true)!.value).toEqual({ ok: true, results: [null, null] });
-    expect(project(text, [a('results[*].id > 0'), a('summary.failed == 0')], true)!.value).toEqual({ results: [{ id: 1 }, { id: 2 }], summary: { failed: 0 } });
+    // An array read only at keys of its elements: one array of values per key (tests/unit/evaluate-wide.test.ts).
+    expect(project(text, [a('results[*].id > 0'), a('summary.failed == 0')], true)!.value).toEqual({ results: new Columns(2, new Map([['id', [1, 2]]]), new Map()), summary: { failed: 0 } });
     expect(project(text, [a('count(summary[*]) == 2')], true)!.value).toEqual({ summary: { failed: null, passed: null } });
     expect(project(text, [a('results[1] exists')], true)!.value).toEqual({ results: [null, { id: 2 }] });
   });
