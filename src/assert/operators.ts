@@ -56,6 +56,8 @@ function unordered(op: string) {
  * (the value could be an element of an array, so it is not refused when the gate loads); the message says why.
  */
 function notText(found: unknown, expected: unknown): string | undefined {
+  // Neither text nor a list (a number, true, an object): there is nothing to look in.
+  if (typeof found !== 'string' && !Array.isArray(found)) return `${describeType(found)}, and "contains" looks in a string or an array`;
   if (typeof found !== 'string' || typeof expected === 'string') return undefined;
   const scalar = typeof expected === 'number' || typeof expected === 'boolean' || expected === null;
   return `${describeType(found)}, which holds text: ${describeType(expected)} is never in it${scalar ? `; quote ${JSON.stringify(expected)} to look for the text` : ''}`;

@@ -27,6 +27,11 @@ const FIELD_HINTS: Record<string, string> = {
   reason: 'say why the failure is accepted, e.g. "known flake on ARM, fixed in 2.1"',
 };
 
+/** Hints for one field where its name alone would also match another (`path` is an assertion's too). */
+const PATH_HINTS: Record<string, string> = {
+  'envFile.path': 'give a path relative to the work dir, e.g. "app.env"',
+};
+
 /** What an object of each field looks like, for a hint when something else was found. */
 const OBJECT_EXAMPLES: Record<string, string> = {
   checks: '{"id": "lint", "run": ["npm", "run", "lint"]}',
@@ -186,7 +191,8 @@ function toDiagnostics(leaf: Leaf, source: JsonSource, root: AnySchema): Diagnos
   const subject = subjectOf(path);
   const found = describeFound(value);
   const last = path.at(-1);
-  const fieldHint = typeof last === 'string' && Object.hasOwn(FIELD_HINTS, last) ? FIELD_HINTS[last] : undefined;
+  const joined = path.join('.');
+  const fieldHint = Object.hasOwn(PATH_HINTS, joined) ? PATH_HINTS[joined] : typeof last === 'string' && Object.hasOwn(FIELD_HINTS, last) ? FIELD_HINTS[last] : undefined;
   const at = (code: string, message: string, hint: string, key = false): Diagnostic => source.diag(path, code, message, hint, { key });
   const range = (): Diagnostic | undefined => {
     const b = intBounds(root, path);
@@ -216,7 +222,12 @@ function toDiagnostics(leaf: Leaf, source: JsonSource, root: AnySchema): Diagnos
         return [at('out-of-range', `${subject} must be ${bound}, found ${found}`, fieldHint ?? `give a number ${bound}`)];
       }
       const what = issue.origin === 'array' ? 'items' : 'characters';
-      const sizeHint = fieldHint ?? (issue.origin === 'array' ? 'list at least one item, or leave the field out' : 'write the value between the quotes, or leave it out');
+      const sizeHint = fieldHint ?? (issue.origin === 'array'
+          ? 'list at least one item, or leave the field out'
+          : // An item of a list may go; the named fields that may not be empty are all required ones.
+            typeof last === 'number'
+            ? 'write the value between the quotes, or leave it out'
+            : 'write the value between the quotes');
       if (issue.code === 'too_small' && Number(issue.minimum) === 1) return [at('invalid-value', `${subject} must not be empty, found ${found}`, sizeHint)];
       const bound = issue.code === 'too_small' ? `at least ${issue.minimum}` : `at most ${issue.maximum}`;
       return [at('invalid-value', `${subject} must have ${bound} ${what}, found ${found}`, sizeHint)];

@@ -496,6 +496,8 @@ describe('messages', () => {
     ['s contains 1.2', { s: 'v1.2.3' }, false, 's contains 1.2: found "v1.2.3" (a string, which holds text: a number is never in it; quote 1.2 to look for the text)'],
     ['s[*] contains true', { s: ['true'] }, false, 's[*] contains true: found "true" at s[0] (a string, which holds text: a boolean is never in it; quote true to look for the text)'],
     ['s contains null', { s: 'null' }, false, 's contains null: found "null" (a string, which holds text: null is never in it; quote null to look for the text)'],
+    ['n contains 1', { n: 5 }, false, 'n contains 1: found 5 (a number, and "contains" looks in a string or an array)'],
+    ['o contains "a"', { o: { a: 1 } }, false, 'o contains "a": found {"a":1} (an object, and "contains" looks in a string or an array)'],
     ['s contains ["v"]', { s: 'v' }, false, 's contains ["v"]: found "v" (a string, which holds text: an array is never in it)'],
     ['s contains "9"', { s: 'v1' }, false, 's contains "9": found "v1"'],
     ['s contains 1.2', { s: [1] }, false, 's contains 1.2: found [1]'],

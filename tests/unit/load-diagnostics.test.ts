@@ -274,6 +274,8 @@ describe('semantic diagnostics', () => {
     expect(diags).toEqual([
       expect.objectContaining({ code: 'invalid-value', jsonPath: 'envFile.path', message: 'envFile.path must not be empty, found ""', line: at.line, column: at.column + '"path": '.length }),
     ]);
+    // It is required: the hint says what to write, not to leave it out.
+    expect(diags[0]!.hint).toBe('give a path relative to the work dir, e.g. "app.env"');
     // A path that is not empty but names no file is still reported, once.
     const dot = await problems({ checks: [minimalCheck('a')], envFile: { path: './', values: { K: 'v' } } });
     expect(dot.diags).toEqual([expect.objectContaining({ code: 'invalid-value', jsonPath: 'envFile.path', message: 'envFile.path must name a file, found "./"' })]);
