@@ -53,6 +53,12 @@ async function existingGateIds(cwd: string): Promise<string[]> {
 
 const exists = (abs: string): Promise<boolean> => fs.stat(abs).then(() => true, () => false);
 
+/** The names of gates/*.json, sorted, whatever each is (a file, a link, a folder). */
+async function jsonEntries(cwd: string): Promise<string[]> {
+  const names = await fs.readdir(path.join(cwd, 'gates')).catch(() => [] as string[]);
+  return names.filter((name) => name.endsWith('.json')).sort();
+}
+
 /** The files the arguments name; on failure, `files` still holds those that were found (`gate validate` reports each). */
 export async function resolveGateFiles(args: string[], opts: { cwd: string }): Promise<{ ok: true; files: string[] } | { ok: false; diagnostics: Diagnostic[]; files: string[] }> {
   const known = await existingGateIds(opts.cwd);
@@ -61,12 +67,23 @@ export async function resolveGateFiles(args: string[], opts: { cwd: string }): P
     const guess = asked === undefined ? undefined : nearest(asked, known);
     return `${guess !== undefined ? `did you mean "${guess}"? ` : ''}gates that exist: ${known.join(', ')}`;
   };
-  if (args.length === 0) {
-    if (known.length === 0) return { ok: false, diagnostics: [unplaced('gates/', 'gate-not-found', `no gate files: found no gates/*.json under ${opts.cwd}`, listHint())], files: [] };
-    return { ok: true, files: known.map((id) => path.join(opts.cwd, 'gates', `${id}.json`)) };
-  }
   const files: string[] = [];
   const diagnostics: Diagnostic[] = [];
+  if (args.length === 0) {
+    // Every gates/*.json, whatever it is: one that cannot be read is reported (the loader says why
+    // of a folder), never left out in silence, so a gate meant to run never makes a quiet GO.
+    const names = await jsonEntries(opts.cwd);
+    if (names.length === 0) return { ok: false, diagnostics: [unplaced('gates/', 'gate-not-found', `no gate files: found no gates/*.json under ${opts.cwd}`, listHint())], files: [] };
+    for (const name of names) {
+      const abs = path.join(opts.cwd, 'gates', name);
+      if (await exists(abs)) files.push(abs);
+      else {
+        const shown = displayPath(abs, opts.cwd);
+        diagnostics.push(unplaced(shown, 'gate-not-found', `a symbolic link to nothing (no file at ${JSON.stringify(await fs.readlink(abs).catch(() => '?'))})`, 'make it point to a gate file, or remove it: with no gate named, every gates/*.json runs'));
+      }
+    }
+    return diagnostics.length > 0 ? { ok: false, diagnostics, files } : { ok: true, files };
+  }
   for (const arg of args) {
     let abs: string;
     if (arg.endsWith('.json')) {

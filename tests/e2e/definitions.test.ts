@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, gate, makeProject } from './harness.js';
@@ -6,6 +6,25 @@ import { fixture, gate, makeProject } from './harness.js';
 const STACK = /\n\s+at .+[:(]\d+/;
 
 describe('definition errors: exit 2, every problem located, nothing runs', () => {
+  it('with no gate named, a gates/*.json that cannot be read (a link to nothing, a folder) is a problem, never left out: nothing runs', async () => {
+    const p = makeProject();
+    const marker = path.join(p.root, 'ran');
+    p.gate('g', { checks: [{ id: 'a', run: ['touch', marker], output: 'text' }] });
+    symlinkSync('missing.json', path.join(p.root, 'gates', 'zz.json'));
+    mkdirSync(path.join(p.root, 'gates', 'dir.json'));
+    const r = await gate(['run'], { cwd: p.root });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('gates/zz.json: a symbolic link to nothing (no file at "missing.json")\n  hint: make it point to a gate file, or remove it: with no gate named, every gates/*.json runs\n');
+    expect(r.stderr).toContain('gates/dir.json: cannot read gate file: it is a directory, not a file\n');
+    expect(r.stderr).toContain('nothing ran.');
+    expect(existsSync(marker)).toBe(false);
+    // validate says the same, and that the readable one is fine.
+    const v = await gate(['validate'], { cwd: p.root });
+    expect(v.code).toBe(2);
+    expect(v.stdout + v.stderr).toContain('gates/g.json: ok');
+    expect(v.stderr).toContain('gates/zz.json: a symbolic link to nothing');
+  });
+
   it('reports every problem of a wrong gate file at once, with file:line:col, JSON path and hint', async () => {
     const p = makeProject();
     const marker = path.join(p.root, 'ran');
