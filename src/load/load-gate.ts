@@ -229,15 +229,19 @@ export async function loadEachGate(args: string[], opts: LoadOptions): Promise<{
       diagnostics.push(...result.diagnostics);
       continue;
     }
-    const first = byId.get(result.gate.id);
+    // Folded: ids that differ only in case name one report dir and one work dir on macOS and Windows.
+    const first = byId.get(result.gate.id.toLowerCase());
     if (first) {
-      const message = `gate id "${result.gate.id}" is also the id of ${first.displayFile}`;
+      const message =
+        first.id === result.gate.id
+          ? `gate id "${result.gate.id}" is also the id of ${first.displayFile}`
+          : `gate id "${result.gate.id}" differs only in case from "${first.id}" (${first.displayFile}): on macOS and Windows their report and work dirs would be one`;
       const hint = 'give each gate its own id: it names the gate’s work and report dirs';
       const d = source?.has(['id']) ? source.diag(['id'], 'duplicate-gate-id', message, hint) : unplaced(result.gate.displayFile, 'duplicate-gate-id', message, hint, 'id');
       diagnostics.push(masker(bytes, envOf(opts))(d));
       continue;
     }
-    byId.set(result.gate.id, result.gate);
+    byId.set(result.gate.id.toLowerCase(), result.gate);
     gates.push(result.gate);
   }
   return { gates, diagnostics };

@@ -122,14 +122,14 @@ describe('resolveGateFiles', () => {
     expect(r).toEqual({ ok: true, files: [path.join(root, 'gates', 'b.json'), path.join(root, 'gates', 'a.json')] });
   });
 
-  it('with no arguments takes every gates/*.json, sorted, and nothing else', async () => {
+  it('with no arguments takes every gates/*.json, sorted, whatever it is (the loader refuses a folder), and nothing else', async () => {
     const root = tempProject();
     writeGate(root, 'm2', {});
     writeGate(root, 'm10', {});
     fs.writeFileSync(path.join(root, 'gates', 'notes.txt'), 'x');
     fs.mkdirSync(path.join(root, 'gates', 'dir.json'));
     const r = await resolveGateFiles([], { cwd: root });
-    expect(r).toEqual({ ok: true, files: [path.join(root, 'gates', 'm10.json'), path.join(root, 'gates', 'm2.json')] });
+    expect(r).toEqual({ ok: true, files: ['dir.json', 'm10.json', 'm2.json'].map((name) => path.join(root, 'gates', name)) });
   });
 
   it('names the gates that exist when one is missing', async () => {
@@ -193,5 +193,22 @@ describe('loadGates', () => {
     if (r.ok) return;
     expect(r.diagnostics).toHaveLength(1);
     expect(r.diagnostics[0]).toMatchObject({ code: 'duplicate-gate-id', file: path.join('gates', 'b.json'), jsonPath: 'id', ...where(text, '"a"') });
+  });
+
+  it('reports gate ids that differ only in case, as check ids: their report and work dirs are one on macOS and Windows', async () => {
+    const root = tempProject();
+    writeGate(root, 'a', { id: 'Ok', checks: [minimalCheck('x')] });
+    const text = writeGate(root, 'b', { id: 'ok', checks: [minimalCheck('x')] });
+    const r = await loadGates([], { cwd: root });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.diagnostics).toHaveLength(1);
+    expect(r.diagnostics[0]).toMatchObject({
+      code: 'duplicate-gate-id',
+      file: path.join('gates', 'b.json'),
+      jsonPath: 'id',
+      message: `gate id "ok" differs only in case from "Ok" (${path.join('gates', 'a.json')}): on macOS and Windows their report and work dirs would be one`,
+      ...where(text, '"ok"'),
+    });
   });
 });
