@@ -13,7 +13,7 @@ import { nearest } from '../util/suggest.js';
 import { checkPaths } from './paths.js';
 import { gateFileSchema, ID_PATTERN, type GateFile } from './schema.js';
 import type * as z from 'zod';
-import { issuesToDiagnostics } from './schema-issues.js';
+import { issuesToDiagnostics, isSemanticRule } from './schema-issues.js';
 import { checkSemantics } from './semantic.js';
 
 /** The file's path relative to `cwd` when it is below it, else absolute. */
@@ -174,10 +174,14 @@ async function checkOne(fileArg: string, cwd: string): Promise<Loaded> {
   const checked = await schemaCheck(source.value);
   // A number too large for a double is reported once, where it is: not again by the schema, of the Infinity it became.
   const tooLarge = new Set(parsed.diagnostics.filter((d) => d.code === 'invalid-number').map((d) => d.jsonPath));
+  const semantic = checkSemantics(source);
+  // A rule of one field that checkSemantics reports in its own words is in the schema too (for editors): said once, in those words.
+  const saidBySemantics = new Set(semantic.map((d) => d.jsonPath));
   // Assertions get their own, more precise messages from the assertion parser (in checkSemantics).
-  const skip = (p: PropertyKey[]): boolean => isExpectItem(p) || tooLarge.has(formatJsonPath(p));
+  const skip = (p: PropertyKey[], issue: z.core.$ZodIssue): boolean =>
+    isExpectItem(p) || tooLarge.has(formatJsonPath(p)) || (isSemanticRule(issue) && saidBySemantics.has(formatJsonPath(p)));
   if (!checked.success) diagnostics.push(...issuesToDiagnostics(checked.error.issues, source, await gateFileSchema(), skip));
-  diagnostics.push(...checkSemantics(source));
+  diagnostics.push(...semantic);
   // Should the assertion parser ever accept what the schema refuses, the schema's word must still be heard.
   if (!checked.success && diagnostics.length === 0) diagnostics.push(...issuesToDiagnostics(checked.error.issues, source, await gateFileSchema(), () => false));
   const projectRoot = projectRootOf(abs);

@@ -7,7 +7,7 @@ import type { Diagnostic } from '../model/types.js';
 import { nearest } from '../util/suggest.js';
 import type { JsonPath, JsonSource } from './json-source.js';
 import { formatJsonPath } from './json-source.js';
-import { PATTERN_WORDING } from './schema.js';
+import { PATTERN_WORDING, SEMANTIC_PATTERNS } from './schema.js';
 
 type Issue = z.core.$ZodIssue;
 type AnySchema = z.core.$ZodType;
@@ -176,10 +176,20 @@ function leaves(issue: Issue, base: PropertyKey[]): Leaf[] {
   return [{ path, issue: wrongType, expected }];
 }
 
-export function issuesToDiagnostics(issues: Issue[], source: JsonSource, root: AnySchema, skip: (path: PropertyKey[]) => boolean): Diagnostic[] {
+/**
+ * Whether the issue is only the breaking of a rule semantic.ts reports in its own words (SEMANTIC_PATTERNS
+ * in schema.ts): a pattern of a value, or of a key that breaks nothing else.
+ */
+export function isSemanticRule(issue: Issue): boolean {
+  const own = (i: Issue) => i.code === 'invalid_format' && i.pattern !== undefined && SEMANTIC_PATTERNS.has(i.pattern);
+  if (issue.code === 'invalid_key') return issue.issues.length > 0 && issue.issues.every(own);
+  return own(issue);
+}
+
+export function issuesToDiagnostics(issues: Issue[], source: JsonSource, root: AnySchema, skip: (path: PropertyKey[], issue: Issue) => boolean): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const leaf of issues.flatMap((i) => leaves(i, []))) {
-    if (skip(leaf.path)) continue;
+    if (skip(leaf.path, leaf.issue)) continue;
     out.push(...toDiagnostics(leaf, source, root));
   }
   return out;
@@ -203,6 +213,11 @@ function toDiagnostics(leaf: Leaf, source: JsonSource, root: AnySchema): Diagnos
 
   switch (issue.code) {
     case 'invalid_type': {
+      // `run` is a tuple (its first item, the program, has a rule of its own): an empty array lacks that item, and is said to be empty.
+      const parent = path.slice(0, -1);
+      if (value === undefined && last === 0 && Array.isArray(valueAt(source.value, parent)) && (valueAt(source.value, parent) as unknown[]).length === 0) {
+        return toDiagnostics({ path: parent, issue: { code: 'too_small', origin: 'array', minimum: 1, inclusive: true, path: [], message: issue.message } as Issue }, source, root);
+      }
       if (value === undefined && typeof last === 'string') {
         return [at('missing-field', `missing required field "${last}"`, fieldHint ?? `add "${last}" to ${path.length > 1 ? subjectOf(path.slice(0, -1)) : 'the gate'}`)];
       }
@@ -244,8 +259,9 @@ function toDiagnostics(leaf: Leaf, source: JsonSource, root: AnySchema): Diagnos
       return [at('invalid-value', `${subject} must be one of ${allowed.join(', ')}, found ${found}`, hint)];
     }
     case 'invalid_key': {
-      const inner = issue.issues.find((i) => i.code === 'invalid_format');
-      const wording = inner && inner.code === 'invalid_format' && inner.pattern !== undefined ? PATTERN_WORDING.get(inner.pattern) : undefined;
+      // The pattern with wording first: a key such as GATE_A-B breaks the name pattern and the GATE_* rule (semantic.ts says that one).
+      const formats = issue.issues.flatMap((i) => (i.code === 'invalid_format' && i.pattern !== undefined ? [i.pattern] : []));
+      const wording = formats.map((p) => PATTERN_WORDING.get(p)).find((w) => w !== undefined);
       const what = wording?.what ?? 'a valid key';
       const hint = (wording ? PATTERN_HINTS[wording.code] : undefined) ?? 'rename the key';
       return [at(wording?.code ?? 'invalid-key', `key ${JSON.stringify(String(last))} in ${subjectOf(path.slice(0, -1))} must be ${what}`, hint, true)];

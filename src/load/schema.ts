@@ -11,6 +11,31 @@ import type { AssertionOp } from '../model/types.js';
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/*
+ * Rules of one field that semantic.ts reports in its own words (and always did): stated here too,
+ * so that gate.schema.json carries them and an editor refuses what `gate validate` refuses. Where
+ * semantic.ts reports a problem at a value, the schema's issue there for one of these is dropped
+ * (load-gate.ts): the problem is said once, as before.
+ */
+/** No NUL character: one cannot be passed to a process (a `run` item, an argument, an environment value). */
+export const NO_NUL_PATTERN = /^[^\u0000]*$/;
+/** `run[0]`, the program: not empty, and no NUL character. */
+export const PROGRAM_PATTERN = /^[^\u0000]+$/;
+/** An environment name a gate file may set: `GATE_*` are gate's own. */
+export const NOT_RESERVED_ENV_PATTERN = /^(?!GATE_)/;
+/**
+ * A waiver's `expires` as parseExpires (semantic.ts) takes it: a real calendar day `YYYY-MM-DD` (February
+ * 29th only in a leap year; not a year before 0100, which JavaScript's Date.UTC reads as 19xx), optionally
+ * followed by a time `THH:MM[:SS[.fraction]]` with `Z` or an offset `±HH:MM`.
+ * tests/unit/schema-agrees.test.ts holds the two to the same answer.
+ */
+const DAY = '(?:(?!00)\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))|(?:(?!00)\\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)';
+const TIME = '(?:T(?:[01]\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d(?:\\.\\d{1,9})?)?(?:Z|[+-](?:[01]\\d|2[0-3]):[0-5]\\d))';
+export const EXPIRES_PATTERN = new RegExp(`^${DAY}${TIME}?$`);
+
+/** Patterns semantic.ts reports the breaking of itself (see above). */
+export const SEMANTIC_PATTERNS = new Set([NO_NUL_PATTERN, PROGRAM_PATTERN, NOT_RESERVED_ENV_PATTERN, EXPIRES_PATTERN].map(String));
+
 /** Human wording for the patterns, used in messages. */
 export const PATTERN_WORDING = new Map<string, { code: string; what: string }>([
   [String(ID_PATTERN), { code: 'invalid-id', what: 'an id of 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit' }],
@@ -32,6 +57,10 @@ function buildGateFileSchema(z: typeof Z) {
   const id = (description: string) => z.string().regex(ID_PATTERN).describe(description);
   const envName = z.string().regex(ENV_NAME_PATTERN);
   const envMap = (description: string) => z.record(envName, z.string()).describe(description);
+  /** An environment a process is given: no `GATE_*` name (gate sets those), no NUL in a value. */
+  const processEnv = (description: string) =>
+    z.record(z.string().regex(ENV_NAME_PATTERN).regex(NOT_RESERVED_ENV_PATTERN), z.string().regex(NO_NUL_PATTERN)).describe(description);
+  const noNul = () => z.string().regex(NO_NUL_PATTERN);
 
   /** Timing fields, shared by a check and the gate's `defaults`. */
   const timing = () => ({
@@ -57,11 +86,11 @@ function buildGateFileSchema(z: typeof Z) {
       owner: z.string().optional().describe('Who answers for this check.'),
       priority: z.enum(['P0', 'P1', 'P2', 'P3']).optional().describe('Priority, shown in reports and trackers.'),
       run: z
-        .union([z.array(z.string()).min(1), z.string().min(1)])
+        .union([z.tuple([z.string().regex(PROGRAM_PATTERN)], noNul()), noNul().min(1)])
         .describe('The command: an argv array run without a shell, or one command line when `shell` is true.'),
       shell: z.boolean().optional().describe('Run `run` (a single string) through the shell. Default false.'),
       cwd: z.string().optional().describe('Working directory, relative to the project root; must stay inside it. Default ".".'),
-      env: envMap('Environment variables added to the inherited environment.').optional(),
+      env: processEnv('Environment variables added to the inherited environment.').optional(),
       output: z.enum(['json', 'text']).optional().describe('`json`: the evidence is one JSON document; `text`: stdout is kept, not parsed. Default json.'),
       expect: z
         .array(z.union([z.string(), assertionObjectSchema]))
@@ -81,8 +110,8 @@ function buildGateFileSchema(z: typeof Z) {
       evidence: z.array(z.string().min(1)).optional().describe('File globs, relative to cwd, the check must leave behind; each file is hashed into the report.'),
       injectFail: z
         .strictObject({
-          args: z.array(z.string()).optional().describe('Arguments appended to `run`.'),
-          env: envMap('Environment variables added.').optional(),
+          args: z.array(noNul()).optional().describe('Arguments appended to `run`.'),
+          env: processEnv('Environment variables added.').optional(),
         })
         .optional()
         .describe('How to run this check along its own fail path under `--inject-fail`.'),
@@ -94,7 +123,7 @@ function buildGateFileSchema(z: typeof Z) {
       check: id('Id of the waived check.'),
       reason: z.string().min(1).describe('Why the failure is accepted.'),
       owner: z.string().optional().describe('Who accepted it.'),
-      expires: z.string().describe('`YYYY-MM-DD` (in force through the end of that day, UTC) or an ISO date-time with offset.'),
+      expires: z.string().regex(EXPIRES_PATTERN).describe('`YYYY-MM-DD` (in force through the end of that day, UTC) or an ISO date-time with offset.'),
     })
     .describe('Lets a failing check count as passing until it expires.');
 
@@ -107,10 +136,10 @@ function buildGateFileSchema(z: typeof Z) {
         .strictObject(timing())
         .optional()
         .describe('Defaults for every check’s timing fields.'),
-      env: envMap('Environment variables added for every check.').optional(),
+      env: processEnv('Environment variables added for every check.').optional(),
       envFile: z
         .strictObject({
-          path: z.string().min(1).describe('Where to write the file, relative to the work dir; must stay inside it.'),
+          path: noNul().min(1).describe('Where to write the file, relative to the work dir; must stay inside it.'),
           values: envMap('The variables written, one `NAME=value` line each, sorted.'),
         })
         .optional()

@@ -49,9 +49,9 @@ describe('the compiled gate-file check agrees with the zod model', () => {
   // Values near every bound and type in the model: ids, integers at their limits, empty lists.
   const tricky = fc.oneof(
     fc.jsonValue(),
-    fc.constantFrom('', 'a', '-a', 'a'.repeat(64), 'a'.repeat(65), 'A_B', '1X', 'x y', 'P0', 'P4', 'json', 'text', '==', 'matches', '2026-01-01'),
+    fc.constantFrom('', 'a', '-a', 'a'.repeat(64), 'a'.repeat(65), 'A_B', '1X', 'x y', 'P0', 'P4', 'json', 'text', '==', 'matches', '2026-01-01', '2026-02-30', '2026-12-31T18:00Z', '2026-12-31T18:00', 'a\u0000b'),
     fc.constantFrom(0, 1, -1, 1.5, 10, 11, 255, 256, 60000, 60001, 600000, 600001, 2147483647, 2147483648, 1e21),
-    fc.constantFrom([], [''], ['x'], {}, { K: 'v' }, { 'bad-name': 'v' }, { K: 1 }, null, true, false),
+    fc.constantFrom([], [''], ['x'], ['', 'x'], ['x', ''], {}, { K: 'v' }, { K: 'a\u0000' }, { GATE_X: 'v' }, { 'bad-name': 'v' }, { K: 1 }, null, true, false),
   );
 
   it('when a field is replaced, removed, or joined by an unknown one', () => {
