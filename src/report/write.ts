@@ -7,10 +7,11 @@
  * `history/<runId>/`: its `checks/` folder in one rename, its top-level files
  * hard-linked (they are replaced next, so they survive in history). The new
  * `checks/` folder takes its place in one rename, and each top-level file is
- * renamed over the old one, `closeout.json` last. A reader never sees half a file, and a run killed at any point leaves
- * a readable `closeout.json`: the old one until the very last rename (killed
- * between the two renames of `checks/`, the old run's output files are in
- * `history/<runId>/checks/` only).
+ * renamed over the old one, `closeout.json` last. A reader never sees half a
+ * file, and a run killed at any point leaves a readable `closeout.json`: the
+ * old one until the very last rename (killed between the two renames of
+ * `checks/`, the old run's output files are in `history/<runId>/checks/`
+ * only).
  *
  * A write that fails (a full disk, a file that cannot be replaced) with some
  * of the new run's files in place but not `closeout.json` puts the previous
