@@ -91,58 +91,127 @@ function parseString(input: string): ParseAssertionResult {
     const numberLike = numberLikeWord(op.op, rest, value);
     if (numberLike) return numberLike;
   }
-  return finish({ expr: s, pathText: target.pathText, path: target.path, fn: target.fn, op: op.op }, hasValue, value, rest);
+  const r = finish({ expr: s, pathText: target.pathText, path: target.path, fn: target.fn, op: op.op }, hasValue, value, rest);
+  return r.ok ? r : fail(r.message, r.hint);
 }
 
+const OBJECT_FIELDS = ['path', 'op', 'value', 'file'] as const;
+const OBJECT_FIELDS_HINT = 'an assertion object has "path", "op", and optionally "value" and "file"';
+
+/**
+ * One problem of an assertion, and where it lies: `field` names the field of the object form it
+ * is about (`key` when it is the field's name that is wrong, an unknown field); without `field`,
+ * the problem is the assertion as a whole (a string, or an object missing what it needs).
+ */
+export type AssertionProblem = ParseError & { field?: string; key?: boolean };
+
 function parseObject(obj: Record<string, unknown>): ParseAssertionResult {
-  const unknown = Object.keys(obj).filter((k) => !['path', 'op', 'value', 'file'].includes(k));
-  if (unknown.length > 0) {
-    return fail(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map(quote).join(', ')} in assertion`, 'an assertion object has "path", "op", and optionally "value" and "file"');
+  const r = checkObject(obj);
+  if (r.ok) return r;
+  // The unknown fields first, said in one message (as always); then the first other problem.
+  const unknown = Object.keys(obj).filter((k) => !(OBJECT_FIELDS as readonly string[]).includes(k));
+  if (unknown.length > 0) return fail(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map(quote).join(', ')} in assertion`, OBJECT_FIELDS_HINT);
+  const { message, hint } = r.problems[0] as AssertionProblem;
+  return fail(message, hint);
+}
+
+/**
+ * Every problem of an assertion, each where it lies: all of them for the object form (an unknown
+ * field, and a bad op, path, file or value each at its own field), the one a string can have.
+ * Empty when it parses. A problem that rests on another is not looked for (no value check with an
+ * unknown op), so that one mistake is said once.
+ */
+export function assertionProblems(input: unknown): AssertionProblem[] {
+  if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+    const r = checkObject(input as Record<string, unknown>);
+    return r.ok ? [] : r.problems;
   }
-  if (!Object.hasOwn(obj, 'path')) return fail('assertion object is missing "path"', 'e.g. { "path": "status", "op": "==", "value": "ok" }');
-  if (typeof obj.path !== 'string') return fail('"path" must be a string', 'e.g. "roles[*].ready"');
-  if (!Object.hasOwn(obj, 'op')) return fail('assertion object is missing "op"', ERROR_HINT_OPS);
-  if (typeof obj.op !== 'string') return fail('"op" must be a string', ERROR_HINT_OPS);
-  const pathExpr = obj.path.trim();
-  if (pathExpr === '') return fail('empty path', 'e.g. "status" or "roles[*].ready"');
-  const target = scanTarget(pathExpr, 0);
-  if (!target.ok) return target;
-  if (target.end < pathExpr.length) {
-    const stray = strayAfterPath(pathExpr, target.end, target.lastStart);
-    if (OP_CHARS.includes(pathExpr[target.end] ?? '') || isSpace(pathExpr[target.end])) {
-      return fail(`unexpected text after the path in ${quote(pathExpr)}`, 'put the operator in "op" and the expected value in "value"');
-    }
-    return stray;
+  const r = parseAssertion(input);
+  return r.ok ? [] : [{ ok: false, message: r.message, ...(r.hint === undefined ? {} : { hint: r.hint }) }];
+}
+
+function checkObject(obj: Record<string, unknown>): { ok: true; assertion: Assertion } | { ok: false; problems: AssertionProblem[] } {
+  const problems: AssertionProblem[] = [];
+  const at = (field: string | undefined, e: ParseError, key = false): void => {
+    const problem: AssertionProblem = fail(e.message, e.hint);
+    if (field !== undefined) problem.field = field;
+    if (key) problem.key = true;
+    problems.push(problem);
+  };
+  // An unknown field near the name of a missing one is that field misspelled: said once, as the unknown field.
+  const missing = OBJECT_FIELDS.filter((k) => !Object.hasOwn(obj, k));
+  const misspelled = new Set<string>();
+  for (const k of Object.keys(obj)) {
+    if ((OBJECT_FIELDS as readonly string[]).includes(k)) continue;
+    const guess = nearest(k, missing);
+    if (guess !== undefined) misspelled.add(guess);
+    at(k, fail(`unknown field ${quote(k)} in assertion`, guess !== undefined ? `did you mean ${quote(guess)}?` : OBJECT_FIELDS_HINT), true);
   }
-  const op = obj.op as AssertionOp;
-  if (!(OPERATOR_NAMES as readonly string[]).includes(obj.op)) return unknownOperator(obj.op);
+
+  let target: (TargetScan & { ok: true }) | undefined;
+  let pathExpr = '';
+  if (!Object.hasOwn(obj, 'path')) {
+    if (!misspelled.has('path')) at(undefined, fail('assertion object is missing "path"', 'e.g. { "path": "status", "op": "==", "value": "ok" }'));
+  } else if (typeof obj.path !== 'string') at('path', fail('"path" must be a string', 'e.g. "roles[*].ready"'));
+  else {
+    pathExpr = obj.path.trim();
+    const scanned = pathExpr === '' ? fail('empty path', 'e.g. "status" or "roles[*].ready"') : scanTarget(pathExpr, 0);
+    if (!scanned.ok) at('path', scanned);
+    else if (scanned.end < pathExpr.length) {
+      const stray = strayAfterPath(pathExpr, scanned.end, scanned.lastStart);
+      if (OP_CHARS.includes(pathExpr[scanned.end] ?? '') || isSpace(pathExpr[scanned.end])) {
+        at('path', fail(`unexpected text after the path in ${quote(pathExpr)}`, 'put the operator in "op" and the expected value in "value"'));
+      } else at('path', stray);
+    } else target = scanned;
+  }
+
+  let op: AssertionOp | undefined;
+  if (!Object.hasOwn(obj, 'op')) {
+    if (!misspelled.has('op')) at(undefined, fail('assertion object is missing "op"', ERROR_HINT_OPS));
+  } else if (typeof obj.op !== 'string') at('op', fail('"op" must be a string', ERROR_HINT_OPS));
+  else if (!(OPERATOR_NAMES as readonly string[]).includes(obj.op)) at('op', unknownOperator(obj.op));
+  else op = obj.op as AssertionOp;
+
   let file: string | undefined;
   if (Object.hasOwn(obj, 'file') && obj.file !== undefined) {
-    if (typeof obj.file !== 'string' || obj.file.trim() === '') return fail('"file" must be a non-empty string', 'a path relative to the check\'s cwd, e.g. "out/result.json"');
-    file = obj.file;
+    if (typeof obj.file !== 'string' || obj.file.trim() === '') at('file', fail('"file" must be a non-empty string', 'a path relative to the check\'s cwd, e.g. "out/result.json"'));
+    else file = obj.file;
   }
+
   const hasValue = Object.hasOwn(obj, 'value') && obj.value !== undefined;
+  let valueOk = true;
   if (hasValue) {
     const bad = checkJsonValue(obj.value);
-    if (bad !== undefined) return fail(`"value" must be a JSON value: ${bad}`, 'use a number a double can hold, or quote it as a string');
+    if (bad !== undefined) {
+      at('value', fail(`"value" must be a JSON value: ${bad}`, 'use a number a double can hold, or quote it as a string'));
+      valueOk = false;
+    }
   }
-  let expr = `${pathExpr} ${op}`;
-  if (hasValue) expr += ` ${renderExprValue(obj.value)}`;
-  const parsed = finish({ expr, pathText: target.pathText, path: target.path, fn: target.fn, op }, hasValue, obj.value, hasValue ? renderExprValue(obj.value) : '');
-  if (parsed.ok && file !== undefined) parsed.assertion.file = file;
-  return parsed;
+
+  // What the op asks of the value: only with a path and an op to ask it, and a value that is JSON.
+  if (target !== undefined && op !== undefined && valueOk && !(misspelled.has('value') && !hasValue)) {
+    let expr = `${pathExpr} ${op}`;
+    if (hasValue) expr += ` ${renderExprValue(obj.value)}`;
+    const r = finish({ expr, pathText: target.pathText, path: target.path, fn: target.fn, op }, hasValue, obj.value, hasValue ? renderExprValue(obj.value) : '');
+    if (!r.ok) at(r.field, r);
+    else if (problems.length === 0) {
+      if (file !== undefined) r.assertion.file = file;
+      return { ok: true, assertion: r.assertion };
+    }
+  }
+  return { ok: false, problems };
 }
 
 /** Checks shared by both forms: value presence, the operator's value check, function compatibility. */
-function finish(base: Omit<Assertion, 'value'>, hasValue: boolean, value: unknown, valueText: string): ParseAssertionResult {
+function finish(base: Omit<Assertion, 'value'>, hasValue: boolean, value: unknown, valueText: string): { ok: true; assertion: Assertion } | (ParseError & { field?: 'value' }) {
   const spec = OPERATORS[base.op];
   if (!spec.needsValue && hasValue) {
-    return fail(`"${base.op}" takes no value, found ${valueText}`, `remove the value, or compare with ==, e.g. ${base.pathText} == ${valueText}`);
+    return { ...fail(`"${base.op}" takes no value, found ${valueText}`, `remove the value, or compare with ==, e.g. ${base.pathText} == ${valueText}`), field: 'value' };
   }
   if (spec.needsValue && !hasValue) return fail(`"${base.op}" needs a value`, `e.g. ${base.pathText} ${base.op} ${exampleValue(base.op)}`);
   if (hasValue) {
     const bad = spec.checkValue(value);
-    if (bad !== undefined) return { ok: false, ...bad };
+    if (bad !== undefined) return { ok: false, ...bad, field: 'value' };
   }
   if (base.fn !== undefined) {
     const bad = checkFunctionValue(base.fn, base.op, value);

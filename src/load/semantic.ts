@@ -4,7 +4,7 @@
  * value defensively, so they run (and report) even when the schema found problems too.
  */
 import path from 'node:path';
-import { parseAssertion } from '../assert/parse.js';
+import { assertionProblems } from '../assert/parse.js';
 import type { Diagnostic } from '../model/types.js';
 import type { JsonSource } from './json-source.js';
 import { nearest } from '../util/suggest.js';
@@ -96,9 +96,13 @@ export function checkSemantics(source: JsonSource): Diagnostic[] {
     });
     if (Array.isArray(c.expect)) {
       c.expect.forEach((e, j) => {
-        let r = parseAssertion(e);
-        if (!r.ok && isObj(e)) r = parseAssertion(withFiniteNumbers(e));
-        if (!r.ok) out.push(source.diag(['checks', i, 'expect', j], 'invalid-assertion', `invalid assertion: ${r.message}`, r.hint ?? ASSERTION_FORMS));
+        let problems = assertionProblems(e);
+        if (problems.length > 0 && isObj(e)) problems = assertionProblems(withFiniteNumbers(e));
+        // Each where it lies: an object's unknown field at its name, a bad op, path, file or value at that field.
+        for (const p of problems) {
+          const at = p.field === undefined ? ['checks', i, 'expect', j] : ['checks', i, 'expect', j, p.field];
+          out.push(source.diag(at, 'invalid-assertion', `invalid assertion: ${p.message}`, p.hint ?? ASSERTION_FORMS, { key: p.key === true }));
+        }
       });
     }
   });

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { parseAssertion, parsePath, formatPath } from '../../src/assert/parse.js';
+import { assertionProblems, parseAssertion, parsePath, formatPath } from '../../src/assert/parse.js';
 import { evaluateAssertion, unreadableAssertion, render } from '../../src/assert/evaluate.js';
 import { deepEqual, OPERATORS } from '../../src/assert/operators.js';
 import type { Assertion } from '../../src/model/types.js';
@@ -282,6 +282,26 @@ describe('parsing the object form', () => {
     [{ path: 'a', op: 'exists', file: '' }, '"file"'],
   ])('rejects %j', (input, phrase) => {
     expect(parseError(input).message).toContain(phrase);
+  });
+
+  it('lists every problem of an object, each with the field it is about, and none that rests on another', () => {
+    const where = (input: unknown) => assertionProblems(input).map((p) => `${p.field ?? '-'}${p.key === true ? ' (key)' : ''}: ${p.message}`);
+    expect(where({ path: 'x', op: 'exists', value: 1, extra: 1 })).toEqual(['extra (key): unknown field "extra" in assertion', 'value: "exists" takes no value, found 1']);
+    expect(where({ path: 'a ==', op: 'nope', value: 1, file: '' })).toEqual([
+      'path: unexpected text after the path in "a =="',
+      'op: unknown operator "nope"',
+      'file: "file" must be a non-empty string',
+    ]);
+    expect(where({ value: 1 })).toEqual(['-: assertion object is missing "path"', '-: assertion object is missing "op"']);
+    expect(where({ path: 'a', op: 'in', value: 'x' })).toEqual(['value: "in" needs an array of values, found a string']);
+    expect(where({ path: 'a', op: '==' })).toEqual(['-: "==" needs a value']);
+    // A misspelled field is said once, as the unknown field, not again as the one missing.
+    expect(where({ path: 'a', op: '==', valu: 1 })).toEqual(['valu (key): unknown field "valu" in assertion']);
+    expect(assertionProblems({ opp: '==', path: 'a', value: 1 })[0]?.hint).toBe('did you mean "op"?');
+    // A string has one problem, about the whole of it; a valid assertion none.
+    expect(where('x exists 1')).toEqual(['-: "exists" takes no value, found 1']);
+    expect(where({ path: 'a', op: '==', value: 1 })).toEqual([]);
+    expect(where('a == 1')).toEqual([]);
   });
 
   it('suggests the spelling of a near operator', () => {

@@ -251,14 +251,47 @@ describe('semantic diagnostics', () => {
     expect(find(diags, 'invalid-date')).toMatchObject(where(text, '"2026-02-30"'));
   });
 
-  it('invalid assertions point at the entry, in both forms', async () => {
+  it('invalid assertions point at the entry, or at the field of an object they are about', async () => {
     const { diags, text } = await problems({
       checks: [minimalCheck('a', { expect: ['ok == true', 'x ~~ 1', { path: 'a', op: 'matches', value: '(' }, 7] })],
     });
-    expect(diags.map((d) => d.jsonPath)).toEqual(['checks[0].expect[1]', 'checks[0].expect[2]', 'checks[0].expect[3]']);
+    expect(diags.map((d) => d.jsonPath)).toEqual(['checks[0].expect[1]', 'checks[0].expect[2].value', 'checks[0].expect[3]']);
     expect(codes(diags)).toEqual(['invalid-assertion', 'invalid-assertion', 'invalid-assertion']);
     expect(diags[0]).toMatchObject(where(text, '"x ~~ 1"'));
     expect(diags[0]?.message).toMatch(/^invalid assertion: /);
+  });
+
+  it('an assertion object reports every problem, each at its own field, in the words of the string form', async () => {
+    const { diags, text } = await problems({
+      checks: [minimalCheck('a', { expect: [{ path: 'x', op: 'exists', value: 1, extra: 1 }, { path: 'q', op: 'nope' }] })],
+    });
+    expect(diags.map((d) => `${d.code} ${d.jsonPath}`)).toEqual([
+      'invalid-assertion checks[0].expect[0].value',
+      'invalid-assertion checks[0].expect[0].extra',
+      'invalid-assertion checks[0].expect[1].op',
+    ]);
+    expect(diags[0]).toMatchObject({
+      message: 'invalid assertion: "exists" takes no value, found 1',
+      hint: 'remove the value, or compare with ==, e.g. x == 1',
+      line: where(text, '"value": 1').line,
+      column: where(text, '"value": 1').column + '"value": '.length,
+    });
+    expect(diags[1]).toMatchObject({ message: 'invalid assertion: unknown field "extra" in assertion', length: '"extra"'.length, ...where(text, '"extra"') });
+    expect(diags[2]).toMatchObject({
+      message: 'invalid assertion: unknown operator "nope"',
+      hint: 'operators: ==, !=, <, <=, >, >=, in, not in, contains, matches, exists, absent',
+      length: '"nope"'.length,
+      ...where(text, '"nope"'),
+    });
+  });
+
+  it('an assertion field misspelled is said once, as the unknown field, not again as the one missing', async () => {
+    const { diags, text } = await problems({ checks: [minimalCheck('a', { expect: [{ path: 'x', op: '==', valu: 1 }, { pth: 'x', op: 'exists' }] })] });
+    expect(diags.map((d) => `${d.jsonPath}: ${d.message} (${d.hint})`)).toEqual([
+      'checks[0].expect[0].valu: invalid assertion: unknown field "valu" in assertion (did you mean "value"?)',
+      'checks[0].expect[1].pth: invalid assertion: unknown field "pth" in assertion (did you mean "path"?)',
+    ]);
+    expect(diags[0]).toMatchObject(where(text, '"valu"'));
   });
 
   it('envFile paths must stay in the work dir', async () => {

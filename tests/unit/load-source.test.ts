@@ -115,7 +115,7 @@ describe('json-source', () => {
       'invalid-number checks[0].expectExitCode[0]',
       'invalid-number checks[0].expect[0].value[1]',
       // The rest of an assertion holding one is still checked.
-      'invalid-assertion checks[0].expect[1]',
+      'invalid-assertion checks[0].expect[1].op',
       'invalid-number checks[0].expect[1].value',
     ]);
     expect(diags[4]?.message).toBe('invalid assertion: unknown operator "~~"');
