@@ -12,7 +12,8 @@
 // - dist/gate-file-check.cjs: the gate-file schema compiled by ajv (scripts/gate-file-check.mjs).
 // - dist/vendor-*.cjs: packages loaded only when a gate needs them: ajv and
 //   ajv-formats' formats for `outputSchema`, tinyglobby for `evidence` globs, zod for a gate file with
-//   problems (and `gate schema`, `gate init`).
+//   problems (and `gate schema`, `gate init`), string-width (an ES module, made CommonJS here) for
+//   display widths when a definition error's caret line or the `gate list` table is printed.
 //
 // re2js is required from node_modules the first time a pattern is compiled
 // (src/assert/operators.ts); it ships as one CommonJS file.
@@ -52,6 +53,8 @@ const VENDOR = {
   'ajv-formats/dist/formats.js': 'vendor-ajv-formats.cjs',
   tinyglobby: 'vendor-tinyglobby.cjs',
   zod: 'vendor-zod.cjs',
+  // Required by src/util/display-width.ts the first time a width is measured (its path is defined below).
+  'string-width': 'vendor-string-width.cjs',
 };
 
 const bySource = new Map(Object.entries(ENTRIES).map(([src, out]) => [path.join(root, src), out]));
@@ -212,7 +215,7 @@ const common = {
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
-  define: { __GATE_VERSION__: JSON.stringify(pkg.version), __CLOSEOUT_WORDS__: JSON.stringify(JSON.stringify(await closeoutWords())), 'import.meta.url': '__gateImportMetaUrl' },
+  define: { __GATE_VERSION__: JSON.stringify(pkg.version), __VENDOR_STRING_WIDTH__: JSON.stringify(`./${VENDOR['string-width']}`), __CLOSEOUT_WORDS__: JSON.stringify(JSON.stringify(await closeoutWords())), 'import.meta.url': '__gateImportMetaUrl' },
   banner: { js: "const __gateImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 

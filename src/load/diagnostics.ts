@@ -5,6 +5,7 @@
  */
 import type { Diagnostic } from '../model/types.js';
 import { createRedactor, SECRET_NAME, secretValues, type Redactor } from '../report/redact.js';
+import { displayWidth, graphemeEnd, graphemes, graphemeStart } from '../util/display-width.js';
 
 /** Line starts of a text, to turn offsets into 1-based line:column (columns count UTF-16 units). */
 export class LineIndex {
@@ -57,6 +58,15 @@ function printable(s: string): string {
   return s.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g, '\uFFFD');
 }
 
+/** Columns of the text a caret line stands under: a tab is kept (the terminal places it), anything else is its display width. */
+const columnsOf = (segment: string): number => (segment === '\t' ? 1 : displayWidth(segment));
+
+/**
+ * The source line and, under it, carets under the offending text, as a terminal lays them out:
+ * the column (UTF-16 units, as editors count) is turned into display columns (a wide character
+ * or an emoji takes two, a combining mark none; tabs stay tabs), and the carets span the
+ * offending text's display width. A long line is cut around the error, never inside a grapheme.
+ */
 function caretView(d: Diagnostic): string[] {
   if (d.sourceLine === undefined || d.line <= 0) return [];
   let line = d.sourceLine;
@@ -64,8 +74,13 @@ function caretView(d: Diagnostic): string[] {
   let prefix = '';
   let suffix = '';
   if (line.length > MAX_SHOWN) {
-    const start = Math.max(0, Math.min(col - 40, line.length - MAX_SHOWN));
-    const end = Math.min(line.length, start + MAX_SHOWN);
+    const around = Math.max(0, Math.min(col - 40, line.length - MAX_SHOWN));
+    const upTo = Math.min(line.length, around + MAX_SHOWN);
+    // Whole graphemes only: the cut moves inwards, unless the error's own grapheme straddles it.
+    let start = graphemeEnd(line, around);
+    if (start > col) start = graphemeStart(line, around);
+    let end = graphemeStart(line, upTo);
+    if (end <= col && upTo > col) end = graphemeEnd(line, upTo);
     prefix = start > 0 ? '…' : '';
     suffix = end < line.length ? '…' : '';
     line = line.slice(start, end);
@@ -74,9 +89,14 @@ function caretView(d: Diagnostic): string[] {
   const shown = printable(prefix + line + suffix);
   const width = String(d.line).length;
   const gutter = ' '.repeat(width);
-  const pad = shown.slice(0, Math.min(col, shown.length)).replace(/[^\t]/g, ' ');
-  const room = Math.max(1, shown.length - col);
-  const carets = '^'.repeat(Math.max(1, Math.min(d.length ?? 1, room)));
+  const at = graphemeStart(shown, Math.max(0, Math.min(col, shown.length)));
+  let pad = '';
+  for (const { segment } of graphemes(shown.slice(0, at))) pad += segment === '\t' ? '\t' : ' '.repeat(displayWidth(segment));
+  // The offending text, to the end of the grapheme it ends in, clamped to what is shown.
+  const spanEnd = graphemeEnd(shown, Math.min(shown.length, col + Math.max(0, d.length ?? 1)));
+  let span = 0;
+  if (spanEnd > at) for (const { segment } of graphemes(shown.slice(at, spanEnd))) span += columnsOf(segment);
+  const carets = '^'.repeat(Math.max(1, span));
   return [`    ${d.line} | ${shown}`, `    ${gutter} | ${pad}${carets}`];
 }
 

@@ -372,6 +372,35 @@ describe('formatDiagnostics', () => {
     expect(out).toBe('gates/x.json: cannot read gate file: no such file\n1 problem in gates/x.json; nothing ran.\n');
   });
 
+  it('puts the caret at the display column of the error after wide characters and emoji (line:col stays in UTF-16 units)', () => {
+    const sourceLine = '{"title": "😀😀😀 日本語", "timout": 1}';
+    const d: Diagnostic = { file: 'f', line: 1, column: 25, jsonPath: 'timout', code: 'c', message: 'unknown field', sourceLine, length: 8 };
+    const lines = formatDiagnostics([d]).split('\n');
+    expect(lines[0]).toBe('f:1:25: timout: unknown field');
+    // `{"title": "` (11) + three emoji (2 each) + a space + three ideographs (2 each) + `", ` (3): 27 columns.
+    expect(lines[2]).toBe(`      | ${' '.repeat(27)}^^^^^^^^`);
+    // The caret covers the offending text's display width: `"日本"` is 6 columns, 4 UTF-16 units.
+    const wide: Diagnostic = { ...d, column: 8, sourceLine: '{"id": "日本", "run": []}', length: 4 };
+    expect(formatDiagnostics([wide]).split('\n')[2]).toBe(`      | ${' '.repeat(7)}^^^^^^`);
+  });
+
+  it('puts the caret at the display column of the error after combining characters', () => {
+    const sourceLine = '{"title": "e\u0301e\u0301e\u0301", "timout": 1}';
+    const d: Diagnostic = { file: 'f', line: 1, column: 21, jsonPath: 'timout', code: 'c', message: 'unknown field', sourceLine, length: 8 };
+    // `{"title": "` (11) + three e + U+0301 (one column each) + `", ` (3): 17 columns.
+    expect(formatDiagnostics([d]).split('\n')[2]).toBe(`      | ${' '.repeat(17)}^^^^^^^^`);
+  });
+
+  it('cuts a long line without breaking a surrogate pair, the caret still under the error', () => {
+    const sourceLine = `{"t": "${'😀'.repeat(60)}", "timout": 1}`;
+    const d: Diagnostic = { file: 'f', line: 1, column: 131, jsonPath: 'timout', code: 'c', message: 'unknown field', sourceLine, length: 8 };
+    const [, shown = '', carets = ''] = formatDiagnostics([d]).split('\n');
+    expect(shown).not.toMatch(/[\uD800-\uDFFF]/u);
+    const columns = (s: string) => [...s].reduce((n, c) => n + ((c.codePointAt(0) ?? 0) > 0xffff ? 2 : 1), 0);
+    expect(carets.indexOf('^')).toBe(columns(shown.slice(0, shown.indexOf('"timout"'))));
+    expect(carets.endsWith('^^^^^^^^')).toBe(true);
+  });
+
   it('keeps carets aligned under tabs and neutralises control characters', () => {
     const d: Diagnostic = { file: 'f', line: 2, column: 3, jsonPath: 'x', code: 'c', message: 'bad \u001b[31m', sourceLine: '\t\t"x": 1', length: 3 };
     expect(formatDiagnostics([d])).toBe('f:2:3: x: bad \uFFFD[31m\n    2 | \t\t"x": 1\n      | \t\t^^^\n1 problem in f; nothing ran.\n');
