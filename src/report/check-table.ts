@@ -3,6 +3,7 @@
  * Pure: a loaded `Gate` in, data or a string out.
  */
 import type { Gate, Priority } from '../model/types.js';
+import { cutToWidth, displayWidth, padToWidth } from '../util/display-width.js';
 
 /** One check as `gate list --json` gives it; every key is always present. */
 export interface CheckRow {
@@ -46,16 +47,19 @@ export function formatTimeout(ms: number): string {
   return `${ms}ms`;
 }
 
-/** A table cell is one line: control characters and runs of white space become one space. */
+/**
+ * A table cell is one line: control characters and runs of white space become one space. Widths
+ * are terminal columns (a wide character two, a combining mark none), and a cut never splits a grapheme.
+ */
 const TITLE_WIDTH = 60;
 function cell(text: string, width = Infinity): string {
   const flat = text.replace(/[\s\u0000-\u001f\u007f]+/gu, ' ').trim();
-  return [...flat].length > width ? `${[...flat].slice(0, width - 1).join('')}…` : flat;
+  return width === Infinity ? flat : cutToWidth(flat, width);
 }
 
 const HEADER = ['ID', 'TITLE', 'PRIORITY', 'REQUIRED', 'DEPENDS ON', 'TIMEOUT', 'RETRIES'] as const;
 
-/** One block a gate: a heading line, then an aligned table. Titles are cut at 60 characters (`--json` has them whole). */
+/** One block a gate: a heading line, then an aligned table. Titles are cut at 60 columns (`--json` has them whole). */
 export function renderCheckTable(listing: GateListing): string {
   const rows = listing.checks.map((c) => [
     cell(c.id),
@@ -67,10 +71,10 @@ export function renderCheckTable(listing: GateListing): string {
     String(c.retries),
   ]);
   const table = [[...HEADER], ...rows];
-  const widths = HEADER.map((_, i) => Math.max(...table.map((r) => [...(r[i] ?? '')].length)));
+  const widths = HEADER.map((_, i) => Math.max(...table.map((r) => displayWidth(r[i] ?? ''))));
   const line = (r: string[]) =>
     r
-      .map((v, i) => (i === r.length - 1 ? v : v + ' '.repeat((widths[i] ?? 0) - [...v].length)))
+      .map((v, i) => (i === r.length - 1 ? v : padToWidth(v, widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
   const n = listing.checks.length;

@@ -1,3 +1,4 @@
+import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { formatTimeout, listChecks, renderCheckTable } from '../../src/report/check-table.js';
 import { makeCheck, makeGate } from './gate-fixture.js';
@@ -35,6 +36,48 @@ describe('renderCheckTable', () => {
     // Every column starts at the same place on every line.
     const header = lines[1] ?? '';
     for (const line of lines.slice(2)) expect(line.indexOf('yes') === -1 ? line.indexOf('no ') : line.indexOf('yes')).toBe(header.indexOf('REQUIRED'));
+  });
+});
+
+describe('renderCheckTable with wide and combining characters', () => {
+  it('lines every column up with the header on a terminal (display columns, not code points)', () => {
+    const listing = listChecks(
+      makeGate(
+        [
+          makeCheck('b', { title: '日本語'.repeat(30) }),
+          makeCheck('c', { title: 'e\u0301'.repeat(40) }),
+          makeCheck('d', { title: '😀 done', priority: 'P1' }),
+          makeCheck('e', { title: 'plain' }),
+        ],
+        { id: 'w' },
+      ),
+    );
+    const lines = renderCheckTable(listing).trimEnd().split('\n').slice(1);
+    expect(lines).toHaveLength(5);
+    /** Where each column starts, in display columns. */
+    const starts = (line: string): number[] => {
+      const out: number[] = [];
+      let from = 0;
+      for (const part of line.split(/ {2,}/)) {
+        const at = line.indexOf(part, from);
+        out.push(stringWidth(line.slice(0, at)));
+        from = at + part.length;
+      }
+      return out;
+    };
+    const header = starts(lines[0] ?? '');
+    expect(header).toHaveLength(7);
+    for (const line of lines.slice(1)) expect(starts(line)).toEqual(header);
+    // The wide title is cut to fit 60 columns: 29 ideographs (58) and the ellipsis.
+    expect(lines[1]?.split(/ {2,}/)[1]).toBe(`${'日本語'.repeat(10).slice(0, 29)}…`);
+    // Forty e + U+0301 are forty columns: shown whole.
+    expect(lines[2]?.split(/ {2,}/)[1]).toBe('e\u0301'.repeat(40));
+  });
+
+  it('never cuts a title inside a grapheme', () => {
+    const listing = listChecks(makeGate([makeCheck('a', { title: `${'x'.repeat(58)}e\u0301\u0302tail` })], { id: 'g' }));
+    const title = renderCheckTable(listing).split('\n')[2]?.split(/ {2,}/)[1];
+    expect(title).toBe(`${'x'.repeat(58)}e\u0301\u0302…`);
   });
 });
 
