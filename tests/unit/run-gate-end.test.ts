@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { makeCheck, makeGate } from './gate-fixture.js';
-import { runGateIn } from './run-gate-fixture.js';
+import { runGateIn, withTempDir } from './run-gate-fixture.js';
 
 /** Removals of the run's scratch folder (`gate-run-*` in the temp dir) fail with EACCES while set. */
 const scratchStuck = vi.hoisted(() => ({ on: false, tried: 0 }));
@@ -47,22 +47,20 @@ describe('the end of a run', () => {
     const dir = path.join(root, 'stuck');
     mkdirSync(dir);
     // The run's scratch folder goes where this test can remove what is left of it.
-    const scratch = mkdtempSync(path.join(os.tmpdir(), 'gate-run-end-scratch-'));
-    const tmpdir = process.env.TMPDIR;
-    process.env.TMPDIR = scratch;
     scratchStuck.on = true;
     try {
-      const run = await runGateIn(dir, gateIn(dir));
-      expect(readdirSync(scratch)).toHaveLength(1);
-      expect(scratchStuck.tried).toBeGreaterThan(0);
-      expect(run).toMatchObject({ written: true, report: { decision: 'GO' } });
-      expect(run.writeError).toBeUndefined();
-      for (const name of ['closeout.json', 'closeout.md', 'junit.xml', 'run.log', 'checks/a.stdout.txt']) expect(existsSync(path.join(run.reportDir, name)), name).toBe(true);
+      await withTempDir(async (scratch) => {
+        const run = await runGateIn(dir, gateIn(dir));
+        expect(readdirSync(scratch)).toHaveLength(1);
+        expect(scratchStuck.tried).toBeGreaterThan(0);
+        expect(run).toMatchObject({ written: true, report: { decision: 'GO' } });
+        expect(run.writeError).toBeUndefined();
+        for (const name of ['closeout.json', 'closeout.md', 'junit.xml', 'run.log', 'checks/a.stdout.txt']) expect(existsSync(path.join(run.reportDir, name)), name).toBe(true);
+        // What is left can go once removals are no longer refused.
+        scratchStuck.on = false;
+      });
     } finally {
       scratchStuck.on = false;
-      if (tmpdir === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = tmpdir;
-      rmSync(scratch, { recursive: true, force: true });
     }
   });
 

@@ -1,4 +1,6 @@
 /** One gate run through runGate, its dirs prepared as the CLI prepares them, for the tests of what a run records. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import type { Gate } from '../../src/model/types.js';
@@ -28,4 +30,22 @@ export async function runGateIn(root: string, gate: Gate, over: Partial<RunGateO
     ...over,
   });
   return { ...run, reportDir };
+}
+
+/**
+ * Calls `fn` with the temp dir (`TMPDIR`, where a run makes its scratch folder) set to a fresh
+ * folder it is given, so a test can see what a run left there; then puts `TMPDIR` back and removes
+ * the folder, whatever `fn` did.
+ */
+export async function withTempDir<T>(fn: (tmp: string) => Promise<T>): Promise<T> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'gate-test-tmpdir-'));
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
+  try {
+    return await fn(tmp);
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }

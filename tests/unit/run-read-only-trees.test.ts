@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { makeCheck, makeGate } from './gate-fixture.js';
-import { runGateIn } from './run-gate-fixture.js';
+import { runGateIn, withTempDir } from './run-gate-fixture.js';
 
 /**
  * The tests run as root in CI, where permission bits stop no removal: while `asUser.on`, removals fail
@@ -97,24 +97,21 @@ describe('trees a check made read-only', () => {
     mkdirSync(dir);
     const outside = outsideFolder(dir);
     // The run's scratch folder goes where this test can see what is left of it.
-    const tmp = mkdtempSync(path.join(os.tmpdir(), 'gate-read-only-tmp-'));
-    const tmpdir = process.env.TMPDIR;
-    process.env.TMPDIR = tmp;
     asUser.on = true;
     try {
-      const script = `D=$(dirname "$GATE_EVIDENCE_FILE"); mkdir -p "$D/ro/sub" && touch "$D/ro/sub/f" && ln -s '${outside}' "$D/ro/link" && chmod 555 "$D/ro/sub" "$D/ro"`;
-      const run = await runGateIn(dir, shell(dir, script));
-      expect(run).toMatchObject({ written: true, report: { decision: 'GO' } });
-      expect(run.writeError).toBeUndefined();
-      for (const name of ['closeout.json', 'run.log', 'checks/a.stdout.txt']) expect(existsSync(path.join(run.reportDir, name)), name).toBe(true);
-      expect(readdirSync(tmp)).toEqual([]);
-      expect(modeOf(outside)).toBe(0o555);
-      expect(readdirSync(outside)).toEqual(['keep']);
+      await withTempDir(async (tmp) => {
+        const script = `D=$(dirname "$GATE_EVIDENCE_FILE"); mkdir -p "$D/ro/sub" && touch "$D/ro/sub/f" && ln -s '${outside}' "$D/ro/link" && chmod 555 "$D/ro/sub" "$D/ro"`;
+        const run = await runGateIn(dir, shell(dir, script));
+        expect(run).toMatchObject({ written: true, report: { decision: 'GO' } });
+        expect(run.writeError).toBeUndefined();
+        for (const name of ['closeout.json', 'run.log', 'checks/a.stdout.txt']) expect(existsSync(path.join(run.reportDir, name)), name).toBe(true);
+        expect(readdirSync(tmp)).toEqual([]);
+        expect(modeOf(outside)).toBe(0o555);
+        expect(readdirSync(outside)).toEqual(['keep']);
+        asUser.on = false;
+      });
     } finally {
       asUser.on = false;
-      if (tmpdir === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = tmpdir;
-      rmSync(tmp, { recursive: true, force: true });
     }
   });
 
