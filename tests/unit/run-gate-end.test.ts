@@ -48,20 +48,16 @@ describe('the end of a run', () => {
     mkdirSync(dir);
     // The run's scratch folder goes where this test can remove what is left of it.
     scratchStuck.on = true;
-    try {
-      await withTempDir(async (scratch) => {
-        const run = await runGateIn(dir, gateIn(dir));
-        expect(readdirSync(scratch)).toHaveLength(1);
-        expect(scratchStuck.tried).toBeGreaterThan(0);
-        expect(run).toMatchObject({ written: true, report: { decision: 'GO' } });
-        expect(run.writeError).toBeUndefined();
-        for (const name of ['closeout.json', 'closeout.md', 'junit.xml', 'run.log', 'checks/a.stdout.txt']) expect(existsSync(path.join(run.reportDir, name)), name).toBe(true);
-        // What is left can go once removals are no longer refused.
-        scratchStuck.on = false;
-      });
-    } finally {
+    await withTempDir(async (scratch) => {
+      const run = await runGateIn(dir, gateIn(dir));
+      expect(readdirSync(scratch)).toHaveLength(1);
+      expect(scratchStuck.tried).toBeGreaterThan(0);
+      expect(run).toMatchObject({ written: true, report: { decision: 'GO' } });
+      expect(run.writeError).toBeUndefined();
+      for (const name of ['closeout.json', 'closeout.md', 'junit.xml', 'run.log', 'checks/a.stdout.txt']) expect(existsSync(path.join(run.reportDir, name)), name).toBe(true);
+      // What is left can go once removals are no longer refused.
       scratchStuck.on = false;
-    }
+    });
   });
 
   it('a run that throws after its report is written has pruned history by then: the caller releases the lock after it', async () => {

@@ -98,21 +98,17 @@ describe('trees a check made read-only', () => {
     const outside = outsideFolder(dir);
     // The run's scratch folder goes where this test can see what is left of it.
     asUser.on = true;
-    try {
-      await withTempDir(async (tmp) => {
-        const script = `D=$(dirname "$GATE_EVIDENCE_FILE"); mkdir -p "$D/ro/sub" && touch "$D/ro/sub/f" && ln -s '${outside}' "$D/ro/link" && chmod 555 "$D/ro/sub" "$D/ro"`;
-        const run = await runGateIn(dir, shell(dir, script));
-        expect(run).toMatchObject({ written: true, report: { decision: 'GO' } });
-        expect(run.writeError).toBeUndefined();
-        for (const name of ['closeout.json', 'run.log', 'checks/a.stdout.txt']) expect(existsSync(path.join(run.reportDir, name)), name).toBe(true);
-        expect(readdirSync(tmp)).toEqual([]);
-        expect(modeOf(outside)).toBe(0o555);
-        expect(readdirSync(outside)).toEqual(['keep']);
-        asUser.on = false;
-      });
-    } finally {
+    await withTempDir(async (tmp) => {
+      const script = `D=$(dirname "$GATE_EVIDENCE_FILE"); mkdir -p "$D/ro/sub" && touch "$D/ro/sub/f" && ln -s '${outside}' "$D/ro/link" && chmod 555 "$D/ro/sub" "$D/ro"`;
+      const run = await runGateIn(dir, shell(dir, script));
+      expect(run).toMatchObject({ written: true, report: { decision: 'GO' } });
+      expect(run.writeError).toBeUndefined();
+      for (const name of ['closeout.json', 'run.log', 'checks/a.stdout.txt']) expect(existsSync(path.join(run.reportDir, name)), name).toBe(true);
+      expect(readdirSync(tmp)).toEqual([]);
+      expect(modeOf(outside)).toBe(0o555);
+      expect(readdirSync(outside)).toEqual(['keep']);
       asUser.on = false;
-    }
+    });
   });
 
   it('a check whose folder holds a read-only folder from its last run runs normally, in its folder emptied', async () => {
