@@ -222,18 +222,24 @@ const scenarios = {
     const haveConcurrently = existsSync(concurrently);
     if (haveConcurrently) subjects.push({ name: 'concurrently -m 2', cmd: [concurrently, '-m', '2', ...Array(200).fill(shCmd)], cwd: root });
     else notes.push('5: concurrently is not installed (npm ci installs it as a devDependency): not measured');
-    // The floor for any Node program: child_process.spawn of the same commands, 2 at once, output to files, nothing else.
+    // The floor for any Node program: child_process.spawn of the same commands, 2 at once, each command's
+    // stdout and stderr to two new files in a new folder of the project (under the bench's temp folder, as
+    // gate's scratch outputs are under TMPDIR), nothing else. New files, not files used again: opening a file
+    // that holds data with 'w' truncates it, and on this kind of disk (ext4 mounted with `discard`) that waits
+    // about 1.2 ms, which would be the loop's cost, not spawning's.
     writeFileSync(
       path.join(root, 'spawn-floor.cjs'),
       `const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const dir = fs.mkdtempSync('spawn-floor-');
 let next = 0;
 const one = () => {
   if (next >= 200) return;
   const k = next++;
-  const out = fs.openSync(\`floor-\${k % 4}.out\`, 'w');
-  const child = spawn('sh', ['-c', ${JSON.stringify(SH_JSON)}], { stdio: ['ignore', out, out], detached: true });
-  child.on('exit', () => { fs.closeSync(out); one(); });
+  const out = fs.openSync(\`\${dir}/\${k}.stdout\`, 'w');
+  const err = fs.openSync(\`\${dir}/\${k}.stderr\`, 'w');
+  const child = spawn('sh', ['-c', ${JSON.stringify(SH_JSON)}], { stdio: ['ignore', out, err], detached: true });
+  child.on('exit', () => { fs.closeSync(out); fs.closeSync(err); one(); });
 };
 one();
 one();
@@ -245,16 +251,19 @@ one();
     // execa's ES modules alone takes over 150 ms here), so the two start alike.
     const floorBuilt = await build({
       stdin: {
-        contents: `const { closeSync, openSync } = require('node:fs');
+        contents: `const { closeSync, mkdtempSync, openSync } = require('node:fs');
 const { execa } = require('execa');
 const env = { ...process.env };
+const dir = mkdtempSync('execa-floor-');
 let next = 0;
 const one = async () => {
   while (next < 200) {
     const k = next++;
-    const out = openSync(\`execa-\${k % 4}.out\`, 'w');
-    await execa('sh', ['-c', ${JSON.stringify(SH_JSON)}], { env, extendEnv: false, stdin: 'ignore', stdout: out, stderr: out, detached: true, cleanup: false, reject: false, buffer: false, windowsHide: true });
+    const out = openSync(\`\${dir}/\${k}.stdout\`, 'w');
+    const err = openSync(\`\${dir}/\${k}.stderr\`, 'w');
+    await execa('sh', ['-c', ${JSON.stringify(SH_JSON)}], { env, extendEnv: false, stdin: 'ignore', stdout: out, stderr: err, detached: true, cleanup: false, reject: false, buffer: false, windowsHide: true });
     closeSync(out);
+    closeSync(err);
   }
 };
 one();
