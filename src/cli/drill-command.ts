@@ -223,7 +223,14 @@ async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<numb
     if (report.verdict === 'aborted') stoppedByInterrupt = true;
     // By place, not by id: the report's ids are masked, and an id may hold a secret.
     const injected = report.checks[round.gate.checks.findIndex((c) => c.id === round.plan.check)]!;
-    const row = judgeRound(round.plan, injected, { runId: report.runId, report: `rounds/${round.plan.check}/closeout.json`, durationMs: report.durationMs });
+    // A waiver in force as the round started (judged as the round's run judged it) would cover a real failure of the check.
+    const waiver = report.waivers.find((w, i) => gate.waivers[i]?.check === round.plan.check && w.state !== 'expired');
+    const row = judgeRound(round.plan, injected, {
+      runId: report.runId,
+      report: `rounds/${round.plan.check}/closeout.json`,
+      durationMs: report.durationMs,
+      waiver: waiver && { reason: waiver.reason, ...(waiver.owner !== undefined && { owner: waiver.owner }), expires: waiver.expires },
+    });
     rows.push(row);
     say(roundEndLine(index, total, row));
     // The round's report dir is the drill's, under its lock: its history is pruned before the next round.

@@ -30,12 +30,17 @@ export function outcomeOf(result: Pick<CheckResult, 'status' | 'reasonCode'>): D
   }
 }
 
-/** A row of the matrix for a round that ran: the injected check's result, judged. */
-export function judgeRound(round: DrillRoundPlan, result: CheckResult, run: { runId: string; report: string; durationMs: number }): DrillRound {
+/** A row of the matrix for a round that ran: the injected check's result, judged, and the waiver in force for it, if any. */
+export function judgeRound(
+  round: DrillRoundPlan,
+  result: CheckResult,
+  run: { runId: string; report: string; durationMs: number; waiver?: DrillRound['waiver'] },
+): DrillRound {
   return {
     ...round,
     title: result.title,
     required: result.required,
+    ...(run.waiver && { waiver: run.waiver }),
     outcome: outcomeOf(result),
     status: result.status,
     reasonCode: result.reasonCode,

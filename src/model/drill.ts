@@ -32,6 +32,12 @@ export interface DrillRoundPlan {
 export interface DrillRound extends DrillRoundPlan {
   title?: string;
   required: boolean;
+  /**
+   * A waiver in force for the check when its round started: in a real run it
+   * would cover the check's failure (an injected check is never waived), so the
+   * gate would stay GO. Left out when there is none.
+   */
+  waiver?: { reason: string; owner?: string; expires: string };
   outcome: DrillOutcome;
   /** The injected check's status in the round; null when the round did not run. */
   status: CheckStatus | null;
@@ -84,7 +90,7 @@ const DRILL_KEYS = {
   schemaVersion: 0, kind: 0, gate: 0, drillId: 0, startedAt: 0, finishedAt: 0, durationMs: 0, mode: 0, timeoutMsOverride: 0,
   verdict: 0, exitCode: 0, summary: 0, escaped: 0, inconclusive: 0, rounds: 0, gateVersion: 0, reportDir: 0, workDir: 0,
   id: 0, title: 0, file: 0, sha256: 0,
-  check: 0, needs: 0, timeoutMs: 0, required: 0, outcome: 0, status: 0, reasonCode: 0, reason: 0, runId: 0, report: 0,
+  check: 0, needs: 0, timeoutMs: 0, required: 0, waiver: 0, outcome: 0, status: 0, reasonCode: 0, reason: 0, runId: 0, report: 0,
 } satisfies Record<keyof DrillReport | keyof DrillReport['gate'] | keyof DrillRound | Exclude<keyof DrillSummary, DrillOutcome>, 0>;
 
 export const DRILL_WORDS: readonly string[] = [...Object.keys(DRILL_KEYS), 'drill', ...DRILL_OUTCOMES];

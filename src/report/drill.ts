@@ -38,6 +38,10 @@ export function renderDrillJson(report: DrillReport): string {
 }
 
 const ids = (rounds: DrillRound[], outcome: DrillOutcome) => rounds.filter((r) => r.outcome === outcome).map((r) => r.check);
+/** The caught rounds whose check a waiver in force covers: in a real run, its failure would be waived. */
+const waivedCatches = (rounds: DrillRound[]) => rounds.filter((r) => r.outcome === 'caught' && r.waiver).map((r) => r.check);
+/** `(waived until 2026-12-31)` after a check covered by a waiver, or nothing. */
+const waivedMark = (r: DrillRound) => (r.waiver ? ` (waived until ${r.waiver.expires})` : '');
 /** Rounds that ran to an end (whatever they proved). */
 const finished = (r: DrillRound) => r.outcome === 'caught' || r.outcome === 'escaped' || r.outcome === 'inconclusive';
 
@@ -53,7 +57,10 @@ export function drillLine(report: DrillReport): string {
   if (escaped.length > 0) parts.push(`ESCAPED: ${escaped.join(', ')}`);
   if (inconclusive.length > 0) parts.push(`INCONCLUSIVE: ${inconclusive.join(', ')}`);
   const caught = `${summary.caught}/${summary.rounds} caught`;
-  return `drill ${report.gate.id}: ${parts.length === 0 ? caught : `${parts.join('; ')} (${caught})`}`;
+  // A catch that a waiver would cover in a real run proves the check can fail, not that the gate would go red.
+  const waived = waivedCatches(rounds);
+  const covered = waived.length > 0 ? `; waived, so a real failure would not block: ${waived.join(', ')}` : '';
+  return `drill ${report.gate.id}: ${parts.length === 0 ? caught : `${parts.join('; ')} (${caught})`}${covered}`;
 }
 
 function table(rows: string[][]): string[] {
@@ -67,7 +74,7 @@ export function renderDrillTable(report: DrillReport, reportDirShown: string): s
   const header = ['#', 'check', 'mode', 'outcome', 'status', 'took', 'reason'];
   const rows = report.rounds.map((r, i) => [
     String(i + 1),
-    `${r.check}${r.required ? '' : ' (advisory)'}`,
+    `${r.check}${r.required ? '' : ' (advisory)'}${waivedMark(r)}`,
     r.mode,
     r.outcome,
     r.status ?? '-',
@@ -117,6 +124,9 @@ function notices(report: DrillReport): string[] {
   if (report.inconclusive.length > 0) {
     out.push(`> ⚠️ **Inconclusive** — ${list(report.inconclusive)}: a dependency did not pass, so the injected check never ran. Fix the dependency and drill again.`);
   }
+  for (const r of report.rounds.filter((x) => x.outcome === 'caught' && x.waiver)) {
+    out.push(`> 🟡 **Waived** — ${codeSpan(r.check)}: a waiver in force covers it (until ${escapeText(r.waiver!.expires)}: ${escapeText(r.waiver!.reason)}). Injected, it failed, but in a real run its failure would be waived and the gate would stay GO until the waiver expires.`);
+  }
   if (report.verdict === 'aborted') out.push('> ⏹️ **Interrupted** — rounds that had not finished prove nothing.');
   return out;
 }
@@ -128,7 +138,7 @@ function matrix(report: DrillReport): string[] {
       String(i + 1),
       codeSpan(r.check, true),
       escapeText(r.title ?? ''),
-      r.required ? 'yes' : 'no',
+      `${r.required ? 'yes' : 'no'}${escapeText(waivedMark(r))}`,
       r.mode,
       `${OUTCOME_ICON[r.outcome]} ${r.outcome}`,
       r.status ?? '—',

@@ -142,6 +142,29 @@ describe('gate drill', () => {
     expect(d.rounds[0]).toMatchObject({ outcome: 'inconclusive', status: 'blocked', reason: 'dependency did not pass: a (fail)' });
   });
 
+  it('a round whose check a waiver in force covers says so: a real failure of it would be waived and leave the gate GO', async () => {
+    const p = makeProject();
+    p.gate('g', {
+      checks: [aware('a'), aware('w')],
+      waivers: [
+        { check: 'w', reason: 'lint flaky on ARM', owner: 'ops', expires: '2999-01-01' },
+        { check: 'a', reason: 'long gone', expires: '2000-01-01' },
+      ],
+    });
+    const r = await gate(['drill', 'g'], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}1 {2}a +declared +caught +fail /m);
+    expect(r.stdout).toMatch(/^ {2}2 {2}w \(waived until 2999-01-01\) +declared +caught +fail /m);
+    expect(r.stdout).toContain('drill g: 2/2 caught; waived, so a real failure would not block: w\n');
+    const d = drillJson(p, 'g');
+    // The expired waiver covers nothing, in a round as in a run.
+    expect(d.rounds[0]!.waiver).toBeUndefined();
+    expect(d.rounds[1]).toMatchObject({ outcome: 'caught', waiver: { reason: 'lint flaky on ARM', owner: 'ops', expires: '2999-01-01' } });
+    const md = readFileSync(path.join(drillDir(p, 'g'), 'drill.md'), 'utf8');
+    expect(md).toContain('> 🟡 **Waived** — `w`: a waiver in force covers it (until 2999-01-01: lint flaky on ARM)');
+    expect(md).toContain('| 2 | `w` |  | yes (waived until 2999-01-01) | declared | ✅ caught |');
+  });
+
   it('SIGINT mid-drill ends the round, runs no further round, writes the matrix, exits 130 and leaves no process', async () => {
     const p = makeProject();
     p.gate('g', { checks: [aware('a'), check('b', fixture('forever.mjs'), { output: 'text' }), aware('c')] });
