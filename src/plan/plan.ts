@@ -41,6 +41,11 @@ export interface PlanProblem {
 
 export type PlanResult = { ok: true; plan: Plan } | { ok: false; problems: PlanProblem[] };
 
+/** The `--inject-fail` argument that asks for this injection, as a person would type it (`a`, `a:crash`). */
+export function injectionFlag(checkId: string, mode: InjectMode): string {
+  return `--inject-fail ${checkId}${mode === 'declared' ? '' : `:${mode}`}`;
+}
+
 export function planGate(gate: Gate, options: PlanOptions): PlanResult {
   const ids = gate.checks.map((c) => c.id);
   const known = new Set(ids);

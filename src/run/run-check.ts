@@ -14,6 +14,7 @@ import { describeReason } from '../judge/reasons.js';
 import type { AttemptOutcome, Check, CheckResult, InjectMode, ReasonDetail } from '../model/types.js';
 import { hashOffThread, type OffThreadHash } from '../util/hash-off-thread.js';
 import type { DirChange } from '../util/prepared-dir.js';
+import { injectionFlag } from '../plan/plan.js';
 import { runProcess } from './process.js';
 import { decideRetry } from './retry.js';
 
@@ -301,7 +302,7 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
   if (mode && (status === 'pass' || status === 'flaky')) {
     status = 'fail';
     detail = { code: 'injection-not-detected' };
-    notes.push(`the check passed although --inject-fail ${check.id}${mode === 'declared' ? '' : `:${mode}`} was set`);
+    notes.push(`the check passed although ${injectionFlag(check.id, mode)} was set`);
   }
   const end = outcome.end;
   return {

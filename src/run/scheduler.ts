@@ -4,7 +4,7 @@
  * file order, so the schedule is stable and the critical path starts first.
  */
 import type { CheckResult, CheckStatus } from '../model/types.js';
-import type { Plan } from '../plan/plan.js';
+import { injectionFlag, type Plan } from '../plan/plan.js';
 import { COUNTS_AS_PASSING } from '../judge/decide.js';
 import { describeReason, type ReasonDetail } from '../judge/reasons.js';
 
@@ -39,10 +39,19 @@ export async function runSchedule(plan: Plan, options: ScheduleOptions): Promise
     results.set(result.id, result);
     options.onResult?.(result);
   };
-  const unstarted = (id: string, detail: ReasonDetail, status: CheckStatus) => {
+  /**
+   * The result of a check that never started (blocked, not-run). An injected one stays injected: it is
+   * never waived (a waiver would turn a drill round that proved nothing into a pass), and its notes say
+   * that the injection did not run.
+   */
+  const unrun = (id: string, status: CheckStatus, detail: ReasonDetail): CheckResult => {
     const check = byId.get(id)!;
-    finish(stub(check.id, check.title, check.required, status, detail));
+    const result = stub(check.id, check.title, check.required, status, detail);
+    const mode = plan.injections.get(id);
+    if (mode === undefined) return result;
+    return { ...result, injected: true, injectMode: mode, notes: [`${injectionFlag(id, mode)} did not run: the check never started`] };
   };
+  const unstarted = (id: string, detail: ReasonDetail, status: CheckStatus) => finish(unrun(id, status, detail));
   // An advisory check never blocks anything by failing; a blocked one passes its block on.
   const satisfies = (r: CheckResult) => COUNTS_AS_PASSING.has(r.status) || (!r.required && !NOT_JUDGED.has(r.status));
 
@@ -71,8 +80,7 @@ export async function runSchedule(plan: Plan, options: ScheduleOptions): Promise
       for (const next of plan.dependents.get(id) ?? []) {
         if (results.has(next) || !waiting.has(next)) continue;
         waiting.delete(next);
-        const check = byId.get(next)!;
-        const blocked = stub(next, check.title, check.required, 'blocked', { code: 'blocked', chain, rootStatus: root.status });
+        const blocked = unrun(next, 'blocked', { code: 'blocked', chain, rootStatus: root.status });
         blocked.blockedBy = chain;
         finish(blocked);
         work.push(next);

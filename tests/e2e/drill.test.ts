@@ -165,6 +165,21 @@ describe('gate drill', () => {
     expect(md).toContain('| 2 | `w` |  | yes (waived until 2999-01-01) | declared | ✅ caught |');
   });
 
+  it('a round whose check a failed dependency blocks is inconclusive, not an escape, even when a waiver covers the check', async () => {
+    const p = makeProject();
+    p.gate('g', {
+      checks: [check('a', fixture('fail.mjs')), aware('x', { dependsOn: ['a'] })],
+      waivers: [{ check: 'x', reason: 'known', expires: '2999-01-01' }],
+    });
+    const r = await gate(['drill', 'g', '--only', 'x'], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout).toContain('drill g: INCONCLUSIVE: x (0/1 caught)\n');
+    const d = drillJson(p, 'g');
+    expect(d).toMatchObject({ escaped: [], inconclusive: ['x'] });
+    expect(d.rounds[0]).toMatchObject({ outcome: 'inconclusive', status: 'blocked', reason: 'dependency did not pass: a (fail)' });
+    expect(byId(roundReport(p, 'g', 'x'), 'x')).toMatchObject({ status: 'blocked', injected: true });
+  });
+
   it('SIGINT mid-drill ends the round, runs no further round, writes the matrix, exits 130 and leaves no process', async () => {
     const p = makeProject();
     p.gate('g', { checks: [aware('a'), check('b', fixture('forever.mjs'), { output: 'text' }), aware('c')] });

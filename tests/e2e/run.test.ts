@@ -427,6 +427,21 @@ describe('gate run: failure injection', () => {
     expect(byId(p.report('g'), 'a')).toMatchObject({ status: 'fail', reason: 'injection not detected', reasonCode: 'injection-not-detected' });
   });
 
+  it('an injected check that a failed dependency blocks stays injected: never waived, and its notes say the injection did not run', async () => {
+    const p = makeProject();
+    p.gate('g', {
+      checks: [check('a', fixture('fail.mjs')), check('x', fixture('inject-aware.mjs'), { dependsOn: ['a'], expect: ['ok == true'] })],
+      waivers: [{ check: 'x', reason: 'known', expires: '2999-01-01' }],
+    });
+    const r = await gate(['run', 'g', '--inject-fail', 'x:crash'], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(3);
+    const report = p.report('g');
+    expect(byId(report, 'x')).toMatchObject({ status: 'blocked', reasonCode: 'blocked', injected: true, injectMode: 'crash', attempts: 0 });
+    expect(byId(report, 'x').notes).toContain('--inject-fail x:crash did not run: the check never started');
+    expect(report.waivers).toEqual([{ check: 'x', reason: 'known', expires: '2999-01-01', state: 'unused' }]);
+    expect(r.stdout).toMatch(/blocked x \(injected\): dependency did not pass: a \(fail\)/);
+  });
+
   it('an unknown id is a usage error and nothing runs', async () => {
     const p = makeProject();
     p.gate('g', { checks: [check('a', fixture('pass.mjs'))] });
