@@ -27,7 +27,9 @@ export type JsonRead =
  * Reads one JSON document. Only a regular file is read (a FIFO or a device a
  * check left behind could block or never end), never through a link at its
  * last step, and never more than the limit: the size is checked before
- * reading, and again after it.
+ * reading, and again after it. With `end` (the size the file had when the
+ * check exited), no byte past it is read: what processes the check left
+ * behind wrote after its exit is not part of the document.
  *
  * Synchronous inside: none of these calls can wait on another process (the
  * open is non-blocking, so a FIFO swapped in after the stat does not wait for a
@@ -35,8 +37,8 @@ export type JsonRead =
  * loop far longer. Done on the thread pool they cost a hand-off each, which
  * on a machine busy with checks is most of a check's bookkeeping.
  */
-export async function readJsonFile(file: string, limit = MAX_EVIDENCE_BYTES, need?: Need, projectFrom = PROJECT_FROM_BYTES): Promise<JsonRead> {
-  return readJsonFileNow(file, undefined, limit, need, projectFrom);
+export async function readJsonFile(file: string, limit = MAX_EVIDENCE_BYTES, need?: Need, projectFrom = PROJECT_FROM_BYTES, end?: number): Promise<JsonRead> {
+  return readJsonFileNow(file, undefined, limit, need, projectFrom, undefined, end);
 }
 
 /** Which file an opened descriptor is (device and inode): the same file however its path is spelled, through any link. */
@@ -62,7 +64,7 @@ export async function readProjectJsonFile(file: string, root: string, need: Need
 /** Told the bytes about to be parsed or projected, and what the file was when it was opened. */
 type OnRead = (bytes: Buffer, info: Stats) => void;
 
-function readJsonFileNow(file: string, root: string | undefined, limit: number, need: Need | undefined, projectFrom: number, onRead?: OnRead): JsonRead {
+function readJsonFileNow(file: string, root: string | undefined, limit: number, need: Need | undefined, projectFrom: number, onRead?: OnRead, end?: number): JsonRead {
   let fd: number;
   const target = pathToOpen(file, root);
   if (!target.ok) return { ok: false, code: 'unreadable', message: target.message, bytes: 0 };
@@ -75,15 +77,16 @@ function readJsonFileNow(file: string, root: string | undefined, limit: number, 
     const opened = checkOpened(fd, target.path, root);
     if (!opened.ok) return { ok: false, code: 'unreadable', message: opened.message, bytes: 0 };
     const { info } = opened;
-    if (info.size > limit) return { ok: false, code: 'output-too-large', message: `${info.size} bytes`, bytes: info.size };
-    if (need !== undefined && info.size >= projectFrom) {
-      const bytes = readSized(fd, info.size);
+    const size = end === undefined ? info.size : Math.min(info.size, end);
+    if (size > limit) return { ok: false, code: 'output-too-large', message: `${size} bytes`, bytes: size };
+    if ((need !== undefined && size >= projectFrom) || size < info.size) {
+      const bytes = readSized(fd, size, end !== undefined);
       if (bytes !== undefined) {
-        onRead?.(bytes.subarray(0, info.size), info);
-        const projected = projectJson(bytes, info.size, need);
-        if (projected) return { ok: true, value: projected.value, bytes: info.size };
-        // Not one JSON document: the same bytes parsed whole, for the exact verdict.
-        return parseJson(bytes.toString('utf8', 0, info.size), info.size);
+        onRead?.(bytes.subarray(0, size), info);
+        const projected = need === undefined ? undefined : projectJson(bytes, size, need);
+        if (projected) return { ok: true, value: projected.value, bytes: size };
+        // Not one JSON document (or a whole one asked for): the same bytes parsed whole, for the exact verdict.
+        return parseJson(bytes.toString('utf8', 0, size), size);
       }
     }
     if (onRead) {
@@ -96,8 +99,11 @@ function readJsonFileNow(file: string, root: string | undefined, limit: number, 
     // Straight into a string (Node decodes UTF-8 natively): no Buffer of the whole document is held
     // beside its text.
     const raw = readFileSync(fd, 'utf8');
-    // A process the check left behind could still be writing: refuse a file that grew past the limit.
+    // A process the check left behind could still be writing: refuse a file that grew past the limit,
+    // and read no further than `end` when it grew past that while read.
     const bytesRead = fstatSync(fd).size;
+    const prefix = end !== undefined && bytesRead > size ? readSized(fd, size, true) : undefined;
+    if (prefix !== undefined) return parseJson(prefix.toString('utf8', 0, size), size);
     if (bytesRead > limit) return { ok: false, code: 'output-too-large', message: `over ${limit} bytes`, bytes: bytesRead };
     return parseJson(raw, bytesRead);
   } catch (error) {
@@ -119,13 +125,15 @@ function parseJson(raw: string, bytes: number): JsonRead {
 }
 
 /**
- * A large document's bytes, for projecting onto what its assertions need:
- * undefined when it changed size while read (the caller then reads it whole,
- * for the exact verdict). Read with positions, so the descriptor's offset
- * stays at the start for that. One byte more than the document, set to zero:
- * it spares the projection's scan its bounds checks.
+ * A large document's bytes, for projecting onto what its assertions need (or
+ * the first `size` bytes of a file that has more): undefined when it changed
+ * size while read, or is shorter than `size` (the caller then reads it whole,
+ * for the exact verdict). `prefix`: the file may have grown past `size`
+ * meanwhile. Read with positions, so the descriptor's offset stays at the
+ * start for that. One byte more than the document, set to zero: it spares the
+ * projection's scan its bounds checks.
  */
-function readSized(fd: number, size: number): Buffer | undefined {
+function readSized(fd: number, size: number, prefix = false): Buffer | undefined {
   const bytes = Buffer.allocUnsafe(size + 1);
   let filled = 0;
   while (filled < size) {
@@ -133,7 +141,7 @@ function readSized(fd: number, size: number): Buffer | undefined {
     if (read === 0) break;
     filled += read;
   }
-  if (filled !== size || fstatSync(fd).size !== size) return undefined;
+  if (filled !== size || (!prefix && fstatSync(fd).size !== size)) return undefined;
   bytes[size] = 0;
   return bytes;
 }

@@ -14,7 +14,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { evaluateAssertion, unreadableAssertion } from '../assert/evaluate.js';
 import type { Assertion, AssertionResult, AttemptOutcome, Check, EvidenceFile } from '../model/types.js';
-import { collectEvidence, hashRegularFile, MAX_EVIDENCE_BYTES, probeEvidencePath, readJsonFile, readProjectJsonFile, type EvidenceHasher, type JsonRead, type ProjectJsonRead } from './evidence.js';
+import { collectEvidence, hashRegularFile, MAX_EVIDENCE_BYTES, probeEvidencePath, PROJECT_FROM_BYTES, readJsonFile, readProjectJsonFile, type EvidenceHasher, type JsonRead, type ProjectJsonRead } from './evidence.js';
 import { checkOutputSchema } from './output-schema.js';
 import { needOf } from './projected-json.js';
 import type { ReasonDetail } from './reasons.js';
@@ -58,6 +58,8 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
     notes,
   });
   if (outcome.leakedProcesses) notes.push('left processes behind after it exited; gate ended them');
+  const late = writtenAfterExit(outcome);
+  if (late) notes.push(late);
 
   // A check that timed out or crashed may have printed its evidence first: what it says is reported
   // too, as for a wrong exit code, when a document parses (else there is nothing to judge).
@@ -154,17 +156,27 @@ async function readDocuments(input: JudgeInput): Promise<DocumentsRead> {
   const { check, outcome } = input;
   // The JSON document: from $GATE_EVIDENCE_FILE when the check put anything
   // there, else stdout. Something there that is not a readable regular file is
-  // an error, never a silent fall back to stdout.
+  // an error, never a silent fall back to stdout. Either is read as it stood when
+  // the check exited: a regular file that was not there then was made by what it
+  // left behind, and is not its evidence.
   let doc: JsonRead | undefined;
   let source = 'stdout';
   if (check.output === 'json') {
+    const { atExit } = outcome;
     const atEvidenceFile = await probeEvidencePath(input.evidenceFile);
-    if (atEvidenceFile) source = '$GATE_EVIDENCE_FILE';
+    const fromEvidenceFile = atExit.evidenceBytes !== undefined || atEvidenceFile?.ok === false;
+    if (fromEvidenceFile) source = '$GATE_EVIDENCE_FILE';
     doc =
-      atEvidenceFile && !atEvidenceFile.ok
+      fromEvidenceFile && atEvidenceFile?.ok === false
         ? { ok: false, code: 'unreadable', message: atEvidenceFile.message, bytes: 0 }
         : // An output contract reads the whole document; else a large one is built only as far as the assertions look.
-          await readJsonFile(atEvidenceFile ? input.evidenceFile : outcome.stdout.path, MAX_EVIDENCE_BYTES, check.outputSchema ? undefined : needOf(check.expect.filter((a) => a.file === undefined)));
+          await readJsonFile(
+            fromEvidenceFile ? input.evidenceFile : outcome.stdout.path,
+            MAX_EVIDENCE_BYTES,
+            check.outputSchema ? undefined : needOf(check.expect.filter((a) => a.file === undefined)),
+            PROJECT_FROM_BYTES,
+            fromEvidenceFile ? atExit.evidenceBytes : atExit.stdoutBytes,
+          );
   }
 
   // Documents named by `file`: each file read once for all the assertions on it (however its path is
@@ -228,7 +240,8 @@ async function hashDocuments(input: JudgeInput, read: DocumentsRead, notes: stri
     if (hashed.stale) notes.push(`${on[0]?.file} is older than this check and its dependencies: its assertions read what was there before they started`);
   }
   const written = input.outcome.evidenceFile;
-  if (written) {
+  // Only the check's own: a file first made after it exited was not judged.
+  if (written && input.outcome.atExit.evidenceBytes !== undefined) {
     const hashed = await hashRegularFile(written.path, { early: written.digest, hash: input.hashFile });
     if (hashed.ok) {
       listed.add(hashed.identity);
@@ -236,4 +249,17 @@ async function hashDocuments(input: JudgeInput, read: DocumentsRead, notes: stri
     }
   }
   return { evidence, listed };
+}
+
+/** What processes the check left behind wrote after it exited, as a note (undefined: nothing): kept whole in the report, never judged. */
+function writtenAfterExit({ stdout, stderr, evidenceFile, atExit }: AttemptOutcome): string | undefined {
+  const wrote: string[] = [];
+  if (stdout.bytes > atExit.stdoutBytes) wrote.push(`${stdout.bytes - atExit.stdoutBytes} bytes to stdout`);
+  if (stderr.bytes > atExit.stderrBytes) wrote.push(`${stderr.bytes - atExit.stderrBytes} bytes to stderr`);
+  if (evidenceFile) {
+    const then = atExit.evidenceBytes;
+    if (then === undefined) wrote.push(`${evidenceFile.bytes} bytes to $GATE_EVIDENCE_FILE (not there when it exited)`);
+    else if (evidenceFile.bytes > then) wrote.push(`${evidenceFile.bytes - then} bytes to $GATE_EVIDENCE_FILE`);
+  }
+  return wrote.length > 0 ? `after it exited, what it left behind wrote ${wrote.join(', ')}: kept, not judged` : undefined;
 }

@@ -89,7 +89,7 @@ const checkResult = z
     notes: z.array(z.string()),
     stdout: capturedOutput.optional(),
     stderr: capturedOutput.optional(),
-    evidenceFile: capturedOutput.optional().describe('The JSON document the check wrote to $GATE_EVIDENCE_FILE.'),
+    evidenceFile: capturedOutput.optional().describe('The JSON document the check wrote to $GATE_EVIDENCE_FILE: whole, also what processes it left behind wrote there after it exited (only what was there at its exit is judged).'),
   })
   .describe('One check’s result.');
 

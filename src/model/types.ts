@@ -187,6 +187,16 @@ export interface CapturedStream {
   digest?: Promise<RawDigest>;
 }
 
+/**
+ * What the check's output held when its own process exited, before what it left behind was ended: only
+ * that much is judged. `evidenceBytes`: the size of $GATE_EVIDENCE_FILE then, when a regular file was there.
+ */
+export interface AtExit {
+  stdoutBytes: number;
+  stderrBytes: number;
+  evidenceBytes?: number;
+}
+
 export interface SignalSent {
   signal: string;
   /** Milliseconds after the attempt started. */
@@ -200,8 +210,10 @@ export interface AttemptOutcome {
   end: ProcessEnd;
   stdout: CapturedStream;
   stderr: CapturedStream;
-  /** What the check wrote to $GATE_EVIDENCE_FILE, when it wrote a regular file there. */
+  /** What was written to $GATE_EVIDENCE_FILE, when a regular file is there (also one made after the check exited). */
   evidenceFile?: CapturedStream;
+  /** What was there when the check itself exited: what is judged (outputs and files above are whole). */
+  atExit: AtExit;
   /** Signals that ended the check itself: a timeout, an interruption, a flood of output. */
   signalsSent: SignalSent[];
   /** Processes of the check's group still alive after it exited (they were ended). */

@@ -11,12 +11,15 @@
  *   pipes: the parent never buffers output (a 200 MB flood costs no memory), a
  *   grandchild that keeps the descriptor open cannot hang the run, and the
  *   result comes from the check's own exit.
+ * - What the output files (and $GATE_EVIDENCE_FILE) hold at that exit is
+ *   taken before what the check left behind is ended: that is what is judged,
+ *   not what the leftovers write when they are told to stop.
  * - Checks get no stdin (`ignore`), so a check that reads it sees EOF at once.
  */
-import { closeSync, fstatSync, open, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, open, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import type { ProcessEnd, SignalSent } from '../model/types.js';
+import type { AtExit, ProcessEnd, SignalSent } from '../model/types.js';
 import { escapeControls } from '../util/escape-controls.js';
 import { liveGroups, signalGroup, signalPid } from './groups.js';
 
@@ -32,6 +35,8 @@ export interface ProcessRequest {
   killGraceMs: number;
   stdoutPath: string;
   stderrPath: string;
+  /** Where the check may write its JSON document ($GATE_EVIDENCE_FILE): its size at the exit is taken too. */
+  evidencePath?: string;
   /** Aborting ends the process group as an interruption. */
   abort?: AbortSignal;
   /** How long a leaked process group gets after TERM before KILL. */
@@ -53,6 +58,8 @@ export interface ProcessResult {
   cleanupSignals: SignalSent[];
   stdoutBytes: number;
   stderrBytes: number;
+  /** What the output held at the check's own exit, before its leftovers were ended (the sizes above are of all of it). */
+  atExit: AtExit;
 }
 
 const DEFAULT_LEAK_GRACE_MS = 500;
@@ -136,6 +143,17 @@ async function settle(pgid: number): Promise<void> {
   while (performance.now() < deadline && groupAlive(pgid)) await sleep(10);
 }
 
+/** The size of a regular file (never a link, a FIFO or a folder put there); undefined when there is none. */
+export function regularFileSize(file: string): number | undefined {
+  try {
+    // Most checks write no evidence file: no exception to build for that.
+    const info = lstatSync(file, { throwIfNoEntry: false });
+    return info?.isFile() ? info.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Opens a file for writing on libuv's thread pool: creating files is slow on some disks, and the event loop has checks to start. */
 const openForWrite = (file: string) =>
   new Promise<number>((resolve, reject) => open(file, 'w', (error, fd) => (error ? reject(error) : resolve(fd))));
@@ -203,6 +221,8 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   else req.abort?.addEventListener('abort', onAbort, { once: true });
 
   const result = await subprocess;
+  // What it left as it exited: what its leftovers write from here on (told to stop, say) is not judged.
+  const atExit: AtExit = { ...sizes(), evidenceBytes: req.evidencePath === undefined ? undefined : regularFileSize(req.evidencePath) };
   clearTimeout(timer);
   clearInterval(flood);
   req.abort?.removeEventListener('abort', onAbort);
@@ -240,7 +260,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
   else if (stopping === 'timed-out') end = { kind: 'timed-out', signal: result.signal, exitCode: result.exitCode };
   else if (result.signal) end = { kind: 'signaled', signal: result.signal };
   else end = { kind: 'exited', exitCode: result.exitCode! };
-  return { end, durationMs, cleanupMs, signalsSent, leakedProcesses, cleanupSignals, ...out };
+  return { end, durationMs, cleanupMs, signalsSent, leakedProcesses, cleanupSignals, ...out, atExit };
 }
 
 /** How execa begins its messages for a cwd it cannot use ("is invalid", "is not a directory"). */
@@ -269,6 +289,7 @@ function notStarted(error: unknown, cwd: string, program: string | undefined, st
     leakedProcesses: false,
     cleanupSignals: [],
     ...sizes,
+    atExit: sizes,
   };
 }
 

@@ -15,7 +15,7 @@ import type { AttemptOutcome, Check, CheckResult, InjectMode, ReasonDetail } fro
 import { hashOffThread, type OffThreadHash } from '../util/hash-off-thread.js';
 import type { DirChange } from '../util/prepared-dir.js';
 import { injectionFlag } from '../plan/plan.js';
-import { runProcess } from './process.js';
+import { regularFileSize, runProcess } from './process.js';
 import { decideRetry } from './retry.js';
 
 export interface RunContext {
@@ -56,17 +56,6 @@ const STAND_INS: Record<Exclude<InjectMode, 'declared'>, string> = {
   // SIGKILL: a signal no runtime can catch, so the stand-in always dies by it.
   crash: 'process.kill(process.pid, "SIGKILL")',
 };
-
-/** Only a regular file is kept as the evidence document (never a link, a FIFO or a folder put there). */
-function regularFileSize(file: string): number | undefined {
-  try {
-    // Most checks write no evidence file: no exception to build for that.
-    const info = lstatSync(file, { throwIfNoEntry: false });
-    return info?.isFile() ? info.size : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The mode, owner and group of a folder as gate's `mkdir` makes it here (0777
@@ -221,9 +210,11 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       leakGraceMs: check.killGraceMs,
       stdoutPath: `${base}.stdout`,
       stderrPath: `${base}.stderr`,
+      evidencePath: evidenceFile,
       abort: ctx.abort,
     });
     cleanupMs += proc.cleanupMs;
+    // Only a regular file is kept as the evidence document (never a link, a FIFO or a folder put there).
     const evidenceBytes = regularFileSize(evidenceFile);
     outcome = {
       attempt,
@@ -236,6 +227,7 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       signalsSent: proc.signalsSent,
       leakedProcesses: proc.leakedProcesses,
       cleanupSignals: proc.cleanupSignals,
+      atExit: proc.atExit,
     };
     // Hashes that only a kept output needs: an attempt that ran to its end may be the one kept.
     const hashing: OffThreadHash[] = [];

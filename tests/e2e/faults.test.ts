@@ -71,6 +71,60 @@ describe('faults: what a check leaves running', () => {
   });
 });
 
+describe('faults: what leftovers write after the check exited', () => {
+  const LATE = 'late write on TERM\n';
+  const run = async (mode: string, extra: object = {}) => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', fixture('late-writer.mjs', mode), { expect: ['ok == true'], killGraceMs: 2000, ...extra })] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(survivors(p.root)).toEqual([]);
+    return { p, r, a: byId(p.report('g'), 'a') };
+  };
+
+  it('output after the exit is kept whole in the report but not judged, and the notes say how much came', async () => {
+    const { p, r, a } = await run('stdout');
+    expect(r.code, r.stderr).toBe(0);
+    expect(a).toMatchObject({ status: 'pass', leakedProcesses: true });
+    expect(a.notes).toContain(`after it exited, what it left behind wrote ${LATE.length} bytes to stdout, ${LATE.length} bytes to stderr: kept, not judged`);
+    expect(p.reportFile('g', 'checks/a.stdout.txt')).toBe(`{"ok":true}\n${LATE}`);
+    expect(p.reportFile('g', 'checks/a.stderr.txt')).toBe(LATE);
+    expect(a.stdout).toMatchObject({ originalBytes: 12 + LATE.length, originalSha256: sha256(`{"ok":true}\n${LATE}`) });
+  });
+
+  it('a check that printed nothing is not passed by what its leftover prints after it exited', async () => {
+    const { r, a } = await run('silent');
+    expect(r.code).toBe(3);
+    expect(a).toMatchObject({ status: 'error', reasonCode: 'no-json-output' });
+    expect(a.notes).toContain('after it exited, what it left behind wrote 12 bytes to stdout: kept, not judged');
+  });
+
+  it('a document of over 1 MiB, read for what its assertions need, is judged as it stood at the exit too', async () => {
+    const { r, a } = await run('big', { expect: ['ok == true', 'count(pad[*]) == 50000'] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(a.status).toBe('pass');
+    expect(a.notes).toContain(`after it exited, what it left behind wrote ${LATE.length} bytes to stdout: kept, not judged`);
+  });
+
+  it('$GATE_EVIDENCE_FILE is judged as it stood at the exit; the report keeps and hashes it whole', async () => {
+    const { p, r, a } = await run('evidence');
+    expect(r.code, r.stderr).toBe(0);
+    expect(a.status).toBe('pass');
+    expect(a.notes).toContain(`after it exited, what it left behind wrote ${LATE.length} bytes to $GATE_EVIDENCE_FILE: kept, not judged`);
+    const whole = `{"ok":true}\n${LATE}`;
+    expect(p.reportFile('g', 'checks/a.evidence.json')).toBe(whole);
+    expect(a.evidence).toEqual([{ path: '$GATE_EVIDENCE_FILE', sha256: sha256(whole), bytes: whole.length }]);
+  });
+
+  it('a $GATE_EVIDENCE_FILE made after the exit is not the check\'s evidence: its stdout is judged', async () => {
+    const { p, r, a } = await run('evidence-made');
+    expect(r.code).toBe(3);
+    expect(a).toMatchObject({ status: 'fail', reasonCode: 'assertion-failed', evidence: [] });
+    expect(a.notes).toContain('after it exited, what it left behind wrote 12 bytes to $GATE_EVIDENCE_FILE (not there when it exited): kept, not judged');
+    // Kept for the audit all the same.
+    expect(p.reportFile('g', 'checks/a.evidence.json')).toBe('{"ok":true}\n');
+  });
+});
+
 describe('faults: checks that crash or cannot start', () => {
   it('a crash by SIGSEGV is an error naming the signal', async () => {
     const p = makeProject();

@@ -108,6 +108,20 @@ describe('the process module, with real processes', () => {
     expect(r.cleanupSignals[0]!.atMs).toBeLessThanOrEqual(r.cleanupSignals[1]!.atMs);
   });
 
+  it('takes what the output and $GATE_EVIDENCE_FILE hold at the check\'s own exit, before its leftovers are ended', async () => {
+    const evidencePath = path.join(dir, `evidence-${n}.json`);
+    const late = 'late write on TERM\n';
+    const r = await runProcess(request(node('late-writer.mjs', 'evidence'), { env: { PATH: process.env.PATH ?? '', GATE_EVIDENCE_FILE: evidencePath }, evidencePath, leakGraceMs: 2000 }));
+    expect(r.end).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(r.leakedProcesses).toBe(true);
+    expect(r.atExit).toEqual({ stdoutBytes: 8, stderrBytes: 0, evidenceBytes: 12 });
+    expect(readFileSync(evidencePath, 'utf8')).toBe(`{"ok":true}\n${late}`);
+    // Written on the TERM that ended it: in the output, not in what it held at the exit.
+    const stdout = await runProcess(request(node('late-writer.mjs', 'stdout'), { leakGraceMs: 2000 }));
+    expect(stdout).toMatchObject({ stdoutBytes: 12 + late.length, stderrBytes: late.length, atExit: { stdoutBytes: 12, stderrBytes: 0 } });
+    expect(stdout.atExit.evidenceBytes).toBeUndefined();
+  });
+
   it('a timeout names each signal once, even with children in the group', async () => {
     const r = await runProcess(request(node('stubborn-grandchild.mjs', 'hang'), { timeoutMs: 3000, killGraceMs: 200 }));
     expect(r.end).toMatchObject({ kind: 'timed-out', signal: 'SIGKILL' });

@@ -174,6 +174,17 @@ describe('readJsonFile with what the assertions need', () => {
     expect(await readJsonFile(file, MAX_EVIDENCE_BYTES, needs, 1024)).toMatchObject({ ok: true, value: { ok: true, results: [1, 2, 3] } });
   });
 
+  it('reads no further than `end`, the size the file had when the check exited, whole or projected', async () => {
+    const file = path.join(dir, 'grown.json');
+    const doc = JSON.stringify({ ok: true, results: [1, 2, 3] });
+    writeFileSync(file, `${doc}\nlate write on TERM\n`);
+    expect(await readJsonFile(file, MAX_EVIDENCE_BYTES, undefined, undefined, doc.length)).toEqual({ ok: true, value: { ok: true, results: [1, 2, 3] }, bytes: doc.length });
+    expect(await readJsonFile(file, MAX_EVIDENCE_BYTES, needs, 0, doc.length)).toEqual({ ok: true, value: { ok: true }, bytes: doc.length });
+    expect(await readJsonFile(file, MAX_EVIDENCE_BYTES, needs, 0, 0)).toMatchObject({ ok: false, code: 'no-json-output' });
+    // An `end` past the file's size: all of it.
+    expect(await readJsonFile(file, MAX_EVIDENCE_BYTES, needs, 1024, 1 << 20)).toMatchObject({ ok: false, code: 'invalid-json' });
+  });
+
   it.each([
     ['invalid JSON', '{"ok": tru}'],
     ['empty output', '   \n'],
