@@ -186,6 +186,9 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
   let attempt = 0;
   /** Time spent ending what attempts left behind: not part of the check's duration. */
   let cleanupMs = 0;
+  /** When the last attempt's process exited (on the clock of `started`), and the check's time until then less cleanupMs before it. */
+  let exited = started;
+  let ownMs = 0;
   let judgement: Judgement;
   let outcome: AttemptOutcome;
   const failures: string[] = [];
@@ -213,6 +216,9 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       evidencePath: evidenceFile,
       abort: ctx.abort,
     });
+    // The attempt ended when its process exited: ending what it left behind came after, and is not the check's.
+    exited = performance.now() - proc.cleanupMs;
+    ownMs = exited - started - cleanupMs;
     cleanupMs += proc.cleanupMs;
     // Only a regular file is kept as the evidence document (never a link, a FIFO or a folder put there).
     const evidenceBytes = regularFileSize(evidenceFile);
@@ -309,14 +315,14 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       reasonCode: detail.code,
       reason: describeReason(detail),
       attempts: attempt,
-      durationMs: Math.round(performance.now() - started - cleanupMs),
+      durationMs: Math.round(ownMs),
       exitCode: end.kind === 'exited' ? end.exitCode : end.kind === 'timed-out' ? (end.exitCode ?? null) : null,
       signal: end.kind === 'signaled' ? end.signal : end.kind === 'timed-out' ? (end.signal ?? null) : null,
       assertions: judgement.assertions,
       injected: mode !== undefined,
       injectMode: mode,
       startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
+      finishedAt: new Date(startedAt.getTime() + Math.round(exited - started)).toISOString(),
       evidence: judgement.evidence,
       signalsSent: outcome.signalsSent,
       leakedProcesses: outcome.leakedProcesses,

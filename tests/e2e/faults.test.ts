@@ -34,8 +34,9 @@ describe('faults: what a check leaves running', () => {
     expect(a.cleanupSignals?.map((s) => s.signal)).toEqual(['SIGTERM', 'SIGKILL']);
     const [term, kill] = a.cleanupSignals!;
     expect(kill!.atMs).toBeGreaterThanOrEqual(term!.atMs);
-    // The check's duration ends with its own exit, before the leftover's grace began.
+    // The check's duration ends with its own exit, before the leftover's grace began; so does its finishedAt.
     expect(a.durationMs).toBeLessThan(kill!.atMs);
+    expect(Date.parse(a.finishedAt!) - Date.parse(a.startedAt!)).toBe(a.durationMs);
     expect(a.notes.join('\n')).toContain('left processes behind');
     expect(alive(pidOf(p, 'a', 'stubborn.pid'))).toBe(false);
     expect(survivors(p.root)).toEqual([]);
