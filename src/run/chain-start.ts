@@ -2,8 +2,9 @@
  * When each check's chain started: the earliest start among the check and its
  * dependencies, direct or not. A check's evidence must be written no earlier
  * (less a clock slack): a `build` → `test` chain counts `build`'s output as
- * `test`'s, while a file an unrelated check wrote before the check started does
- * not count.
+ * `test`'s, while a file written before the chain started (by any check) does
+ * not count. Who wrote a file is not known: one an unrelated check wrote once
+ * the chain had started counts, even before the check itself started.
  */
 
 export interface ChainStarts {

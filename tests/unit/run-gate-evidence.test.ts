@@ -74,6 +74,23 @@ describe('evidence written by the check or its dependencies, during this run', (
     expect(report.decision).toBe('NO-GO');
   });
 
+  it('counts a file a check it does not depend on wrote after its chain started, though before the check itself started', async () => {
+    const root = freshRoot();
+    // One at a time: `build`, then `other` (file order), then `test`, which starts well after `other` wrote its file.
+    const gate = makeGate(
+      [
+        makeCheck('build', { run: ['true'], output: 'text', cwd: root }),
+        makeCheck('other', { run: ['sh', '-c', `mkdir -p out && echo '{"ok":true}' > out/other.json && sleep 0.3`], output: 'text', cwd: root }),
+        makeCheck('test', { run: ['true'], output: 'text', dependsOn: ['build'], evidence: ['out/other.json'], cwd: root }),
+      ],
+      { projectRoot: root },
+    );
+    const { report } = await runGateIn(root, gate);
+    const [, other, test] = report.checks;
+    expect(Date.parse(test!.startedAt!)).toBeGreaterThan(Date.parse(other!.startedAt!));
+    expect(test).toMatchObject({ status: 'pass', evidence: [{ path: 'out/other.json' }] });
+  });
+
   it('does not count a file last written before the run started, and says so truthfully', async () => {
     const root = freshRoot();
     mkdirSync(path.join(root, 'dist'));
