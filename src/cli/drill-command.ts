@@ -25,7 +25,7 @@ import { maskFile, redactDeep, redactorFor, redactorOf, secretSources, type Reda
 import { DRILL_FILES, otherKindIn, ROUNDS_DIR } from '../report/report-kind.js';
 import { jsonReportProblem, whoBreaks } from '../report/seal.js';
 import { DEFAULT_HISTORY, oldestFirst, prepareReportDir, reportDirChanged } from '../report/write.js';
-import { lockWorkDirOf, newRunId, prepareWorkDir, runGate } from '../run/run-gate.js';
+import { lockWorkDirOf, newRunId, prepareWorkDir, runGate, scratchDirProblem } from '../run/run-gate.js';
 import { ensureDir } from '../util/ensure-dir.js';
 import { orUndefined } from '../util/or-undefined.js';
 import { readRegularText } from '../util/read-regular.js';
@@ -118,7 +118,7 @@ export async function drillCommand(gateArg: string | undefined, opts: DrillOptio
       io.stderr.write(`gate: ${drill.redact(interrupted)} (${signal}); nothing ran, no matrix written.\n`);
       return exitCodeForSignal(signal);
     }
-    problem ??= claimed?.ok === false ? claimed.message : await prepareWorkDir(drill.workDir, gate.envFile);
+    problem ??= claimed?.ok === false ? claimed.message : ((await prepareWorkDir(drill.workDir, gate.envFile)) ?? scratchDirProblem());
     if (problem) {
       io.stderr.write(`gate: ${drill.redact(problem)}\nnothing ran.\n`);
       return EXIT.internal;

@@ -21,7 +21,7 @@ import { redactorFor, type Redactor } from '../report/redact.js';
 import { interruptedWait, lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
 import { otherKindIn } from '../report/report-kind.js';
 import { prepareReportDir } from '../report/write.js';
-import { lockWorkDirOf, prepareWorkDir, runGate, type GateRun } from '../run/run-gate.js';
+import { lockWorkDirOf, prepareWorkDir, runGate, scratchDirProblem, type GateRun } from '../run/run-gate.js';
 import { exitCodeForSignal } from '../model/exit-codes.js';
 import { EXIT, type Io, type Output } from './io.js';
 import type { RunOptions } from './main.js';
@@ -166,7 +166,7 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
         io.stderr.write(`gate: ${p.redact(interrupted)} (${signal}); nothing ran, no report written.\n`);
         return exitCodeForSignal(signal);
       }
-      const problem = claimed.ok ? await prepareWorkDir(p.workDir, p.gate.envFile) : claimed.message;
+      const problem = claimed.ok ? ((await prepareWorkDir(p.workDir, p.gate.envFile)) ?? scratchDirProblem()) : claimed.message;
       if (problem) {
         io.stderr.write(`gate: ${p.redact(problem)}\nnothing ran.\n`);
         return EXIT.internal;

@@ -128,6 +128,25 @@ export async function prepareWorkDir(dir: string, envFile: EnvFileSpec | undefin
   }
 }
 
+/**
+ * What keeps gate from making its scratch folder in the temporary folder (os.tmpdir(): $TMPDIR, else /tmp), if
+ * anything. Asked before any check runs: a TMPDIR naming a folder that does not exist, a file or a folder
+ * that cannot be written is gate unable to do its job (exit 1, said with what to change), never a crash.
+ */
+export function scratchDirProblem(): string | undefined {
+  const base = os.tmpdir();
+  try {
+    rmSync(mkdtempSync(path.join(base, 'gate-run-')), { recursive: true, force: true });
+    return undefined;
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    // os.tmpdir() is $TMPDIR when set (then also the thing to unset), else /tmp.
+    return process.env.TMPDIR
+      ? `cannot make a scratch folder in the temporary folder ${base} ($TMPDIR): ${why}; point TMPDIR at a folder gate can write, or unset it`
+      : `cannot make a scratch folder in the temporary folder ${base}: ${why}; point TMPDIR at a folder gate can write`;
+  }
+}
+
 /** The first folder of `relative` (under `dir`) that is a symbolic link, if any; the walk stops at one that does not exist yet. */
 function linkOnTheWay(dir: string, relative: string): string | undefined {
   let at = dir;

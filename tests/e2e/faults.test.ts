@@ -673,6 +673,26 @@ describe('faults: a report or work dir replaced, removed or shared while a run h
   });
 });
 
+describe('faults: the temporary folder', () => {
+  it.each([
+    ['run', 'a folder that does not exist', (p: Project) => path.join(p.root, 'no-such-tmp')],
+    ['run', 'a file', (p: Project) => p.file('tmp-is-a-file', '')],
+    ['drill', 'a folder that does not exist', (p: Project) => path.join(p.root, 'no-such-tmp')],
+  ])('gate %s with TMPDIR naming %s: exit 1 before any check runs, saying TMPDIR is the problem, not a bug in gate', async (command, _what, tmp) => {
+    const p = makeProject();
+    const ran = path.join(p.root, 'ran');
+    p.gate('g', { checks: [check('a', ['touch', ran], { output: 'text' })] });
+    const tmpdir = tmp(p);
+    const r = await gate([command, 'g'], { cwd: p.root, env: { TMPDIR: tmpdir } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain('this is a bug');
+    expect(r.stderr).toContain(`gate: cannot make a scratch folder in the temporary folder ${tmpdir} ($TMPDIR): `);
+    expect(r.stderr).toContain('point TMPDIR at a folder gate can write, or unset it\nnothing ran.\n');
+    expect(r.stdout).toBe('');
+    expect(existsSync(ran)).toBe(false);
+  });
+});
+
 describe('faults: contradictory command lines are refused before anything is made', () => {
   it.each([
     [['--report-dir', 'out', '--work-dir', 'out'], 'are the same folder (out)'],
