@@ -145,7 +145,9 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
   // A wait for another run's lock is said where progress would show: --quiet and --json keep stderr to errors.
   const saysWait = progressMode(opts, opts.json || opts.reporter.includes('json'), io) !== 'off';
   try {
-    for (const p of planned) {
+    // Taken in one order, that of the report dirs, whatever order the gates are named in: `gate run a b`
+    // and `gate run b a` started at once would otherwise each hold a lock the other waits for, until one gave up.
+    for (const p of [...planned].sort((x, y) => (x.reportDir < y.reportDir ? -1 : x.reportDir > y.reportDir ? 1 : 0))) {
       const waiting = saysWait ? (message: string) => io.stderr.write(`gate: ${p.redact(message)}\n`) : undefined;
       const ready = await prepareReportDir(p.reportDir);
       const locked = ready.ok ? await lockReportDir(p.reportDir, wait.ms, waiting, io.interrupt) : ready;

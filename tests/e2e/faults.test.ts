@@ -671,6 +671,37 @@ describe('faults: a report or work dir replaced, removed or shared while a run h
     expect(readdirSync(path.join(p.root, 'r2'))).toEqual(['.gate-report-dir']);
     expect(survivors(p.root)).toEqual([]);
   });
+
+  it('`gate run a b` and `gate run b a` at once take the locks in one order: neither holds what the other waits for, and both end GO', async () => {
+    const p = makeProject();
+    const go = path.join(p.root, 'go');
+    p.gate('a', { checks: [holdUntil(go)] });
+    p.gate('b', { checks: [holdUntil(go)] });
+    // A run of a into another report dir holds a's work dir until `go` exists.
+    const holder = gate(['run', 'a', '--report-dir', 'held'], { cwd: p.root });
+    while (!existsSync(path.join(workDir(p, 'a'), '.gate.lock'))) await new Promise((r) => setTimeout(r, 20));
+    // Bounded, so that runs that hold each other's locks end (exit 1) within the test's time.
+    const env = { GATE_LOCK_TIMEOUT_MS: '15000' };
+    const waiting = (args: string[]) => {
+      let run!: ReturnType<typeof gate>;
+      const waits = new Promise<void>((resolve) => {
+        run = gate(args, { cwd: p.root, env, onSpawn: (c) => void stderrSays(c, 'is in use by another gate run').then(resolve) });
+      });
+      return { run, waits };
+    };
+    // `gate run a b` holds a's report dir and waits for a's work dir; then `gate run b a` starts and waits too.
+    const ab = waiting(['run', 'a', 'b']);
+    await ab.waits;
+    const ba = waiting(['run', 'b', 'a']);
+    await ba.waits;
+    writeFileSync(go, '');
+    const [first, second, held] = await Promise.all([ab.run, ba.run, holder]);
+    expect(held.code, held.stderr).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
+    expect(second.code, second.stderr).toBe(0);
+    expect([p.report('a').decision, p.report('b').decision]).toEqual(['GO', 'GO']);
+    expect(survivors(p.root)).toEqual([]);
+  });
 });
 
 describe('faults: the temporary folder', () => {
