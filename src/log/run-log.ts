@@ -2,14 +2,17 @@
  * The run's structured log (`run.log`, one JSON object a line), written with
  * pino to a file in the run's scratch dir and moved into the report with it.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import pino from 'pino';
 import { isIdentity, redactDeep } from '../report/redact.js';
 
 export interface RunLog {
   log: pino.Logger;
-  /** Closes the file (every line is in it already). */
-  close(): void;
+  /**
+   * Every line written, read back through the descriptor it was written with, then closes it: a check that
+   * empties the temp dir (rm -rf "$TMPDIR"/*) may have removed the file by its name, never its content.
+   */
+  close(): string;
 }
 
 /**
@@ -30,7 +33,7 @@ export const RUN_LOG_KEYS = ['level', 'time', 'msg', 'runId', 'gate', 'file', 's
  * see src/report/write.ts).
  */
 export function createRunLog(file: string, runId: string, redact: (text: string) => string): RunLog {
-  const fd = openSync(file, 'a');
+  const fd = openSync(file, 'a+');
   const destination = {
     write(line: string) {
       const bytes = Buffer.from(line, 'utf8');
@@ -51,6 +54,18 @@ export function createRunLog(file: string, runId: string, redact: (text: string)
   const log = pino({ base: { runId }, timestamp: pino.stdTimeFunctions.isoTime, ...masking }, destination);
   return {
     log,
-    close: () => closeSync(fd),
+    close: () => {
+      try {
+        const bytes = Buffer.alloc(fstatSync(fd).size);
+        for (let done = 0; done < bytes.length; ) {
+          const read = readSync(fd, bytes, done, bytes.length - done, done);
+          if (read === 0) break;
+          done += read;
+        }
+        return bytes.toString('utf8');
+      } finally {
+        closeSync(fd);
+      }
+    },
   };
 }

@@ -200,6 +200,8 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
   for (;;) {
     attempt += 1;
     const base = path.join(ctx.scratchDir, `${check.id}.${attempt}`);
+    // Made again if a check removed it (a cleanup of the temp dir): what it held is lost, later attempts still run.
+    await ensureDir(ctx.scratchDir);
     const evidenceFile = `${base}.evidence.json`;
     const attemptStart = new Date().toISOString();
     ctx.onAttempt?.(check.id, attempt, { stdout: `${base}.stdout`, stderr: `${base}.stderr` });

@@ -4,7 +4,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureDirSync } from '../util/ensure-dir.js';
@@ -362,10 +361,10 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
     // A copy with every string masked, unless there is nothing to mask.
     const report = secrets.reach === 0 && isIdentity(options.redact) ? assembled : redactDeep(assembled, redact);
     log.info({ verdict, decision: report.decision, summary }, 'run finished');
-    runLog.close();
+    const logged = runLog.close();
     // closeout.json goes last: once it is there, the rest of the run's files are too.
     files.push(
-      { name: 'run.log', content: await readFile(path.join(scratchDir, 'run.log'), 'utf8') },
+      { name: 'run.log', content: logged },
       { name: 'junit.xml', content: renderJunit(report, outputs) },
       { name: 'closeout.md', content: renderMarkdown(report, outputs) },
       { name: 'closeout.json', content: renderJson(report) },

@@ -724,6 +724,33 @@ describe('faults: the temporary folder', () => {
   });
 });
 
+describe('faults: a check that empties the temporary folder', () => {
+  it('removing $TMPDIR/gate-run-* (a cleanup of the temp dir) costs that check its captured output, never the run: later checks run, the report is written, run.log whole', async () => {
+    const p = makeProject();
+    const tmp = path.join(p.root, 'tmp');
+    mkdirSync(tmp);
+    p.gate('g', {
+      checks: [
+        check('clean', ['sh', '-c', 'echo \'{"ok":true}\'; rm -rf "$TMPDIR"/gate-run-*'], { expect: ['ok == true'] }),
+        check('after', fixture('pass.mjs'), { expect: ['ok == true'] }),
+      ],
+    });
+    // One at a time, in file order: 'after' starts once 'clean' has emptied the temp dir.
+    const r = await gate(['run', 'g', '--json', '-j', '1'], { cwd: p.root, env: { TMPDIR: tmp } });
+    expect(r.stderr).not.toContain('this is a bug');
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report).toEqual(p.report('g'));
+    // The check removed its own output before gate read it: not judged on it, and said.
+    expect(byId(report, 'clean').status).not.toBe('pass');
+    expect(byId(report, 'clean').notes.join('\n')).toContain('could not be kept');
+    expect(byId(report, 'after')).toMatchObject({ status: 'pass', attempts: 1 });
+    expect(r.code).toBe(3);
+    const log = p.reportFile('g', 'run.log').trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+    expect(log.map((l) => l.msg)).toContain('run finished');
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+});
+
 describe('faults: contradictory command lines are refused before anything is made', () => {
   it.each([
     [['--report-dir', 'out', '--work-dir', 'out'], 'are the same folder (out)'],
