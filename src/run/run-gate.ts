@@ -218,7 +218,8 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
   const gitCommit = readGitCommit(gate.projectRoot);
 
   const envFilePath = gate.envFile ? path.join(options.workDir, gate.envFile.path) : undefined;
-  const scratchDir = mkdtempSync(path.join(os.tmpdir(), 'gate-run-'));
+  // Absolute even when TMPDIR is relative: $GATE_EVIDENCE_FILE points into it, and a check runs in its own cwd.
+  const scratchDir = mkdtempSync(path.join(path.resolve(os.tmpdir()), 'gate-run-'));
   // The gate's secrets, for masking raw output before it is cut and for the scan after writing;
   // the caller's own masking still applies to every string.
   const secrets = redactorFor(gate, options.env);

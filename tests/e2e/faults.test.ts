@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
@@ -721,6 +721,20 @@ describe('faults: the temporary folder', () => {
     expect(r.stderr).toContain('point TMPDIR at a folder gate can write, or unset it\nnothing ran.\n');
     expect(r.stdout).toBe('');
     expect(existsSync(ran)).toBe(false);
+  });
+});
+
+describe('faults: a relative TMPDIR', () => {
+  it('$GATE_EVIDENCE_FILE is an absolute path, so a check whose cwd is not gate\'s (the project root) writes its evidence where gate reads it', async () => {
+    const p = makeProject();
+    const outer = path.dirname(p.root);
+    const tmp = mkdtempSync(path.join(p.root, 'tmp-'));
+    const write = "const f = process.env.GATE_EVIDENCE_FILE; require('fs').writeFileSync(f, JSON.stringify({ ok: true, absolute: require('path').isAbsolute(f) }));";
+    p.gate('g', { checks: [check('a', ['node', '-e', write], { expect: ['ok == true', 'absolute == true'] })] });
+    // gate runs from the project's parent; TMPDIR is relative to there, the check runs in the project root.
+    const r = await gate(['run', path.join(path.basename(p.root), 'gates/g.json')], { cwd: outer, env: { TMPDIR: path.relative(outer, tmp) } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(byId(p.report('g'), 'a')).toMatchObject({ status: 'pass' });
   });
 });
 
