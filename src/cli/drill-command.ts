@@ -111,6 +111,7 @@ export async function drillCommand(gateArg: string | undefined, opts: DrillOptio
     }
     const claimed = problem ? undefined : await lockWorkDirOf(drill.workDir, wait.ms, waiting, io.interrupt);
     if (claimed?.ok) releaseWork = claimed.release;
+    if (claimed?.ok && claimed.ended) io.stderr.write(`gate: ${drill.redact(claimed.ended)}\n`);
     const interrupted = interruptedWait(locked) ?? interruptedWait(claimed);
     if (interrupted) {
       // No round started and the dirs are the other drill's: no matrix, nothing written; the lock taken is released below.

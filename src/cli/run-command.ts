@@ -161,6 +161,7 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
       // Locked before anything in it is written or emptied: another run may use it with another report dir.
       const claimed = locked.ok ? await lockWorkDirOf(p.workDir, wait.ms, waiting, io.interrupt) : locked;
       if (claimed.ok) releases.push(claimed.release);
+      if (claimed.ok && claimed.ended) io.stderr.write(`gate: ${p.redact(claimed.ended)}\n`);
       const interrupted = interruptedWait(claimed);
       if (interrupted) {
         // The run never started and the dirs are the other run's: no report, nothing written; the locks taken are released below.

@@ -4,6 +4,7 @@
  * over when stale after a crash). A second run says it is waiting, waits up to
  * a bound, then gives up (exit 1); interrupted while it waits, it stops at once.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
@@ -17,7 +18,8 @@ const STALE_MS = 10_000;
 export type Release = () => Promise<void>;
 
 /** `interrupted`: the run was interrupted while it waited; nothing was taken. */
-export type LockResult = { ok: true; release: Release } | { ok: false; message: string; interrupted?: true };
+/** `tookOver`: the lock was there when it was taken, left stale by a run that died (or released just then). */
+export type LockResult = { ok: true; release: Release; tookOver: boolean } | { ok: false; message: string; interrupted?: true };
 
 /** What to say when `result` is a lock wait that the run's interrupt ended; undefined otherwise. */
 export function interruptedWait(result: { ok: boolean; message?: string; interrupted?: true } | undefined): string | undefined {
@@ -76,6 +78,7 @@ async function lockDir(
       // Taken in place (lockSync: a mkdir, and a stat where a lock is there already) rather than through
       // the thread pool: nothing else is under way before the checks start, and each round trip costs more
       // than the call. The lock is still refreshed from a timer while held, as with lock().
+      const tookOver = existsSync(lockPath);
       const release = lockfile.lockSync(dir, {
         lockfilePath: lockPath,
         stale: STALE_MS,
@@ -85,6 +88,7 @@ async function lockDir(
       });
       return {
         ok: true,
+        tookOver,
         release: async () => {
           try {
             release();

@@ -17,6 +17,7 @@
  * - Checks get no stdin (`ignore`), so a check that reads it sees EOF at once.
  */
 import { closeSync, fstatSync, lstatSync, open, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import type { AtExit, ProcessEnd, SignalSent } from '../model/types.js';
@@ -329,9 +330,29 @@ export interface Escaped {
  * KILL after `graceMs` for those still running).
  * Returns, by check id, the escaped pids and the signals sent to them.
  */
-export async function endEscapedProcesses(runId: string, graceMs = 500): Promise<Map<string, Escaped>> {
-  const found = new Map<string, number[]>();
+export function endEscapedProcesses(runId: string, graceMs = 500): Promise<Map<string, Escaped>> {
   const tag = `GATE_RUN_ID=${runId}`;
+  return endProcessesWhere(tag, (vars) => vars.includes(tag), graceMs);
+}
+
+/**
+ * Processes still running from the checks of an earlier run in `workDir` (one killed with SIGKILL, which
+ * could end none of them): each check gets `GATE_WORK_DIR=<workDir>/<check id>`. Asked by a run that took
+ * over the work dir's stale lock, so no run holds it and no such process can be another run's. Best
+ * effort, Linux only, as endEscapedProcesses.
+ */
+export function endLeftoversIn(workDir: string, graceMs = 500): Promise<Map<string, Escaped>> {
+  // environ is read as latin1: the dir's UTF-8 bytes, spelled the same way.
+  const prefix = `GATE_WORK_DIR=${Buffer.from(path.resolve(workDir) + path.sep, 'utf8').toString('latin1')}`;
+  return endProcessesWhere(prefix, (vars) => vars.some((v) => v.startsWith(prefix) && !v.slice(prefix.length).includes(path.sep)), graceMs);
+}
+
+/**
+ * Finds the processes whose environment (its variables, as latin1) `selects`, with `hint` a text every such
+ * environment holds (a quick test before the split), and ends them as endEscapedProcesses says.
+ */
+async function endProcessesWhere(hint: string, selects: (vars: string[]) => boolean, graceMs: number): Promise<Map<string, Escaped>> {
+  const found = new Map<string, number[]>();
   // Read in a row, in pid order, with plain reads: every check has ended, so nothing waits on the event
   // loop meanwhile, and a read of /proc costs far less than a round trip through the thread pool.
   const buffer = Buffer.allocUnsafe(64 * 1024);
@@ -344,9 +365,9 @@ export async function endEscapedProcesses(runId: string, graceMs = 500): Promise
   for (const entry of entries) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     const environ = readProcFile(`/proc/${entry}/environ`, buffer);
-    if (!environ.includes(tag)) continue;
+    if (!environ.includes(hint)) continue;
     const vars = environ.split('\0');
-    if (!vars.includes(tag)) continue;
+    if (!selects(vars)) continue;
     const checkId = vars.find((v) => v.startsWith('GATE_CHECK_ID='))?.slice('GATE_CHECK_ID='.length) ?? '';
     found.set(checkId, [...(found.get(checkId) ?? []), Number(entry)]);
   }

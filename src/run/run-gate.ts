@@ -28,7 +28,7 @@ import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { pruneHistory, writeReportFiles, type ReportFile } from '../report/write.js';
 import { readGitCommit } from './git.js';
-import { endEscapedProcesses } from './process.js';
+import { endEscapedProcesses, endLeftoversIn } from './process.js';
 import { chainStarts } from './chain-start.js';
 import { runCheck, type RunContext } from './run-check.js';
 import { runSchedule } from './scheduler.js';
@@ -80,7 +80,12 @@ function workDirRefused(dir: string): string | undefined {
  * or emptied: two runs of one gate with different report dirs would otherwise
  * empty each other's check folders. A second run waits, as for the report dir.
  */
-export async function lockWorkDirOf(dir: string, waitMs: number, onWait?: (message: string) => void, abort?: AbortSignal): Promise<LockResult> {
+export async function lockWorkDirOf(
+  dir: string,
+  waitMs: number,
+  onWait?: (message: string) => void,
+  abort?: AbortSignal,
+): Promise<LockResult & { ended?: string }> {
   const refused = workDirRefused(dir);
   if (refused) return { ok: false, message: refused };
   try {
@@ -88,7 +93,15 @@ export async function lockWorkDirOf(dir: string, waitMs: number, onWait?: (messa
   } catch (error) {
     return { ok: false, message: `work dir ${dir} is not writable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
   }
-  return lockWorkDir(dir, waitMs, onWait, abort);
+  const locked = await lockWorkDir(dir, waitMs, onWait, abort);
+  if (!locked.ok || !locked.tookOver) return locked;
+  // A stale lock is a run that died, maybe by SIGKILL, which ended none of its checks: they may still run here.
+  const left = [...(await endLeftoversIn(dir)).values()].flatMap((e) => e.pids);
+  if (left.length === 0) return locked;
+  return {
+    ...locked,
+    ended: `ended ${left.length} process(es) of an earlier run that did not finish, still running in work dir ${dir} (pid ${left.join(', ')})`,
+  };
 }
 
 /**

@@ -370,6 +370,28 @@ describe('faults: the report dir', () => {
     expect(survivors(p.root)).toEqual([]);
   });
 
+  it('the checks of a run killed with SIGKILL (which it cannot end) are ended by the next run, when it takes over the stale work dir lock, and it says so', async () => {
+    const p = makeProject();
+    p.gate('g', { checks: [check('hang', fixture('forever.mjs'), { output: 'text', timeoutMs: 60_000 }), check('quick', fixture('pass.mjs'), { expect: ['ok == true'] })] });
+    const pidFile = path.join(p.root, 'data/state/g_closeout/hang/forever.pid');
+    const killed = await gate(['run', 'g', '--only', 'hang'], {
+      cwd: p.root,
+      onSpawn: (child) =>
+        void (async () => {
+          while (!existsSync(pidFile)) await new Promise((r) => setTimeout(r, 20));
+          child.kill('SIGKILL');
+        })(),
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    const orphan = Number(readFileSync(pidFile, 'utf8'));
+    expect(alive(orphan)).toBe(true);
+    const next = await gate(['run', 'g', '--only', 'quick'], { cwd: p.root });
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toContain(`gate: ended 1 process(es) of an earlier run that did not finish, still running in work dir ${path.join(p.root, 'data/state/g_closeout')} (pid ${orphan})`);
+    expect(alive(orphan)).toBe(false);
+    expect(survivors(p.root)).toEqual([]);
+  });
+
   it('a symlink planted in the report dir is refused before any check runs (exit 1); its target is untouched', async () => {
     const p = makeProject();
     const ran = path.join(p.root, 'ran.txt');
