@@ -82,6 +82,29 @@ function allowedKeys(root: AnySchema, path: JsonPath): string[] {
   });
 }
 
+/**
+ * Other tools' words for a field, by what they mean (compared in lower case, without `_` and `-`). Spelling alone
+ * misleads here: `cmd` is one letter from `cwd`, `retry` begins `retryDelayMs`, `schema` is near `shell`.
+ */
+const FIELD_WORDS: Readonly<Record<string, string>> = {
+  cmd: 'run', command: 'run', commands: 'run', script: 'run', exec: 'run', args: 'run', argv: 'run',
+  needs: 'dependsOn', deps: 'dependsOn', after: 'dependsOn', dependencies: 'dependsOn',
+  retry: 'retries', attempts: 'retries', maxretries: 'retries',
+  dir: 'cwd', workdir: 'cwd', workingdir: 'cwd', workingdirectory: 'cwd',
+  schema: 'outputSchema', jsonschema: 'outputSchema',
+  exitcode: 'expectExitCode', exitcodes: 'expectExitCode',
+  assert: 'expect', asserts: 'expect', assertions: 'expect',
+};
+
+/** "did you mean" for an unknown field: a known word for a field first, then the nearest spelling. */
+function fieldSuggestion(key: string, allowed: readonly string[]): string | undefined {
+  const word = key.toLowerCase().replace(/[-_]/g, '');
+  if (word === 'optional' && allowed.includes('required')) return 'did you mean "required": false?';
+  const meant = Object.hasOwn(FIELD_WORDS, word) ? FIELD_WORDS[word] : undefined;
+  const guess = meant !== undefined && allowed.includes(meant) ? meant : nearest(key, allowed);
+  return guess !== undefined ? `did you mean "${guess}"?` : undefined;
+}
+
 function intBounds(root: AnySchema, path: JsonPath): { min: number; max: number } | undefined {
   for (const s of schemasAt(root, path)) {
     const n = s as unknown as { minValue?: number | null; maxValue?: number | null };
@@ -269,8 +292,7 @@ function toDiagnostics(leaf: Leaf, source: JsonSource, root: AnySchema): Diagnos
     case 'unrecognized_keys': {
       const allowed = allowedKeys(root, path).filter((k) => k !== '$schema');
       return issue.keys.map((key) => {
-        const guess = nearest(key, allowed);
-        const hint = guess !== undefined ? `did you mean "${guess}"?` : `allowed fields: ${allowed.join(', ')}`;
+        const hint = fieldSuggestion(key, allowed) ?? `allowed fields: ${allowed.join(', ')}`;
         return source.diag([...path, key], 'unknown-field', `unknown field "${key}"`, hint, { key: true });
       });
     }

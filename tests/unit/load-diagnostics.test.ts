@@ -29,6 +29,27 @@ describe('schema diagnostics', () => {
     });
   });
 
+  it('an unknown field that is another tool\'s word for a field suggests that field, not a look-alike of another meaning', async () => {
+    // Spelled near a field of another meaning: `cmd` is not `cwd`, `retry` is not `retryDelayMs`, `schema` is not `shell`.
+    const misled = { cmd: 'run', exec: 'run', after: 'dependsOn', retry: 'retries', dir: 'cwd', schema: 'outputSchema' };
+    // Near no field at all: only the list of every field was given.
+    const unhelped = { command: 'run', script: 'run', args: 'run', needs: 'dependsOn', deps: 'dependsOn', workdir: 'cwd', exitCode: 'expectExitCode', assertions: 'expect' };
+    const words = { ...misled, ...unhelped };
+    const { diags } = await problems({
+      defaults: { retry: 2 },
+      checks: Object.keys(words).map((k, i) => minimalCheck(`c${i}`, { [k]: 1 })),
+    });
+    expect(diags.find((d) => d.jsonPath === 'defaults.retry')?.hint).toBe('did you mean "retries"?');
+    Object.entries(words).forEach(([k, field], i) => {
+      expect(diags.find((d) => d.jsonPath === `checks[${i}].${k}`)).toMatchObject({ code: 'unknown-field', message: `unknown field "${k}"`, hint: `did you mean "${field}"?` });
+    });
+  });
+
+  it('"optional" on a check says to write "required": false', async () => {
+    const { diags } = await problems({ checks: [minimalCheck('a', { optional: true })] });
+    expect(find(diags, 'unknown-field')).toMatchObject({ jsonPath: 'checks[0].optional', hint: 'did you mean "required": false?' });
+  });
+
   it('an unknown field with no near name lists the allowed ones', async () => {
     const { diags } = await problems({ checks: [minimalCheck('a')], zzzzzz: 1 });
     expect(find(diags, 'unknown-field').hint).toMatch(/^allowed fields: id, title, defaults/);
