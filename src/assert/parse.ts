@@ -267,15 +267,15 @@ function parsePatternText(text: string): { ok: true; value: unknown } | ParseErr
   return { ok: true, value: text };
 }
 
-/** Why a number-like bare word, read as a string, misleads with each operator that takes it. */
-const NUMBER_WORD_TRAPS: Partial<Record<AssertionOp, string>> = {
-  '==': 'never finds a string equal to a number',
-  '!=': 'never finds a string equal to a number',
-  '<': 'orders a string only against strings',
-  '<=': 'orders a string only against strings',
-  '>': 'orders a string only against strings',
-  '>=': 'orders a string only against strings',
-  contains: 'would look for that string, never for a number',
+/** Why a bare word that looks like another JSON value (`kind`: "a number", "true"), read as a string, misleads with each operator that takes it. */
+const WORD_TRAPS: Partial<Record<AssertionOp, (kind: string) => string>> = {
+  '==': (kind) => `never finds a string equal to ${kind}`,
+  '!=': (kind) => `never finds a string equal to ${kind}`,
+  '<': () => 'orders a string only against strings',
+  '<=': () => 'orders a string only against strings',
+  '>': () => 'orders a string only against strings',
+  '>=': () => 'orders a string only against strings',
+  contains: (kind) => `would look for that string, never for ${kind}`,
 };
 
 /** Digits, with single `_` separators between them (`1_000`), in a given base. */
@@ -303,16 +303,22 @@ function numericLiteral(text: string): number | undefined {
  * A bare word that reads as a number but is not JSON (`+5`, `.5`, `5.`, `0x10`, `-0x10`, `00`,
  * `1_000`, and `Infinity`, `-Infinity`, `NaN`, which JSON lacks) is a string by the bare-word
  * rule: compared with a number it never equals (so `n != 5.` always holds), never orders, is never
- * an element. Refused, so the mistake shows when the gate loads. `matches` keeps it (`1.` is a
+ * an element. So is `true`, `false` or `null` in another case (`True`, `FALSE`, `Null`). Refused, so
+ * the mistake shows when the gate loads. `matches` keeps it (`1.` is a
  * pattern), and `in` / `not in` take an array, never a bare word.
  */
 function numberLikeWord(op: AssertionOp, text: string, value: unknown): ParseError | undefined {
-  const trap = NUMBER_WORD_TRAPS[op];
+  const trap = WORD_TRAPS[op];
   if (trap === undefined || typeof value !== 'string' || value !== text) return undefined;
+  const literal = text.toLowerCase();
+  if (literal === 'true' || literal === 'false' || literal === 'null') {
+    // A JSON literal in another case (Python's True, YAML's TRUE): as a string, ok != FALSE holds for every boolean.
+    return fail(`value ${text} is not JSON's ${literal}: it is read as the string ${quote(text)}, and "${op}" ${trap(literal)}`, `write ${literal} (JSON writes it in lower case), or quote it to compare strings: ${quote(text)}`);
+  }
   const n = numericLiteral(text);
   if (n === undefined) return undefined;
   const write = Number.isFinite(n) ? `write it as a JSON number (${JSON.stringify(n)})` : `JSON has no ${text}: write a finite number`;
-  return fail(`value ${text} is not a JSON number: it is read as the string ${quote(text)}, and "${op}" ${trap}`, `${write}, or quote it to compare strings: ${quote(text)}`);
+  return fail(`value ${text} is not a JSON number: it is read as the string ${quote(text)}, and "${op}" ${trap('a number')}`, `${write}, or quote it to compare strings: ${quote(text)}`);
 }
 
 // ------------------------------------------------------------------ operators

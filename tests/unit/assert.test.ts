@@ -127,6 +127,8 @@ describe('parsing the string form', () => {
     // A pattern: "1." is a regular expression (1 and any character); "in" and "not in" take an array anyway.
     expect(parse('v matches 1.')).toMatchObject({ op: 'matches', value: '1.' });
     expect(parse('v matches .5')).toMatchObject({ op: 'matches', value: '.5' });
+    expect(parse('v matches True')).toMatchObject({ op: 'matches', value: 'True' });
+    expect(parse('v == Truth')).toMatchObject({ op: '==', value: 'Truth' });
     expect(parseError('v in +5').message).toContain('needs an array');
     expect(parse('v != v1.2').value).toBe('v1.2');
     expect(parse('s == go').value).toBe('go');
@@ -231,6 +233,12 @@ describe('parsing the string form', () => {
     ['x < 1e1_0', 'not a JSON number', '(10000000000)'],
     ['x < -.5e-1', 'not a JSON number', '(-0.05)'],
     ['x contains -1_0', 'not a JSON number', '(-10)'],
+    // true, false and null in another case (Python's True, YAML's TRUE) are bare-word strings: ok != FALSE would always hold.
+    ['ok == True', 'value True is not JSON\'s true: it is read as the string "True", and "==" never finds a string equal to true', 'write true (JSON writes it in lower case), or quote it to compare strings: "True"'],
+    ['ok != FALSE', 'value FALSE is not JSON\'s false', 'write false'],
+    ['v == Null', 'value Null is not JSON\'s null', 'write null'],
+    ['v > NULL', 'value NULL is not JSON\'s null: it is read as the string "NULL", and ">" orders a string only against strings'],
+    ['flags contains True', 'value True is not JSON\'s true', 'write true'],
     ['a. == 1', 'ends with "."'],
     ['a.b. exists', 'ends with "."'],
   ])('rejects %j', (input, phrase, hintPhrase?: string) => {
