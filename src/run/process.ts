@@ -278,7 +278,9 @@ function notStarted(error: unknown, cwd: string, program: string | undefined, st
   // secret): that part is never kept.
   const cwdProblem = CWD_PROBLEM.exec(raw)?.[1];
   let message: string;
-  if (cwdProblem !== undefined) message = `The "cwd" option ${cwdProblem}: ${escapeControls(cwd)}`;
+  // Said of the cwd, in words of its own: execa's "The "cwd" option is invalid", after "could not start "true": ENOENT",
+  // reads as if the program were missing.
+  if (cwdProblem !== undefined) message = `its cwd ${escapeControls(cwd)} ${errno === 'ENOENT' ? 'does not exist' : errno === 'ENOTDIR' ? 'is not a directory' : cwdProblem}`;
   // Node's "spawn <file> <errno>": the file as the gate gave it (execa's copy has lost its escape sequences).
   else if (program !== undefined && raw.startsWith('spawn ') && raw.endsWith(` ${errno}`)) message = `spawn ${escapeControls(program)} ${errno}`;
   else message = escapeControls(raw).replace(/\.? Received .*$/, '');

@@ -146,6 +146,16 @@ describe('faults: checks that crash or cannot start', () => {
     expect(a).toMatchObject({ status: 'error', reasonCode: 'not-startable', attempts: 1, exitCode: null });
     expect(a.reason).toContain(`could not start ${JSON.stringify(`${command} --flag`)}: ${errno}`);
   });
+
+  it('a cwd that does not exist is an error that says so, not one that reads as if the program were missing', async () => {
+    const p = makeProject();
+    p.file('file-not-folder', 'x');
+    p.gate('g', { checks: [check('a', ['true'], { cwd: 'nodir', output: 'text' }), check('b', ['true'], { cwd: 'file-not-folder', output: 'text' })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    const report = p.report('g');
+    expect(byId(report, 'a')).toMatchObject({ status: 'error', reasonCode: 'not-startable', reason: `could not start "true": ENOENT (its cwd ${path.join(p.root, 'nodir')} does not exist)` });
+    expect(byId(report, 'b')).toMatchObject({ status: 'error', reasonCode: 'not-startable', reason: `could not start "true": ENOTDIR (its cwd ${path.join(p.root, 'file-not-folder')} is not a directory)` });
+  });
 });
 
 describe('faults: huge output and unreadable evidence', () => {

@@ -69,7 +69,7 @@ describe('the process module, with real processes', () => {
     for (const [r, quoted] of [
       [cwd, 'nodir\\u001b[31m\\nX'],
       [program, 'spawn /nonexistent/RED\\r\\nZZ ENOENT'],
-      [fileCwd, 'is not a directory: ' + path.join(dir, 'f\\u001b[31mile')],
+      [fileCwd, 'its cwd ' + path.join(dir, 'f\\u001b[31mile') + ' is not a directory'],
       [c1, 'spawn no\\u009b31m\\u007fexist ENOENT'],
     ] as const) {
       const message = r.end.kind === 'not-started' ? r.end.message : '';
