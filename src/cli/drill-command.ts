@@ -11,7 +11,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { drillExitCode, drillVerdict, judgeRound, roundNotRun, summarizeDrill } from '../judge/drill.js';
 import { formatDiagnostics } from '../load/diagnostics.js';
 import { displayPath, loadGates, resolveGateFiles } from '../load/load-gate.js';
-import type { Progress } from '../log/progress.js';
+import { stoppingNoticeOnly } from '../log/progress.js';
 import type { DrillReport, DrillRound, DrillRoundPlan } from '../model/drill.js';
 import { exitCodeForSignal } from '../model/exit-codes.js';
 import type { Gate, InjectMode } from '../model/types.js';
@@ -42,7 +42,6 @@ export interface DrillOptions {
 }
 
 /** A round's own checks report nothing on the terminal: the drill prints one line a round. */
-const SILENT: Progress = { runStarted() {}, checkStarted() {}, checkFinished() {} };
 
 interface Round {
   plan: DrillRoundPlan;
@@ -205,6 +204,10 @@ async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<numb
       rows.push(roundNotRun(round.plan, gate.checks.find((c) => c.id === round.plan.check), stopped));
       continue;
     }
+    // Said at once: the round's checks may take their killGraceMs to end.
+    const progress = stoppingNoticeOnly(say);
+    const onStop = () => progress.stopping?.(io.interruptedBy?.() ?? 'SIGINT');
+    abort.addEventListener('abort', onStop, { once: true });
     const { report, writeError, pruned } = await runGate(round.gate, {
       plan: round.runPlan,
       workDir: drill.workDir,
@@ -214,9 +217,9 @@ async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<numb
       env: io.env,
       abort,
       interruptedBy: io.interruptedBy,
-      progress: SILENT,
+      progress,
       redact,
-    });
+    }).finally(() => abort.removeEventListener('abort', onStop));
     if (writeError) {
       io.stderr.write(`gate: ${redact(writeError)}\n`);
       failedToWrite = true;

@@ -242,6 +242,9 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
         summaryFollows: io.stdout.isTTY === true && !quiet && !json && reporters.includes('pretty'),
       });
       let run: GateRun | undefined;
+      // Said at once: the running checks may take their killGraceMs to end, and the view shows nothing meanwhile.
+      const onStop = () => progress.stopping?.(io.interruptedBy?.() ?? 'SIGINT');
+      abort.addEventListener('abort', onStop, { once: true });
       try {
         run = await runGate(p.gate, {
           plan: p.plan,
@@ -256,6 +259,7 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
           redact,
         });
       } finally {
+        abort.removeEventListener('abort', onStop);
         // A report that was not written is not the run's to show: the view ends without a verdict.
         progress.finish?.(run?.written ? run.report : undefined);
       }

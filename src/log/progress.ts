@@ -18,6 +18,11 @@ export interface Progress {
   /** An attempt is about to start; its output goes to these files. */
   attemptStarted?(id: string, attempt: number, files: { stdout: string; stderr: string }): void;
   checkFinished(result: CheckResult): void;
+  /**
+   * The run was interrupted (`signal`): said at once, while checks still run, with what happens next (a
+   * check that ignores SIGTERM keeps the run until its `killGraceMs` is over, and nothing else would show).
+   */
+  stopping?(signal: string): void;
   /** The run is over (report absent if it broke off): stop every timer, read the last output, leave the final view. */
   finish?(report?: Report): void;
 }
@@ -48,18 +53,51 @@ export function createProgress(options: ProgressOptions): Progress {
   const styles = options.styles ?? createStyles(false);
   if (options.mode === 'live') {
     const view = createLiveView({ ...options, styles, checks: options.checks ?? [] });
-    return withStreaming(view, options.verbose ? (lines) => view.printAbove(lines) : undefined, options);
+    return withStopping(withStreaming(view, options.verbose ? (lines) => view.printAbove(lines) : undefined, options), (text) => view.printAbove([text]));
   }
+  if (options.mode === 'off') return withStreaming(silent(), options.verbose ? printLines(options) : undefined, options);
   const line = (text: string) => options.write(`${text}\n`);
-  const plain: Progress =
-    options.mode === 'off'
-      ? { runStarted() {}, checkStarted() {}, checkFinished() {} }
-      : {
-          runStarted: (gateId, checks, jobs) => line(`gate ${gateId}: running ${checks} check${checks === 1 ? '' : 's'} (-j ${jobs})`),
-          checkStarted: (id) => line(`  ${styles.status('running', 'start ')} ${id}`),
-          checkFinished: (r) => line(`  ${styles.status(r.status, r.status.padEnd(6))} ${resultText(r)}`),
-        };
-  return withStreaming(plain, options.verbose ? (lines) => options.write(lines.map((l) => `${l}\n`).join('')) : undefined, options);
+  const plain: Progress = {
+    runStarted: (gateId, checks, jobs) => line(`gate ${gateId}: running ${checks} check${checks === 1 ? '' : 's'} (-j ${jobs})`),
+    checkStarted: (id) => line(`  ${styles.status('running', 'start ')} ${id}`),
+    checkFinished: (r) => line(`  ${styles.status(r.status, r.status.padEnd(6))} ${resultText(r)}`),
+  };
+  return withStopping(withStreaming(plain, options.verbose ? printLines(options) : undefined, options), line);
+}
+
+const silent = (): Progress => ({ runStarted() {}, checkStarted() {}, checkFinished() {} });
+
+/** No view at all (a drill's rounds have their own lines), only the interrupt notice, through `say`. */
+export const stoppingNoticeOnly = (say: (text: string) => void): Progress => withStopping(silent(), say);
+
+const printLines = (options: ProgressOptions) => (lines: string[]) => options.write(lines.map((l) => `${l}\n`).join(''));
+
+/**
+ * Adds the interrupt notice to a view: one line, and only while checks run (an interrupt that comes once
+ * every check has ended stops nothing, and the run says so when it ends).
+ */
+function withStopping(view: Progress, say: (text: string) => void): Progress {
+  // By id: checks that never started (blocked, not-run, skipped) finish too.
+  const running = new Set<string>();
+  let said = false;
+  return {
+    ...view,
+    checkStarted: (id) => {
+      running.add(id);
+      view.checkStarted(id);
+    },
+    checkFinished: (result) => {
+      running.delete(result.id);
+      view.checkFinished(result);
+    },
+    stopping: (signal) => {
+      if (said || running.size === 0) return;
+      said = true;
+      const them = running.size === 1 ? 'the running check gets' : `the ${running.size} running checks get`;
+      const its = running.size === 1 ? 'its' : 'their';
+      say(`gate: ${signal}: stopping: no new check starts; ${them} SIGTERM, then SIGKILL once ${its} killGraceMs is over; send ${signal} again to kill at once`);
+    },
+  };
 }
 
 function resultText(r: CheckResult): string {

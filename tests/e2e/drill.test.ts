@@ -189,6 +189,9 @@ describe('gate drill', () => {
       onSpawn: signalOnceStarted(pidFile, 'SIGINT'),
     });
     expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain(
+      'gate: SIGINT: stopping: no new check starts; the running check gets SIGTERM, then SIGKILL once its killGraceMs is over; send SIGINT again to kill at once\n',
+    );
     expect(r.stdout).toContain('drill g: INTERRUPTED after 1/3 rounds (1/3 caught)\n');
     const d = drillJson(p, 'g');
     expect(d).toMatchObject({ verdict: 'aborted', exitCode: 130 });

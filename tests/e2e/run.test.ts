@@ -559,6 +559,10 @@ describe('gate run: repeated interrupts', () => {
     const pidFile = path.join(p.root, 'data/state/g_closeout/a/ignore-term.pid');
     const r = await gate(['run', 'g'], { cwd: p.root, onSpawn: interruptTwice(pidFile, 1300) });
     expect(r.code).toBe(130);
+    // Said at the first one: without it, a check that ignores TERM keeps the run silent until its grace is over.
+    expect(r.stderr).toContain(
+      'gate: SIGINT: stopping: no new check starts; the running check gets SIGTERM, then SIGKILL once its killGraceMs is over; send SIGINT again to kill at once\n',
+    );
     const report = p.report('g');
     expect(report.verdict).toBe('aborted');
     const a = byId(report, 'a');

@@ -228,6 +228,60 @@ describe('live view', () => {
   });
 });
 
+describe('the interrupt notice', () => {
+  const NOTICE = 'gate: SIGINT: stopping: no new check starts; the 2 running checks get SIGTERM, then SIGKILL once their killGraceMs is over; send SIGINT again to kill at once';
+
+  it('says once, in the plain view, how many checks are still running and what happens to them', () => {
+    const term = fakeTerminal();
+    const p = createProgress({ write: term.write, mode: 'plain' });
+    p.runStarted('g', 3, 3);
+    p.checkStarted('a');
+    p.checkStarted('b');
+    p.checkStarted('c');
+    p.checkFinished(makeCheck('c', 'pass'));
+    // A check that never started finishes too (blocked, not-run): it is not counted as running.
+    p.checkFinished(makeCheck('d', 'not-run'));
+    p.stopping?.('SIGINT');
+    p.stopping?.('SIGINT');
+    expect(term.writes.join('').split('\n').filter((l) => l.startsWith('gate: SIGINT'))).toEqual([NOTICE]);
+  });
+
+  it('says it in the singular for one check, with the signal that came', () => {
+    const term = fakeTerminal();
+    const p = createProgress({ write: term.write, mode: 'plain' });
+    p.checkStarted('a');
+    p.stopping?.('SIGTERM');
+    expect(term.writes.join('')).toContain(
+      'gate: SIGTERM: stopping: no new check starts; the running check gets SIGTERM, then SIGKILL once its killGraceMs is over; send SIGTERM again to kill at once\n',
+    );
+  });
+
+  it('says nothing when no check runs (the run ends at once), nor when the view is off', () => {
+    const term = fakeTerminal();
+    const plain = createProgress({ write: term.write, mode: 'plain' });
+    plain.checkStarted('a');
+    plain.checkFinished(makeCheck('a', 'pass'));
+    plain.stopping?.('SIGINT');
+    const off = createProgress({ write: term.write, mode: 'off' });
+    off.checkStarted('b');
+    off.stopping?.('SIGINT');
+    expect(term.writes.join('')).not.toContain('stopping');
+  });
+
+  it('prints above the live region, which is drawn again below it', () => {
+    const term = fakeTerminal();
+    const p = createProgress({ write: term.write, mode: 'live', styles: createStyles(true), checks: ['a', 'b'], terminal: { columns: 200, rows: 30 }, now: () => 0, tickMs: 1_000_000 });
+    p.runStarted('g', 2, 2);
+    p.checkStarted('a');
+    p.checkStarted('b');
+    p.stopping?.('SIGINT');
+    const screen = term.screen();
+    expect(screen.slice(0, 2)).toEqual(['gate g: running 2 checks (-j 2)', NOTICE]);
+    expect(screen.at(-1)).toBe('0/2 done · 2 running · 0 ms');
+    p.finish?.(undefined);
+  });
+});
+
 describe('summary', () => {
   it('names each check that did not pass, its failed assertions, where its output is, then the verdict', () => {
     const a = makeCheck('a', 'pass');
