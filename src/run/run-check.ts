@@ -5,7 +5,7 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { ensureDir } from '../util/ensure-dir.js';
+import { ensureDir, ensureDirSync } from '../util/ensure-dir.js';
 import { removeTree } from '../util/remove-tree.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EvidenceHasher } from '../judge/evidence.js';
@@ -181,6 +181,8 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
     const detail = { code: 'not-startable', errno: unemptied.code ?? 'EIO', command: commandLine(check), message: notFresh(checkWorkDir, unemptied) } as const;
     return { result: notStarted(check, mode, startedAt, detail) };
   }
+  const scratch = scratchFolderProblem(ctx.scratchDir);
+  if (scratch) return { result: notStarted(check, mode, startedAt, { code: 'not-startable', errno: scratch.errno, command: commandLine(check), message: scratch.message }) };
   const spec = processSpec(check, mode);
 
   let attempt = 0;
@@ -196,12 +198,12 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
   let retriesAbandoned = 0;
   /** Retries --fail-fast cancelled: the run stopped before the check's next attempt. */
   let retriesCancelled = 0;
+  /** Why the retries left were not made, when the scratch folder could not be used for them. */
+  let retriesUnmade: string | undefined;
   const stopped = ctx.failFast === undefined ? ctx.abort : AbortSignal.any([ctx.abort, ctx.failFast]);
   for (;;) {
     attempt += 1;
     const base = path.join(ctx.scratchDir, `${check.id}.${attempt}`);
-    // Made again if a check removed it (a cleanup of the temp dir): what it held is lost, later attempts still run.
-    await ensureDir(ctx.scratchDir);
     const evidenceFile = `${base}.evidence.json`;
     const attemptStart = new Date().toISOString();
     ctx.onAttempt?.(check.id, attempt, { stdout: `${base}.stdout`, stderr: `${base}.stderr` });
@@ -283,6 +285,13 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       retriesCancelled = check.retries - attempt + 1;
       break;
     }
+    const lost = scratchFolderProblem(ctx.scratchDir);
+    if (lost) {
+      // Nowhere safe to capture the next attempt: the attempt that failed is the one that counts.
+      failures.pop();
+      retriesUnmade = `its ${check.retries - attempt + 1} remaining ${check.retries - attempt + 1 === 1 ? 'retry was' : 'retries were'} not made: ${lost.message}`;
+      break;
+    }
   }
 
   let status: CheckResult['status'] = judgement.status;
@@ -297,6 +306,7 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
     detail = { code: 'interrupted', started: true, waitingAfter: attempt };
     notes.push(`the interrupt abandoned its ${retriesAbandoned} remaining ${retriesAbandoned === 1 ? 'retry' : 'retries'}`);
   }
+  if (retriesUnmade) notes.push(retriesUnmade);
   if (retriesCancelled > 0) notes.push(`--fail-fast cancelled its ${retriesCancelled} remaining ${retriesCancelled === 1 ? 'retry' : 'retries'} (another required check did not pass)`);
   // A drill must turn the gate red; a check that passes anyway has not shown its fail path.
   if (mode && (status === 'pass' || status === 'flaky')) {
@@ -332,6 +342,30 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       notes,
     },
   };
+}
+
+/**
+ * The run's scratch folder, before an attempt: made again if a check removed it (a cleanup of the temp
+ * dir), private to this user as mkdtemp made it (the raw output it holds is not masked yet). What stands in
+ * its place and is not a folder of this user's (a link, a file, another user's folder made in the shared
+ * temp dir meanwhile) is never written through or into: why, as a check that cannot start.
+ */
+function scratchFolderProblem(dir: string): { errno: string; message: string } | undefined {
+  try {
+    let info = lstatSync(dir, { throwIfNoEntry: false });
+    if (!info) {
+      ensureDirSync(path.dirname(dir));
+      mkdirSync(dir, { mode: 0o700 });
+      info = lstatSync(dir);
+    }
+    if (!info.isDirectory()) return { errno: 'ENOTDIR', message: `the run's scratch folder ${dir} is not a folder gate made (a check replaced it)` };
+    const uid = process.getuid?.();
+    if (uid !== undefined && info.uid !== uid) return { errno: 'EPERM', message: `the run's scratch folder ${dir} is not a folder gate made (another user's)` };
+    return undefined;
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    return { errno: e.code ?? 'EIO', message: `cannot make the run's scratch folder ${dir} again: ${e.code ?? e.message}` };
+  }
 }
 
 /** The result of a check that gate refused to start: `error`, no attempt made. */

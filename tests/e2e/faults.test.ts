@@ -795,6 +795,50 @@ describe('faults: a check that empties the temporary folder', () => {
     expect(log.map((l) => l.msg)).toContain('run finished');
     expect(readdirSync(tmp)).toEqual([]);
   });
+
+  it('the scratch folder made again after a check removed it is private to its user (0700), as the one gate made first', async () => {
+    const p = makeProject();
+    const tmp = path.join(p.root, 'tmp');
+    mkdirSync(tmp);
+    const mode = "const fs = require('fs'); const d = require('path').dirname(process.env.GATE_EVIDENCE_FILE); console.log(JSON.stringify({ mode: (fs.lstatSync(d).mode & 0o777).toString(8) }));";
+    p.gate('g', {
+      checks: [
+        check('before', ['node', '-e', mode], { expect: ['mode == "700"'] }),
+        check('clean', ['sh', '-c', 'rm -rf "$TMPDIR"/gate-run-*'], { output: 'text' }),
+        check('after', ['node', '-e', mode], { expect: ['mode == "700"'] }),
+      ],
+    });
+    // One at a time, in file order, under a umask that leaves folders readable by others.
+    const r = await gate(['run', 'g', '-j', '1'], { cwd: p.root, env: { TMPDIR: tmp } });
+    expect(r.stderr).not.toContain('this is a bug');
+    const report = p.report('g');
+    expect(byId(report, 'before')).toMatchObject({ status: 'pass' });
+    expect(byId(report, 'after')).toMatchObject({ status: 'pass', attempts: 1 });
+  });
+
+  it('a scratch folder a check replaced with a link is never written through: the checks after it cannot start, the link\'s target is untouched', async () => {
+    const p = makeProject();
+    const tmp = path.join(p.root, 'tmp');
+    const elsewhere = path.join(p.root, 'elsewhere');
+    mkdirSync(tmp);
+    mkdirSync(elsewhere);
+    p.gate('g', {
+      checks: [
+        check('swap', ['sh', '-c', 'd=$(dirname "$GATE_EVIDENCE_FILE"); rm -rf "$d"; ln -s "$ELSEWHERE" "$d"; exit 1'], { output: 'text', env: { ELSEWHERE: elsewhere }, retries: 2, retryDelayMs: 1 }),
+        check('after', fixture('pass.mjs'), { expect: ['ok == true'] }),
+      ],
+    });
+    const r = await gate(['run', 'g', '-j', '1'], { cwd: p.root, env: { TMPDIR: tmp } });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).not.toContain('this is a bug');
+    // Its own retries are not made there either: the attempt that failed is the one that counts.
+    const swap = byId(p.report('g'), 'swap');
+    expect(swap).toMatchObject({ status: 'fail', reasonCode: 'exit-code', attempts: 1 });
+    expect(swap.notes.join('\n')).toMatch(/its 2 remaining retries were not made: the run's scratch folder .* is not a folder gate made \(a check replaced it\)/);
+    expect(byId(p.report('g'), 'after')).toMatchObject({ status: 'error', reasonCode: 'not-startable', attempts: 0 });
+    expect(byId(p.report('g'), 'after').reason).toContain('is not a folder gate made');
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
 });
 
 describe('faults: contradictory command lines are refused before anything is made', () => {
