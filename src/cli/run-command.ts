@@ -18,7 +18,7 @@ import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { secretCollisions } from '../report/collisions.js';
 import { redactorFor, type Redactor } from '../report/redact.js';
-import { interruptedWait, lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
+import { interruptedWait, lockReportDir, lockWaitMs, type LockResult, type Release } from '../report/lock.js';
 import { otherKindIn } from '../report/report-kind.js';
 import { prepareReportDir } from '../report/write.js';
 import { lockWorkDirOf, prepareWorkDir, runGate, scratchDirProblem, type GateRun } from '../run/run-gate.js';
@@ -145,31 +145,44 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
   // A wait for another run's lock is said where progress would show: --quiet and --json keep stderr to errors.
   const saysWait = progressMode(opts, opts.json || opts.reporter.includes('json'), io) !== 'off';
   try {
-    // Taken in one order, that of the report dirs, whatever order the gates are named in: `gate run a b`
-    // and `gate run b a` started at once would otherwise each hold a lock the other waits for, until one gave up.
-    for (const p of [...planned].sort((x, y) => (x.reportDir < y.reportDir ? -1 : x.reportDir > y.reportDir ? 1 : 0))) {
-      const waiting = saysWait ? (message: string) => io.stderr.write(`gate: ${p.redact(message)}\n`) : undefined;
-      const ready = await prepareReportDir(p.reportDir);
-      const locked = ready.ok ? await lockReportDir(p.reportDir, wait.ms, waiting, io.interrupt) : ready;
-      if (locked.ok) releases.push(locked.release);
-      // Again once the lock is held: a drill may have written its report there while this run waited for it.
-      const mixed = locked.ok ? mixedReportDir(p, io.cwd) : undefined;
-      if (mixed) {
-        io.stderr.write(`gate: ${mixed}\nnothing ran.\n`);
-        return EXIT.usage;
-      }
-      // Locked before anything in it is written or emptied: another run may use it with another report dir.
-      const claimed = locked.ok ? await lockWorkDirOf(p.workDir, wait.ms, waiting, io.interrupt) : locked;
-      if (claimed.ok) releases.push(claimed.release);
-      if (claimed.ok && claimed.ended) io.stderr.write(`gate: ${p.redact(claimed.ended)}\n`);
-      const interrupted = interruptedWait(claimed);
+    // Every report dir first, then every work dir, each kind in the order of its paths, whatever order the
+    // gates are named in (a drill takes its report dir, then its work dir, too). Two runs that take some of
+    // the same locks then never each hold one the other waits for: `gate run a b` against `gate run b a`, or
+    // gates of two projects against a run of them with another --report-dir (whose report dirs sort by gate
+    // id, while the work dirs they share sort by project) would otherwise wait for each other until one gave up.
+    const inOrder = (dir: (p: Planned) => string) => [...planned].sort((x, y) => (dir(x) < dir(y) ? -1 : dir(x) > dir(y) ? 1 : 0));
+    /** Why the run cannot start once a lock was not taken (the exit code), after saying so. */
+    const notTaken = (p: Planned, result: Extract<LockResult, { ok: false }>): number => {
+      const interrupted = interruptedWait(result);
       if (interrupted) {
         // The run never started and the dirs are the other run's: no report, nothing written; the locks taken are released below.
         const signal = io.interruptedBy?.() ?? 'SIGINT';
         io.stderr.write(`gate: ${p.redact(interrupted)} (${signal}); nothing ran, no report written.\n`);
         return exitCodeForSignal(signal);
       }
-      const problem = claimed.ok ? ((await prepareWorkDir(p.workDir, p.gate.envFile)) ?? scratchDirProblem()) : claimed.message;
+      io.stderr.write(`gate: ${p.redact(result.message)}\nnothing ran.\n`);
+      return EXIT.internal;
+    };
+    const waitingFor = (p: Planned) => (saysWait ? (message: string) => io.stderr.write(`gate: ${p.redact(message)}\n`) : undefined);
+    for (const p of inOrder((x) => x.reportDir)) {
+      const ready = await prepareReportDir(p.reportDir);
+      const locked = ready.ok ? await lockReportDir(p.reportDir, wait.ms, waitingFor(p), io.interrupt) : ready;
+      if (!locked.ok) return notTaken(p, locked);
+      releases.push(locked.release);
+      // Again once the lock is held: a drill may have written its report there while this run waited for it.
+      const mixed = mixedReportDir(p, io.cwd);
+      if (mixed) {
+        io.stderr.write(`gate: ${mixed}\nnothing ran.\n`);
+        return EXIT.usage;
+      }
+    }
+    for (const p of inOrder((x) => x.workDir)) {
+      // Locked before anything in it is written or emptied: another run may use it with another report dir.
+      const claimed = await lockWorkDirOf(p.workDir, wait.ms, waitingFor(p), io.interrupt);
+      if (!claimed.ok) return notTaken(p, claimed);
+      releases.push(claimed.release);
+      if (claimed.ended) io.stderr.write(`gate: ${p.redact(claimed.ended)}\n`);
+      const problem = (await prepareWorkDir(p.workDir, p.gate.envFile)) ?? scratchDirProblem();
       if (problem) {
         io.stderr.write(`gate: ${p.redact(problem)}\nnothing ran.\n`);
         return EXIT.internal;

@@ -734,6 +734,30 @@ describe('faults: a report or work dir replaced, removed or shared while a run h
     expect([p.report('a').decision, p.report('b').decision]).toEqual(['GO', 'GO']);
     expect(survivors(p.root)).toEqual([]);
   });
+
+  it('a run of several gates holds no work dir while it waits for a report dir: a run that needs only that work dir is not kept waiting (no two runs can hold what the other waits for)', async () => {
+    const p = makeProject();
+    const go = path.join(p.root, 'go');
+    // Two projects: `zz` sorts after `aa`, while gate `a` sorts before gate `b`.
+    const a = p.file('zz/gates/a.json', JSON.stringify({ checks: [holdUntil(go)] }));
+    const b = p.file('aa/gates/b.json', JSON.stringify({ checks: [check('quick', fixture('pass.mjs'), { expect: ['ok == true'] })] }));
+    // Holds a's report dir (and work dir) until `go` exists.
+    const holder = gate(['run', a], { cwd: p.root });
+    while (!existsSync(path.join(p.root, 'zz/data/state/a_closeout/.gate.lock'))) await new Promise((r) => setTimeout(r, 20));
+    // `gate run a b` waits for a's report dir.
+    let both!: ReturnType<typeof gate>;
+    await new Promise<void>((resolve) => {
+      both = gate(['run', a, b], { cwd: p.root, onSpawn: (c) => void stderrSays(c, 'is in use by another gate run').then(resolve) });
+    });
+    // A run of b into another report dir needs b's work dir, which that waiting run must not hold yet.
+    const other = await gate(['run', b, '--report-dir', 'other'], { cwd: p.root, env: { GATE_LOCK_TIMEOUT_MS: '0' } });
+    writeFileSync(go, '');
+    const [held, first] = await Promise.all([holder, both]);
+    expect(other.code, other.stderr).toBe(0);
+    expect(held.code, held.stderr).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
+    expect(survivors(p.root)).toEqual([]);
+  });
 });
 
 describe('faults: the temporary folder', () => {
