@@ -138,11 +138,13 @@ export function junitSeconds(ms: number): string {
 /**
  * How a check shows in a test view. An advisory check that did not pass is
  * `<skipped>` with the reason: it does not block the release, and a test view
- * that counts it as a failure would turn a GO red.
+ * that counts it as a failure would turn a GO red. An injected one keeps its
+ * `<failure>` or `<error>`: a run with an injection is never GO, so that run
+ * must not read as a green test run.
  */
 function caseKind(check: CheckResult): CaseKind {
   const kind = CASE_KIND[check.status];
-  return !check.required && (kind === 'failure' || kind === 'error') ? 'skipped' : kind;
+  return !check.required && !check.injected && (kind === 'failure' || kind === 'error') ? 'skipped' : kind;
 }
 
 function caseName(check: CheckResult): string {

@@ -110,6 +110,15 @@ describe('renderJunit', () => {
     expect(xml).toMatch(/<testsuite [^>]*failures="0" errors="0" skipped="1"/);
   });
 
+  it('shows an injected advisory check that failed as <failure>: the injection makes the run NO-GO, so the test view is red too', async () => {
+    const injected = makeCheck('adv', 'fail', { required: false, injected: true, injectMode: 'exit', reasonCode: 'exit-code', reason: 'exit code 1, expected 0', exitCode: 1 });
+    const xml = renderJunit(makeReport([makeCheck('a', 'pass'), injected], { injected: [{ checkId: 'adv', mode: 'exit' }] }));
+    await expectValid(xml);
+    expect(testcase(xml, 'adv')).toContain('<failure message="exit code 1, expected 0" type="exit-code">exit code: 1\ninjected failure: exit</failure>');
+    expect(xml).not.toContain('does not block the release');
+    expect(xml).toMatch(/<testsuite [^>]*failures="1" errors="0" skipped="0"/);
+  });
+
   it('notes flaky and waived passes in system-out', () => {
     const xml = renderJunit(makeReport(allStatuses()));
     expect(testcase(xml, 'flaky:')).toContain('<system-out>flaky: passed after 2 attempts (passed on attempt 2)</system-out>');
