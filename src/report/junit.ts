@@ -1,8 +1,10 @@
 /**
- * JUnit XML for CI test reporters: one <testsuite> for the gate, one <testcase> a check.
+ * JUnit XML for CI test reporters: one <testsuite> for the gate, one <testcase> a check (and one for
+ * the decision when a NO-GO would otherwise show no failure).
  * Conforms to the Jenkins xUnit JUnit schema (tests/junit-10.xsd).
  */
 import XMLBuilder from 'fast-xml-builder';
+import { EXIT } from '../model/exit-codes.js';
 import type { CheckResult, CheckStatus, Report } from '../model/types.js';
 import { plainText, tailText } from './text.js';
 
@@ -205,6 +207,31 @@ function testcase(gateId: string, check: CheckResult, outputs?: CheckOutputs): E
 }
 
 /**
+ * Why a run is NO-GO when no check shows as `<failure>` or `<error>`: an advisory check ended by an
+ * interrupt, an injected check that never started, a report that failed its own checks once written.
+ */
+function decisionProblem(report: Report): { message: string; type: string } {
+  if (report.exitCode === EXIT.internal) {
+    return { type: 'report-failed', message: 'gate failed at its own job once the report was written (a secret got past masking, or masking broke a file; stderr says which), exit code 1' };
+  }
+  if (report.verdict === 'aborted') return { type: 'interrupted', message: 'the run was interrupted; checks that had not finished are not judged' };
+  if (report.injected.length > 0) {
+    return { type: 'injected', message: `a run with an injection is never GO: ${report.injected.map((i) => `${i.checkId} (${i.mode})`).join(', ')}` };
+  }
+  return { type: 'required-not-passing', message: `required checks not passing: ${report.summary.requiredFailTotal}` };
+}
+
+/**
+ * A NO-GO that no check shows as failed would read as a green test run: it gets a failed testcase
+ * of its own, `(gate decision)` (no check id has parentheses), saying why.
+ */
+function decisionCase(report: Report): Element {
+  const { message, type } = decisionProblem(report);
+  const aborted = report.verdict === 'aborted' ? ' (aborted)' : '';
+  return { ...attrs({ classname: xmlSafeLine(`gate.${report.gate.id}`), name: '(gate decision)' }), failure: attrs({ message: xmlSafeLine(`${report.decision}${aborted}: ${message}`), type }) };
+}
+
+/**
  * Renders a run as JUnit XML. Pure: the caller writes the file.
  * `outputs` optionally adds each check's captured output tail as <system-out>/<system-err>.
  */
@@ -215,6 +242,12 @@ export function renderJunit(report: Report, outputs?: CheckOutputs): string {
     if (kind === 'failure') counts.failures += 1;
     else if (kind === 'error') counts.errors += 1;
     else if (kind === 'skipped') counts.skipped += 1;
+  }
+  const cases = report.checks.map((check) => testcase(report.gate.id, check, outputs));
+  if (report.decision === 'NO-GO' && counts.failures + counts.errors === 0) {
+    cases.push(decisionCase(report));
+    counts.tests += 1;
+    counts.failures += 1;
   }
   const time = junitSeconds(report.durationMs);
   // The schema allows no `skipped` attribute on <testsuites>; it is on <testsuite> only.
@@ -234,7 +267,7 @@ export function renderJunit(report: Report, outputs?: CheckOutputs): string {
     ...attrs({ name: xmlSafeLine(report.gate.id), ...totals, skipped: String(counts.skipped), time, timestamp: xmlSafeLine(report.startedAt) }),
     properties: { property: properties.map(([name, value]) => attrs({ name, value: xmlSafeLine(value) })) },
   };
-  if (report.checks.length > 0) suite.testcase = report.checks.map((check) => testcase(report.gate.id, check, outputs));
+  if (cases.length > 0) suite.testcase = cases;
   const doc: Element = {
     '?xml': attrs({ version: '1.0', encoding: 'UTF-8' }),
     testsuites: { ...attrs({ name: 'gate', ...totals, time }), testsuite: suite },

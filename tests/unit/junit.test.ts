@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
 import { JUNIT_MARKUP, renderJunit, xmlWellFormed, type CheckOutputs } from '../../src/report/junit.js';
 import { createRedactor } from '../../src/report/redact.js';
-import { CHECK_STATUSES, type CheckResult } from '../../src/model/types.js';
+import { CHECK_STATUSES, type CheckResult, type Report } from '../../src/model/types.js';
 import { makeCheck, makeReport } from './report-fixture.js';
 
 const XSD = readFileSync(fileURLToPath(new URL('../junit-10.xsd', import.meta.url)), 'utf8');
@@ -104,7 +104,7 @@ describe('renderJunit', () => {
 
   it('shows an advisory check that did not pass as <skipped>, so a GO never reads as a failed test run', async () => {
     const advisory = makeCheck('adv', 'fail', { required: false, reasonCode: 'exit-code', reason: 'exit code 1, expected 0', exitCode: 1 });
-    const xml = renderJunit(makeReport([makeCheck('a', 'pass'), advisory]));
+    const xml = renderJunit(makeReport([makeCheck('a', 'pass'), advisory], { verdict: 'pass', decision: 'GO', exitCode: 0 }));
     await expectValid(xml);
     expect(testcase(xml, 'adv')).toContain('<skipped message="advisory, does not block the release: fail: exit code 1, expected 0">exit code: 1</skipped>');
     expect(xml).toMatch(/<testsuite [^>]*failures="0" errors="0" skipped="1"/);
@@ -117,6 +117,24 @@ describe('renderJunit', () => {
     expect(testcase(xml, 'adv')).toContain('<failure message="exit code 1, expected 0" type="exit-code">exit code: 1\ninjected failure: exit</failure>');
     expect(xml).not.toContain('does not block the release');
     expect(xml).toMatch(/<testsuite [^>]*failures="1" errors="0" skipped="0"/);
+  });
+
+  it.each([
+    ['an advisory check interrupted', { verdict: 'aborted', exitCode: 130 }, [makeCheck('adv', 'interrupted', { required: false, reasonCode: 'interrupted', reason: 'interrupted by SIGINT' }), makeCheck('b', 'not-run', { reasonCode: 'interrupted', reason: 'the run was interrupted' })], 'interrupted', 'NO-GO (aborted): the run was interrupted; checks that had not finished are not judged'],
+    ['a report that failed its secret scan', { exitCode: 1 }, [makeCheck('a', 'pass')], 'report-failed', 'NO-GO: gate failed at its own job once the report was written (a secret got past masking, or masking broke a file; stderr says which), exit code 1'],
+    ['an injected check that never started', { injected: [{ checkId: 'b', mode: 'exit' }] }, [makeCheck('a', 'pass'), makeCheck('b', 'not-run', { injected: true })], 'injected', 'NO-GO: a run with an injection is never GO: b (exit)'],
+  ] as [string, Partial<Report>, CheckResult[], string, string][])('shows a NO-GO that no check shows as failed (%s) as a failed testcase of its own, with why', async (_, over, checks, type, message) => {
+    const xml = renderJunit(makeReport(checks, { verdict: 'fail', decision: 'NO-GO', ...over }));
+    await expectValid(xml);
+    expect(xml).toContain(`<testcase classname="gate.m28" name="(gate decision)">\n      <failure message="${message}" type="${type}"/>`);
+    expect(xml).toMatch(new RegExp(`<testsuite [^>]*tests="${checks.length + 1}" failures="1" errors="0"`));
+    expect(xml).toMatch(new RegExp(`<testsuites [^>]*tests="${checks.length + 1}" failures="1" errors="0"`));
+  });
+
+  it('adds no decision testcase to a GO, nor to a NO-GO that a check shows as failed', () => {
+    const go = renderJunit(makeReport([makeCheck('a', 'pass')], { verdict: 'pass', decision: 'GO', exitCode: 0 }));
+    const noGo = renderJunit(makeReport([makeCheck('a', 'pass'), makeCheck('b', 'fail')]));
+    for (const xml of [go, noGo]) expect(xml).not.toContain('(gate decision)');
   });
 
   it('notes flaky and waived passes in system-out', () => {
@@ -183,7 +201,7 @@ describe('renderJunit', () => {
   });
 
   it('renders an empty run as a valid, empty suite', async () => {
-    const xml = renderJunit(makeReport([]));
+    const xml = renderJunit(makeReport([], { verdict: 'pass', decision: 'GO', exitCode: 0 }));
     await expectValid(xml);
     expect(xml).toContain('tests="0" failures="0" errors="0" skipped="0"');
   });
