@@ -2,6 +2,7 @@
  * closeout.md: the run as a person reads it — decision first, then checks, failures, waivers,
  * the gate's handover notes and provenance.
  */
+import { EXIT } from '../model/exit-codes.js';
 import { CHECK_STATUSES } from '../model/types.js';
 import type { CheckResult, CheckStatus, Report, WaiverReport } from '../model/types.js';
 import type { CheckOutputs } from './junit.js';
@@ -109,6 +110,10 @@ function notices(report: Report): string[] {
   if (report.partial || report.requiredNotRun.length > 0) {
     const names = report.requiredNotRun.map((id) => codeSpan(id)).join(', ') || 'none';
     out.push(`> ⚠️ **Partial run** — required checks not run: ${names}.`);
+  }
+  if (report.exitCode === EXIT.internal) {
+    // Only the checks after writing set it (src/report/seal.ts): without this line the NO-GO would have no reason in the file.
+    out.push("> ⛔ **Report failed gate's own checks** — once written, a secret was found past masking or masking broke a file (gate's stderr says which): the run is NO-GO with exit code 1, whatever its checks did.");
   }
   if (report.injected.length > 0) {
     const names = report.injected.map((i) => `${codeSpan(i.checkId)} (${i.mode})`).join(', ');

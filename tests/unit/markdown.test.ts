@@ -69,6 +69,15 @@ describe('renderMarkdown', () => {
     expect(renderMarkdown(makeReport(allStatuses()))).not.toContain('Partial run');
   });
 
+  it('says why a run whose checks all passed is NO-GO when its report failed gate\'s own checks once written (exit code 1)', () => {
+    const md = renderMarkdown(makeReport([makeCheck('a', 'pass')], { exitCode: 1 }));
+    expect(md.split('\n')[0]).toBe('# ❌ NO-GO — Milestone 28');
+    expect(md).toContain(
+      "> ⛔ **Report failed gate's own checks** — once written, a secret was found past masking or masking broke a file (gate's stderr says which): the run is NO-GO with exit code 1, whatever its checks did.",
+    );
+    expect(renderMarkdown(makeReport(allStatuses()))).not.toContain("Report failed gate's own checks");
+  });
+
   it('has one table row a check, with every column', () => {
     const md = renderMarkdown(makeReport(allStatuses()));
     expect(md).toContain('| Check | Title | Status | Required | Attempts | Duration | Reason |');
