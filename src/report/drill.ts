@@ -3,7 +3,7 @@
  * prints, and its progress lines. Pure: the caller writes and prints.
  */
 import { DRILL_OUTCOMES, type DrillOutcome, type DrillReport, type DrillRound, type DrillRoundPlan } from '../model/drill.js';
-import { codeSpan, escapeText } from './markdown.js';
+import { codeSpan, escapeText, headingText } from './markdown.js';
 import { formatDuration, plainText } from './text.js';
 
 const OUTCOME_ICON: Record<DrillOutcome, string> = {
@@ -110,7 +110,7 @@ export function timeoutNote(round: DrillRoundPlan): string | undefined {
 }
 
 function banner(report: DrillReport): string {
-  const name = escapeText(report.gate.title ?? report.gate.id).replace(/<br>/g, ' ');
+  const name = headingText(report.gate.title ?? report.gate.id);
   const head = report.verdict === 'pass' ? '✅ Drill passed' : report.verdict === 'aborted' ? '⏹️ Drill interrupted' : '❌ Drill failed';
   return `# ${head} — ${name}`;
 }

@@ -81,7 +81,7 @@ export function codeFence(text: string, info = ''): string {
 }
 
 /** Escaped text on one line; a trailing `#` run would otherwise read as an ATX closing sequence. */
-function headingText(text: string): string {
+export function headingText(text: string): string {
   return escapeText(text).replace(/<br>/g, ' ').replace(/#+$/, (run) => `\\${run}`);
 }
 

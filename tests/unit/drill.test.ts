@@ -259,4 +259,9 @@ describe('drill.json and drill.md', () => {
     expect(md).not.toContain('<b>');
     expect(md).toContain('&lt;img src=x&gt; \\| \\*bold\\*');
   });
+
+  it('keeps a title that ends in # whole in the heading (an ATX closing sequence would drop it), as closeout.md does', () => {
+    const md = renderDrillMarkdown(drill([row('M28-1')], { gate: { id: 'g', title: 'Release #', file: 'gates/g.json', sha256: 'b' } }));
+    expect(md.split('\n')[0]).toBe('# ✅ Drill passed — Release \\#');
+  });
 });
