@@ -3,6 +3,7 @@
  * The ready queue is ordered by the longest remaining chain to a sink, then by
  * file order, so the schedule is stable and the critical path starts first.
  */
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { CheckResult, CheckStatus } from '../model/types.js';
 import { injectionFlag, type Plan } from '../plan/plan.js';
 import { COUNTS_AS_PASSING } from '../judge/decide.js';
@@ -33,6 +34,10 @@ export async function runSchedule(plan: Plan, options: ScheduleOptions): Promise
   const ready: string[] = [];
   let running = 0;
   let stopStarting: 'fail-fast' | 'interrupted' | undefined;
+  // Every running check listens to the abort signal (and so do the pool and the caller): past Node's
+  // default of 10 it would print a MaxListenersExceededWarning about a leak that is none.
+  const listeners = options.jobs + LISTENER_HEADROOM;
+  if (getMaxListeners(options.abort) < listeners) setMaxListeners(listeners, options.abort);
 
   const finish = (raw: CheckResult) => {
     const result = options.finalize ? options.finalize(raw) : raw;
@@ -140,6 +145,9 @@ export async function runSchedule(plan: Plan, options: ScheduleOptions): Promise
   });
   return results;
 }
+
+/** Listeners on the abort signal besides one a running check: the pool's own, the caller's, a lock wait. */
+const LISTENER_HEADROOM = 10;
 
 /** A chain names at most this many checks: the nearest ones, `…`, and the root that did not pass. */
 const MAX_CHAIN = 12;

@@ -269,6 +269,20 @@ describe('gate run: the graph', () => {
     expect(report.summary.requiredFailTotal).toBe(0);
   });
 
+  it('runs many checks at once (-j 16) with no warning from Node on stderr', async () => {
+    const p = makeProject();
+    const meet = path.join(p.root, 'meet');
+    mkdirSync(meet);
+    // Each check waits until all 16 have started, so all 16 run at once.
+    const rendezvous = `touch "${meet}/$GATE_CHECK_ID"; while [ "$(ls "${meet}" | wc -l)" -lt 16 ]; do sleep 0.05; done; echo '{}'`;
+    p.gate('g', { checks: Array.from({ length: 16 }, (_, i) => check(`c${i}`, ['sh', '-c', rendezvous], { timeoutMs: 60_000 })) });
+    const r = await gate(['run', 'g', '-j', '16'], { cwd: p.root });
+    expect(r.code).toBe(0);
+    expect(p.report('g').summary.pass).toBe(16);
+    expect(r.stderr).not.toContain('MaxListenersExceededWarning');
+    expect(r.stderr).not.toMatch(/\(node:\d+\)/);
+  });
+
   it('--fail-fast starts nothing after the first required failure', async () => {
     const p = makeProject();
     p.gate('g', { checks: [check('a', fixture('fail.mjs')), check('b', fixture('pass.mjs')), check('c', fixture('pass.mjs'))] });
