@@ -57,16 +57,37 @@ function cell(text: string, width = Infinity): string {
   return width === Infinity ? flat : cutToWidth(flat, width);
 }
 
+/**
+ * The DEPENDS ON cell: as many whole ids as fit in 60 columns with what follows, then how many
+ * more (`a,b,c +296 more`); one check that depends on hundreds must not widen every row of the
+ * table past a terminal's width. `--json` has them all.
+ */
+const DEPENDS_WIDTH = 60;
+function dependsCell(ids: string[]): string {
+  if (ids.length === 0) return '-';
+  const all = ids.map((id) => cell(id));
+  if (displayWidth(all.join(',')) <= DEPENDS_WIDTH) return all.join(',');
+  let shown = 1;
+  let width = displayWidth(all[0]!);
+  while (shown < all.length) {
+    const next = width + 1 + displayWidth(all[shown]!);
+    if (next + displayWidth(` +${all.length - shown - 1} more`) > DEPENDS_WIDTH) break;
+    width = next;
+    shown += 1;
+  }
+  return `${all.slice(0, shown).join(',')} +${all.length - shown} more`;
+}
+
 const HEADER = ['ID', 'TITLE', 'PRIORITY', 'REQUIRED', 'DEPENDS ON', 'TIMEOUT', 'RETRIES'] as const;
 
-/** One block a gate: a heading line, then an aligned table. Titles are cut at 60 columns (`--json` has them whole). */
+/** One block a gate: a heading line, then an aligned table. Titles are cut at 60 columns, and so are lists of dependencies (`--json` has them whole). */
 export function renderCheckTable(listing: GateListing): string {
   const rows = listing.checks.map((c) => [
     cell(c.id),
     cell(c.title ?? '-', TITLE_WIDTH),
     c.priority ?? '-',
     c.required ? 'yes' : 'no',
-    c.dependsOn.length > 0 ? c.dependsOn.join(',') : '-',
+    dependsCell(c.dependsOn),
     formatTimeout(c.timeoutMs),
     String(c.retries),
   ]);

@@ -39,6 +39,27 @@ describe('renderCheckTable', () => {
   });
 });
 
+describe('renderCheckTable with a check that depends on hundreds', () => {
+  it('names as many dependencies as fit in 60 columns, whole ids, then how many more; the other rows stay narrow', () => {
+    const ids = Array.from({ length: 300 }, (_, i) => `check-${String(i).padStart(3, '0')}`);
+    const listing = listChecks(makeGate([...ids.map((id) => makeCheck(id)), makeCheck('all', { dependsOn: ids })]));
+    const lines = renderCheckTable(listing).trimEnd().split('\n');
+    const deps = lines.at(-1)?.split(/ {2,}/)[4] ?? '';
+    expect(deps).toBe(`${ids.slice(0, 5).join(',')} +295 more`);
+    expect(stringWidth(deps)).toBeLessThanOrEqual(60);
+    // No row is padded to the width of the long list.
+    for (const line of lines.slice(1)) expect(stringWidth(line)).toBeLessThan(120);
+    // --json keeps every one.
+    expect(listing.checks.at(-1)?.dependsOn).toHaveLength(300);
+  });
+
+  it('keeps a list that fits whole', () => {
+    const ids = ['a', 'b', 'c'];
+    const lines = renderCheckTable(listChecks(makeGate([...ids.map((id) => makeCheck(id)), makeCheck('d', { dependsOn: ids })]))).trimEnd().split('\n');
+    expect(lines.at(-1)?.split(/ {2,}/)[4]).toBe('a,b,c');
+  });
+});
+
 describe('renderCheckTable with wide and combining characters', () => {
   it('lines every column up with the header on a terminal (display columns, not code points)', () => {
     const listing = listChecks(
