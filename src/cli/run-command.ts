@@ -14,7 +14,7 @@ import type { Gate, Report } from '../model/types.js';
 import { planGate, type Plan } from '../plan/plan.js';
 import { renderGithub, STEP_SUMMARY_LIMIT, stepSummary, type GithubRun } from '../report/github.js';
 import { renderJson } from '../report/json.js';
-import { renderJunit } from '../report/junit.js';
+import { joinJunit, renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { secretCollisions } from '../report/collisions.js';
 import { redactorFor, type Redactor } from '../report/redact.js';
@@ -228,6 +228,8 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
   const several = planned.length > 1;
   const reports: Report[] = [];
   const githubRuns: GithubRun[] = [];
+  /** With several gates, each one's JUnit XML (masked), joined into one document at the end. */
+  const junitDocs: string[] = [];
   let failedToWrite = false;
   /** Whether the interrupt stopped anything: a gate it kept from starting, or a run it ended (verdict `aborted`). */
   let stoppedByInterrupt = false;
@@ -296,9 +298,13 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
       if (json) continue;
       // --quiet cuts gate's own summary to its verdict line; a reporter named with --reporter prints as asked.
       for (const name of reporters) {
-        out(quiet && name === 'pretty' ? `${verdictLine(report, outStyles)}\n` : await printed(name as StdoutReporter, report, p, shown, outStyles, writeError === undefined));
+        const text = quiet && name === 'pretty' ? `${verdictLine(report, outStyles)}\n` : await printed(name as StdoutReporter, report, p, shown, outStyles, writeError === undefined);
+        // Several gates' JUnit XML is one document, printed once every gate has run.
+        if (name === 'junit' && several) junitDocs.push(redact(text));
+        else out(text);
       }
     }
+    if (junitDocs.length > 0) stdout.write(joinJunit(junitDocs));
 
     // Annotations: on stdout when asked for with --reporter github (--quiet or not); under GitHub Actions on
     // stderr unasked (stdout stays what the other options make it), except with --quiet, which keeps stderr silent.

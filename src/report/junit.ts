@@ -274,3 +274,29 @@ export function renderJunit(report: Report, outputs?: CheckOutputs): string {
   };
   return builder.build(doc) as string;
 }
+
+/** The root element `renderJunit` writes: its totals, then the gate's `<testsuite>` up to `</testsuites>`. */
+const JUNIT_ROOT = /^<testsuites name="gate" tests="(\d+)" failures="(\d+)" errors="(\d+)" time="(\d+\.\d{3})">\n/m;
+
+/**
+ * Several gates' `junit.xml`, as written, as one document (`--reporter junit` when several gates
+ * run): one `<testsuites>` adding up their totals, holding each gate's `<testsuite>` in turn.
+ * Documents printed one after the other would be no XML at all (a CI test reporter reads one root).
+ * A document not in the shape `renderJunit` gives is left whole, as before.
+ */
+export function joinJunit(docs: string[]): string {
+  const roots = docs.map((doc) => JUNIT_ROOT.exec(doc));
+  if (docs.length < 2 || roots.some((root) => root === null)) return docs.join('');
+  const totals = { tests: 0, failures: 0, errors: 0, ms: 0 };
+  const suites = docs.map((doc, i) => {
+    const root = roots[i]!;
+    totals.tests += Number(root[1]);
+    totals.failures += Number(root[2]);
+    totals.errors += Number(root[3]);
+    totals.ms += Math.round(Number(root[4]) * 1000);
+    return doc.slice(root.index + root[0].length, doc.lastIndexOf('</testsuites>'));
+  });
+  const head = docs[0]!.slice(0, roots[0]!.index);
+  const open = `<testsuites name="gate" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" time="${junitSeconds(totals.ms)}">\n`;
+  return `${head}${open}${suites.join('')}</testsuites>\n`;
+}

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, gate, makeProject, survivors } from './harness.js';
+import { validateXML } from 'xmllint-wasm';
+import { fixture, gate, makeProject, REPO, survivors } from './harness.js';
 
 // Set by the test runner, and Node warns when a child gets both: these tests set what they need.
 for (const name of ['FORCE_COLOR', 'NO_COLOR', 'GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY']) delete process.env[name];
@@ -67,6 +68,28 @@ describe('gate run on a terminal surface: CI, quiet, verbose, colour', () => {
     expect(both.stderr).toBe('');
     expect(both.stdout).toBe(`${linesOf(both.stdout)[0]}\n${p.reportFile('g', 'closeout.md')}`);
     expect(linesOf(both.stdout)[0]).toMatch(/^gate g: NO-GO: 1 fail in /);
+  });
+
+  it('--reporter junit with several gates prints one JUnit document holding a testsuite a gate, valid against the XSD', async () => {
+    const p = makeProject();
+    p.gate('g1', { checks: [check('a', fixture('pass.mjs')), check('b', fixture('fail.mjs'))] });
+    p.gate('g2', { checks: [check('a', fixture('pass.mjs'))] });
+    p.gate('g3', { checks: [check('a', fixture('crash.mjs'))] });
+    const r = await gate(['run', '--quiet', '--reporter', 'junit'], { cwd: p.root });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.match(/<\?xml /g)).toHaveLength(1);
+    expect(r.stdout.match(/<testsuites /g)).toHaveLength(1);
+    expect([...r.stdout.matchAll(/<testsuite name="([^"]+)"/g)].map((m) => m[1])).toEqual(['g1', 'g2', 'g3']);
+    expect(r.stdout).toMatch(/<testsuites name="gate" tests="4" failures="1" errors="1" time="\d+\.\d{3}">/);
+    // Each gate's suite as its own junit.xml has it.
+    for (const id of ['g1', 'g2', 'g3']) {
+      const own = p.reportFile(id, 'junit.xml');
+      expect(r.stdout).toContain(own.slice(own.indexOf('  <testsuite '), own.lastIndexOf('</testsuites>')));
+    }
+    const xsd = readFileSync(path.join(REPO, 'tests/junit-10.xsd'), 'utf8');
+    const valid = await validateXML({ xml: [{ fileName: 'junit.xml', contents: r.stdout }], schema: [{ fileName: 'junit-10.xsd', contents: xsd }] });
+    expect(valid.errors).toEqual([]);
   });
 
   it("--quiet and --json say nothing of a wait for another run's lock, run and drill alike; giving up is still said", async () => {
