@@ -23,7 +23,7 @@ export interface Plan {
   /** Ids filtered out with --only / --skip. */
   skipped: Set<string>;
   injections: Map<string, InjectMode>;
-  /** Longest path (in checks) from each check to a sink: the ready queue starts the longest chain first. */
+  /** Longest path (in checks that run) from each check to a sink: the ready queue starts the longest chain first. */
   rank: Map<string, number>;
   /** Reverse edges. */
   dependents: Map<string, string[]>;
@@ -119,7 +119,7 @@ export function planGate(gate: Gate, options: PlanOptions): PlanResult {
       selected,
       skipped,
       injections,
-      rank: rankBySinkDistance(gate.checks, dependents),
+      rank: rankBySinkDistance(gate.checks, dependents, selected),
       dependents,
       partial: requiredNotRun.length > 0,
       requiredNotRun,
@@ -153,9 +153,12 @@ function modeHint(mode: string): string {
 /**
  * The number of checks on the longest path from each check to a sink. Starting
  * the check with the longest remaining chain first keeps the critical path busy
- * (a plain FIFO can leave a long chain waiting behind independent checks).
+ * (a plain FIFO can leave a long chain waiting behind independent checks). Only
+ * checks that run count: a chain of dependents left out with --only / --skip
+ * is no work to wait for.
  */
-function rankBySinkDistance(checks: Check[], dependents: Map<string, string[]>): Map<string, number> {
+function rankBySinkDistance(checks: Check[], allDependents: Map<string, string[]>, selected: Set<string>): Map<string, number> {
+  const dependents = new Map([...allDependents].map(([id, next]) => [id, next.filter((d) => selected.has(d))]));
   // Iterative post-order walk: a chain of thousands of checks must not overflow the stack.
   // The loader has already refused cycles, so every walk ends.
   const rank = new Map<string, number>();

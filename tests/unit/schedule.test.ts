@@ -67,6 +67,17 @@ describe('scheduler', () => {
     expect(again.started).toEqual(first.started);
   });
 
+  it('ranks by the chain that runs: dependents left out with --skip / --only do not make a check start first', async () => {
+    // `lone`'s chain is long in the file, but --skip leaves only `lone` of it; `p1 -> p2` is the longest chain that runs.
+    const checks = [mkCheck('p1', 0), mkCheck('p2', 1, ['p1']), mkCheck('lone', 2), mkCheck('t1', 3, ['lone']), mkCheck('t2', 4, ['t1']), mkCheck('t3', 5, ['t2'])];
+    const skipped = await schedule(mkPlan(checks, { skip: ['t1', 't2', 't3'] }), {}, 1);
+    expect(skipped.started).toEqual(['p1', 'p2', 'lone']);
+    const only = await schedule(mkPlan(checks, { only: ['p1', 'p2', 'lone'] }), {}, 1);
+    expect(only.started).toEqual(['p1', 'p2', 'lone']);
+    // With nothing left out, the long chain leads.
+    expect((await schedule(mkPlan(checks), {}, 1)).started).toEqual(['lone', 't1', 'p1', 't2', 'p2', 't3']);
+  });
+
   it('blocks the transitive dependents of a failure with the chain, and runs the rest', async () => {
     const checks = [mkCheck('a', 0), mkCheck('b', 1, ['a']), mkCheck('c', 2, ['b']), mkCheck('d', 3)];
     const { results } = await schedule(mkPlan(checks), { a: 'fail' });
