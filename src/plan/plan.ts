@@ -55,7 +55,7 @@ export function planGate(gate: Gate, options: PlanOptions): PlanResult {
     problems.push({
       code: 'unknown-check',
       message: `${flag} ${typed}: gate "${gate.id}" has no check "${id}"`,
-      hint: hintFor(id, ids),
+      hint: hintFor(id, ids, gate.id),
     });
 
   for (const id of options.only ?? []) if (!known.has(id)) unknown('--only', id);
@@ -94,7 +94,7 @@ export function planGate(gate: Gate, options: PlanOptions): PlanResult {
     problems.push({
       code: 'nothing-selected',
       message: `no check of gate "${gate.id}" is selected: --only/--skip left nothing to run`,
-      hint: `the gate's checks are: ${ids.join(', ')}`,
+      hint: `the gate's checks are: ${someChecks(ids, gate.id)}`,
     });
   }
   for (const id of injections.keys()) {
@@ -182,8 +182,16 @@ function rankBySinkDistance(checks: Check[], allDependents: Map<string, string[]
   return rank;
 }
 
-/** "did you mean" for a mistyped id: the nearest by edit distance, when it is near. */
-export function hintFor(input: string, candidates: string[]): string {
+/** "did you mean" for a mistyped id: the nearest by edit distance, when it is near; else the gate's checks. */
+export function hintFor(input: string, candidates: string[], gateId: string): string {
   const near = nearest(input, candidates);
-  return near ? `did you mean "${near}"?` : `known checks: ${candidates.join(', ')}`;
+  return near ? `did you mean "${near}"?` : `known checks: ${someChecks(candidates, gateId)}`;
+}
+
+/** How many check ids a hint names: a gate of a thousand checks must not turn a hint into a page. */
+const HINT_IDS = 20;
+
+function someChecks(ids: string[], gateId: string): string {
+  if (ids.length <= HINT_IDS) return ids.join(', ');
+  return `${ids.slice(0, HINT_IDS).join(', ')}, … and ${ids.length - HINT_IDS} more (gate list ${gateId} names them all)`;
 }

@@ -125,6 +125,20 @@ describe('planning', () => {
     expect(r.problems[0]?.hint).toBe('did you mean "a"?');
   });
 
+  it('names at most 20 of a large gate\'s checks in a hint, then how many more and where to see them all', () => {
+    const many = Array.from({ length: 1000 }, (_, i) => mkCheck(`c${String(i).padStart(4, '0')}`, i));
+    const unknown = planGate(mkGate(many), { only: ['zzzzzzzz'] });
+    const nothing = planGate(mkGate(many), { skip: many.map((c) => c.id) });
+    for (const r of [unknown, nothing]) {
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      const hint = r.problems[0]?.hint ?? '';
+      expect(hint).toContain('c0000, c0001');
+      expect(hint).toContain('c0019, … and 980 more (gate list g names them all)');
+      expect(hint).not.toContain('c0020');
+    }
+  });
+
   it('refuses a selection that leaves nothing to run', () => {
     const r = planGate(mkGate(checks), { skip: ['a', 'b'] });
     expect(r.ok).toBe(false);
