@@ -58,13 +58,14 @@ export function planGate(gate: Gate, options: PlanOptions): PlanResult {
       hint: hintFor(id, ids, gate.id),
     });
 
-  for (const id of options.only ?? []) if (!known.has(id)) unknown('--only', id);
-  for (const id of options.skip ?? []) if (!known.has(id)) unknown('--skip', id);
+  // Each argument once: `--skip x,x` is one mistake, named once.
+  for (const id of new Set(options.only)) if (!known.has(id)) unknown('--only', id);
+  for (const id of new Set(options.skip)) if (!known.has(id)) unknown('--skip', id);
 
   const injections = new Map<string, InjectMode>();
   /** As typed, for naming both sides of a conflict. */
   const typed = new Map<string, string>();
-  for (const spec of options.injectFail ?? []) {
+  for (const spec of new Set(options.injectFail)) {
     const parsed = parseInjection(spec);
     if (!parsed.ok) {
       problems.push(parsed.problem);

@@ -125,6 +125,13 @@ describe('planning', () => {
     expect(r.problems[0]?.hint).toBe('did you mean "a"?');
   });
 
+  it('names an unknown id given twice (--skip x,x, --inject-fail x twice) once', () => {
+    const r = planGate(mkGate(checks), { only: ['zz', 'zz'], skip: ['ok', 'ok'], injectFail: ['q', 'q', 'b:explode', 'b:explode'] });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.map((p) => p.message.split(':')[0])).toEqual(['--only zz', '--skip ok', '--inject-fail q', '--inject-fail b']);
+  });
+
   it('names at most 20 of a large gate\'s checks in a hint, then how many more and where to see them all', () => {
     const many = Array.from({ length: 1000 }, (_, i) => mkCheck(`c${String(i).padStart(4, '0')}`, i));
     const unknown = planGate(mkGate(many), { only: ['zzzzzzzz'] });
