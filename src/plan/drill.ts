@@ -27,7 +27,7 @@ export function planDrill(gate: Gate, options: DrillPlanOptions): DrillPlanResul
   const ids = gate.checks.map((c) => c.id);
   const problems: DrillPlanProblem[] = [];
   for (const id of options.only) {
-    if (!ids.includes(id)) problems.push({ code: 'unknown-check', message: `--only ${id}: gate "${gate.id}" has no check "${id}"`, hint: hintFor(id, ids, gate.id) });
+    if (!ids.includes(id)) problems.push({ code: 'unknown-check', message: `--only ${id}: gate "${gate.id}" has no check "${id}"`, hint: hintFor(id, ids, gate) });
   }
   // In the other modes the override would turn a slow fail path into a timeout, and an escape into a catch.
   if (options.timeoutMs !== undefined && options.mode !== 'timeout') {

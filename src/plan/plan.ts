@@ -55,7 +55,7 @@ export function planGate(gate: Gate, options: PlanOptions): PlanResult {
     problems.push({
       code: 'unknown-check',
       message: `${flag} ${typed}: gate "${gate.id}" has no check "${id}"`,
-      hint: hintFor(id, ids, gate.id),
+      hint: hintFor(id, ids, gate),
     });
 
   // Each argument once: `--skip x,x` is one mistake, named once.
@@ -95,7 +95,7 @@ export function planGate(gate: Gate, options: PlanOptions): PlanResult {
     problems.push({
       code: 'nothing-selected',
       message: `no check of gate "${gate.id}" is selected: --only/--skip left nothing to run`,
-      hint: `the gate's checks are: ${someChecks(ids, gate.id)}`,
+      hint: `the gate's checks are: ${someChecks(ids, gate)}`,
     });
   }
   for (const id of injections.keys()) {
@@ -184,15 +184,25 @@ function rankBySinkDistance(checks: Check[], allDependents: Map<string, string[]
 }
 
 /** "did you mean" for a mistyped id: the nearest by edit distance, when it is near; else the gate's checks. */
-export function hintFor(input: string, candidates: string[], gateId: string): string {
+export function hintFor(input: string, candidates: string[], gate: Pick<Gate, 'displayFile'>): string {
   const near = nearest(input, candidates);
-  return near ? `did you mean "${near}"?` : `known checks: ${someChecks(candidates, gateId)}`;
+  return near ? `did you mean "${near}"?` : `known checks: ${someChecks(candidates, gate)}`;
 }
 
 /** How many check ids a hint names: a gate of a thousand checks must not turn a hint into a page. */
 const HINT_IDS = 20;
 
-function someChecks(ids: string[], gateId: string): string {
+/**
+ * The gate named by its file as the user reads it, not by its id: `gate list <id>` finds no gate when the
+ * file is not gates/<id>.json under the current directory (another name, another folder).
+ */
+function someChecks(ids: string[], gate: Pick<Gate, 'displayFile'>): string {
   if (ids.length <= HINT_IDS) return ids.join(', ');
-  return `${ids.slice(0, HINT_IDS).join(', ')}, … and ${ids.length - HINT_IDS} more (gate list ${gateId} names them all)`;
+  return `${ids.slice(0, HINT_IDS).join(', ')}, … and ${ids.length - HINT_IDS} more (gate list ${shellWord(gate.displayFile)} names them all)`;
+}
+
+/** A path as one shell word that is not an option: as it is when it needs no quoting, else single-quoted. */
+function shellWord(file: string): string {
+  const s = file.startsWith('-') ? `./${file}` : file;
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

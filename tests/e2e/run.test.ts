@@ -464,6 +464,20 @@ describe('gate run: failure injection', () => {
     expect(r.stderr).toContain('nope');
     expect(existsSync(path.join(p.root, 'reports/g_closeout/closeout.json'))).toBe(false);
   });
+
+  it('the hint of an unknown id in a large gate names a gate list command that lists the gate, whatever its id and where it runs from', async () => {
+    const p = makeProject();
+    // The id is not the file name, and gate runs from outside the project: `gate list big` would find no gate.
+    const checks = Array.from({ length: 25 }, (_, i) => check(`c${String(i).padStart(2, '0')}`, fixture('pass.mjs')));
+    p.gate('release', { id: 'big', checks });
+    const r = await gate(['run', path.join(p.root, 'gates/release.json'), '--only', 'zzzzzzzz'], { cwd: path.dirname(p.root) });
+    expect(r.code).toBe(2);
+    const command = /\(gate list (.+) names them all\)/.exec(r.stderr)?.[1];
+    expect(command, r.stderr).toBeDefined();
+    const listed = await gate(['list', command!], { cwd: path.dirname(p.root) });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain('c24');
+  });
 });
 
 describe('gate run: interrupted', () => {

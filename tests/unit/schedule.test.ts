@@ -141,7 +141,7 @@ describe('planning', () => {
       if (r.ok) return;
       const hint = r.problems[0]?.hint ?? '';
       expect(hint).toContain('c0000, c0001');
-      expect(hint).toContain('c0019, … and 980 more (gate list g names them all)');
+      expect(hint).toContain('c0019, … and 980 more (gate list g.json names them all)');
       expect(hint).not.toContain('c0020');
     }
   });
