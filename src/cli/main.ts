@@ -116,7 +116,7 @@ export async function main(io: ProcessIo): Promise<number> {
     )
     .addOption(new Option('--only <ids>', 'run only these checks (comma-separated; repeatable)').argParser(collectList).default([], 'every check'))
     .addOption(new Option('--skip <ids>', 'leave these checks out (comma-separated; repeatable)').argParser(collectList).default([], 'none'))
-    .option('-j, --jobs <n>', 'checks run at once (default: CPU count)', positiveInt)
+    .option('-j, --jobs <n>', 'checks run at once, 1 to 1024 (default: CPU count)', positiveInt)
     .option('--fail-fast', 'start no new check after the first required check that does not pass', false)
     // Its value stays [] when none is named (run-command reads that as pretty); the help says what that means.
     .addOption(new Option('--reporter <name>', `what to print on stdout: ${REPORTERS.join(', ')}; repeatable`).argParser(collectReporter).default([], 'pretty'))
@@ -161,7 +161,7 @@ export async function main(io: ProcessIo): Promise<number> {
         .default('declared'),
     )
     .option('--timeout-ms <ms>', "with --mode timeout: the injected check's time limit in every round, instead of its timeoutMs", timeLimit)
-    .option('-j, --jobs <n>', 'checks run at once within a round (default: CPU count)', positiveInt)
+    .option('-j, --jobs <n>', 'checks run at once within a round, 1 to 1024 (default: CPU count)', positiveInt)
     .option('--work-dir <dir>', 'scratch space for checks (default: <project>/data/state/<id>_drill)', folder('--work-dir'))
     .option('--report-dir <dir>', 'where drill.json, drill.md and rounds/<check>/ go (default: <project>/reports/<id>_drill)', folder('--report-dir'))
     .option('--json', 'print drill.json alone on stdout', false)
