@@ -193,7 +193,11 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
   let ownMs = 0;
   let judgement: Judgement;
   let outcome: AttemptOutcome;
-  const failures: string[] = [];
+  /**
+   * An attempt before the one that counts: its line, then its own notes (what it left behind, which gate
+   * ended), each under its number; the one that counts gives the reason and its notes unnumbered.
+   */
+  const failures: { lines: string[]; leaked: boolean }[] = [];
   /** Retries the run's interrupt left unmade while the check waited for its next attempt. */
   let retriesAbandoned = 0;
   /** Retries --fail-fast cancelled: the run stopped before the check's next attempt. */
@@ -268,7 +272,10 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       break;
     }
     // An attempt before the one that counts: a line in the notes (the one that counts gives the reason).
-    failures.push(`attempt ${attempt}: ${judgement.status}: ${describeReason(judgement.detail)}`);
+    failures.push({
+      lines: [`attempt ${attempt}: ${judgement.status}: ${describeReason(judgement.detail)}`, ...judgement.notes.map((n) => `attempt ${attempt}: ${n}`)],
+      leaked: proc.leakedProcesses,
+    });
     if (!ctx.abort.aborted) {
       // Another attempt follows: this one's output will not be kept.
       for (const hash of hashing) hash.cancel();
@@ -300,7 +307,7 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
     status = 'flaky';
     detail = { code: 'passed-on-retry', attempts: attempt };
   }
-  const notes = [...judgement.notes, ...failures];
+  const notes = [...judgement.notes, ...failures.flatMap((f) => f.lines)];
   if (retriesAbandoned > 0) {
     status = 'interrupted';
     detail = { code: 'interrupted', started: true, waitingAfter: attempt };
@@ -337,7 +344,8 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       finishedAt: new Date(startedAt.getTime() + Math.round(exited - started)).toISOString(),
       evidence: judgement.evidence,
       signalsSent: outcome.signalsSent,
-      leakedProcesses: outcome.leakedProcesses,
+      // What an attempt before the one that counts left behind was ended too: the report says so as for the last.
+      leakedProcesses: outcome.leakedProcesses || failures.some((f) => f.leaked),
       ...(outcome.cleanupSignals.length > 0 ? { cleanupSignals: outcome.cleanupSignals } : {}),
       notes,
     },

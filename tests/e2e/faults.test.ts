@@ -42,6 +42,20 @@ describe('faults: what a check leaves running', () => {
     expect(survivors(p.root)).toEqual([]);
   });
 
+  it('what an attempt before the one that counts left behind is ended and reported too, under its number', async () => {
+    const p = makeProject();
+    // Attempt 1 leaves a process behind and fails; attempt 2 passes and leaves nothing.
+    const script = 'if [ -e "$GATE_WORK_DIR/once" ]; then exit 0; fi; touch "$GATE_WORK_DIR/once"; (sleep 30; :) & echo $! > "$GATE_WORK_DIR/left.pid"; exit 1';
+    p.gate('g', { checks: [check('a', ['sh', '-c', script], { output: 'text', retries: 1, retryDelayMs: 0, killGraceMs: 300 })] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(r.code, r.stderr).toBe(0);
+    const a = byId(p.report('g'), 'a');
+    expect(a).toMatchObject({ status: 'flaky', attempts: 2, leakedProcesses: true });
+    expect(a.notes).toEqual(['attempt 1: fail: exit code 1, expected 0', 'attempt 1: left processes behind after it exited; gate ended them']);
+    expect(r.stdout).toContain('attempt 1: left processes behind after it exited; gate ended them');
+    expect(alive(pidOf(p, 'a', 'left.pid'))).toBe(false);
+  });
+
   it('a check that exits 0 once it gets SIGTERM is still a timeout; the report says which signal went when', async () => {
     const p = makeProject();
     p.gate('g', { checks: [check('a', fixture('exit-on-term.mjs', '0'), { expect: ['ok == true'], timeoutMs: 3000, killGraceMs: 5000 })] });
