@@ -126,12 +126,18 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
     // And every secret whose masking would mask the report's own text too (src/report/collisions.ts).
     const collisions = secretCollisions(gate, io.env);
     const refused = [...(result.ok ? [] : result.problems), ...collisions];
-    for (const p of refused) problems.push(`gate: ${gate.displayFile}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`);
+    // A plan problem is masked as all else gate says (an id, the gate's id or its file's path may hold a secret,
+    // and a hint names ids); a collision names no value, and masking would eat its own words (that is its point).
+    const redact = redactorFor(gate, io.env);
+    const say = (p: { message: string; hint?: string }) => `gate: ${gate.displayFile}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`;
+    for (const p of result.ok ? [] : result.problems) problems.push(redact(say(p)));
+    for (const p of collisions) problems.push(say(p));
     if (!result.ok || refused.length > 0) continue;
-    planned.push({ gate, plan: result.plan, ...dirsFor(gate, opts, io.cwd, several), redact: redactorFor(gate, io.env) });
+    planned.push({ gate, plan: result.plan, ...dirsFor(gate, opts, io.cwd, several), redact });
   }
+  // The dirs are named, and a path may hold a secret of any gate.
   const shared = sharedDirs(planned, io.cwd);
-  if (shared) problems.push(`gate: ${shared}`);
+  if (shared) problems.push(`gate: ${planned.reduce((text, p) => p.redact(text), shared)}`);
   // Before anything is made or locked: a report dir that holds a drill's report is refused.
   for (const p of planned) {
     const mixed = mixedReportDir(p, io.cwd);

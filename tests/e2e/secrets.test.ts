@@ -460,3 +460,36 @@ describe('secrets in the gate file itself: titles, ids, commands', () => {
     for (const f of written(p.root)) expect(readFileSync(f, 'utf8')).not.toContain(SECRET);
   });
 });
+
+describe('secrets in what gate run refuses before anything runs', () => {
+  const SECRET = 'hunter2hunter2';
+  // As an id may spell it: base64 without its padding.
+  const B64 = Buffer.from(SECRET).toString('base64').replace(/=+$/, '');
+
+  it('the plan problems (unknown ids, nothing selected, with their hints naming the checks) and shared dirs name no secret, in any form', async () => {
+    const p = makeProject();
+    // More than 20 checks: the hint names the first 20; ids and the gate id hold the secret, plain and in base64.
+    const checks = Array.from({ length: 22 }, (_, i) => check(`c${i}-${i % 2 === 0 ? SECRET : B64}`, ['true'], { output: 'text' }));
+    p.gate('g', { id: `g-${SECRET}`, checks });
+    p.gate('h', { id: 'h', checks: [check(`x-${SECRET}`, ['true'], { output: 'text' })] });
+    const env = { API_TOKEN: SECRET };
+    const all = checks.map((c) => c.id).join(',');
+    const outs = [
+      await gate(['run', 'g', '--only', 'zzz'], { cwd: p.root, env }),
+      await gate(['run', 'g', '--skip', 'zzz', '--json'], { cwd: p.root, env }),
+      await gate(['run', 'g', '--inject-fail', 'zzz'], { cwd: p.root, env }),
+      await gate(['run', 'g', '--skip', all], { cwd: p.root, env }),
+      await gate(['run', 'h', '--only', `y-${SECRET}`], { cwd: p.root, env }),
+      await gate(['run', 'g', '--work-dir', `out-${SECRET}`, '--report-dir', `out-${SECRET}`], { cwd: p.root, env }),
+    ];
+    expect(outs.map((o) => o.code)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(outs[0]!.stderr).toContain('gate "g-[REDACTED]" has no check "zzz"');
+    expect(outs[0]!.stderr).toContain('hint: known checks: c0-[REDACTED], c1-[REDACTED], c2-');
+    expect(outs[3]!.stderr).toContain('the gate\'s checks are: c0-[REDACTED]');
+    expect(outs[4]!.stderr).toContain('did you mean "x-[REDACTED]"?');
+    expect(outs[5]!.stderr).toContain('the work dir and the report dir are the same folder (out-[REDACTED])');
+    for (const out of outs) {
+      for (const text of [SECRET, B64, SECRET.slice(0, 8)]) expect(out.stdout + out.stderr).not.toContain(text);
+    }
+  });
+});
