@@ -300,6 +300,17 @@ function numericLiteral(text: string): number | undefined {
 }
 
 /**
+ * The JSON number a number-like bare word stands for (`0x10`: `16`), null for one JSON has none of
+ * (`Infinity`, `NaN`), undefined when the word is not number-like. The hint for such a word writes it:
+ * the same value in another spelling, which masking a definition error hides with the word.
+ */
+export function jsonNumberOfWord(text: string): string | null | undefined {
+  const n = numericLiteral(text);
+  if (n === undefined) return undefined;
+  return Number.isFinite(n) ? JSON.stringify(n) : null;
+}
+
+/**
  * A bare word that reads as a number but is not JSON (`+5`, `.5`, `5.`, `0x10`, `-0x10`, `00`,
  * `1_000`, and `Infinity`, `-Infinity`, `NaN`, which JSON lacks) is a string by the bare-word
  * rule: compared with a number it never equals (so `n != 5.` always holds), never orders, is never
@@ -315,9 +326,9 @@ function numberLikeWord(op: AssertionOp, text: string, value: unknown): ParseErr
     // A JSON literal in another case (Python's True, YAML's TRUE): as a string, ok != FALSE holds for every boolean.
     return fail(`value ${text} is not JSON's ${literal}: it is read as the string ${quote(text)}, and "${op}" ${trap(literal)}`, `write ${literal} (JSON writes it in lower case), or quote it to compare strings: ${quote(text)}`);
   }
-  const n = numericLiteral(text);
+  const n = jsonNumberOfWord(text);
   if (n === undefined) return undefined;
-  const write = Number.isFinite(n) ? `write it as a JSON number (${JSON.stringify(n)})` : `JSON has no ${text}: write a finite number`;
+  const write = n !== null ? `write it as a JSON number (${n})` : `JSON has no ${text}: write a finite number`;
   return fail(`value ${text} is not a JSON number: it is read as the string ${quote(text)}, and "${op}" ${trap('a number')}`, `${write}, or quote it to compare strings: ${quote(text)}`);
 }
 

@@ -3,6 +3,7 @@
  * and the source line with a caret under the offending text. Never a stack trace.
  * Never a secret either: see `definitionSecrets`.
  */
+import { jsonNumberOfWord } from '../assert/parse.js';
 import type { Diagnostic } from '../model/types.js';
 import { createRedactor, SECRET_NAME, secretValues, type Redactor } from '../report/redact.js';
 import { displayWidth, graphemeEnd, graphemes, graphemeStart } from '../util/display-width.js';
@@ -284,6 +285,20 @@ export function definitionSecrets(text: string, env: Record<string, string | und
   return blankingLines(createRedactor([...new Set(values)]), maskedLines(text, containers));
 }
 
+/** The word of "value 0x7fab3c19 is not a JSON number" (src/assert/parse.ts). */
+const NUMBER_WORD = /^invalid assertion: value (\S+) is not a JSON number:/;
+
+/**
+ * The hint with the JSON number it spells for a number-like word (`0x7fab3c19`: `2141928473`) as
+ * `[REDACTED]` when the word holds a secret: that number is the secret in decimal, which no form masks.
+ */
+function hideSpelledNumber(d: Diagnostic, secrets: Redactor): string {
+  const word = d.code === 'invalid-assertion' ? NUMBER_WORD.exec(d.message)?.[1] : undefined;
+  if (word === undefined || secrets(word) === word) return d.hint!;
+  const spelled = jsonNumberOfWord(word);
+  return spelled ? d.hint!.replace(`(${spelled})`, '([REDACTED])') : d.hint!;
+}
+
 /**
  * A diagnostic with its secrets masked: `[REDACTED]` in the message and hint;
  * in the quoted source line a run of `*` as long as what it hides, so that the
@@ -292,7 +307,7 @@ export function definitionSecrets(text: string, env: Record<string, string | und
 export function maskDiagnostic(d: Diagnostic, secrets: Redactor): Diagnostic {
   if (secrets.reach === 0) return d;
   const masked: Diagnostic = { ...d, jsonPath: secrets(d.jsonPath), message: secrets(d.message) };
-  if (d.hint !== undefined) masked.hint = secrets(d.hint);
+  if (d.hint !== undefined) masked.hint = secrets(hideSpelledNumber(d, secrets));
   if (d.sourceLine !== undefined) masked.sourceLine = secrets.blank(d.sourceLine);
   return masked;
 }

@@ -262,6 +262,29 @@ describe('secrets in definition errors', () => {
     expect(written(p.root)).toEqual([]);
   });
 
+  it("a number word's hint does not spell a secret as the JSON number it reads as (0x7fab3c19: 2141928473)", async () => {
+    const p = makeProject();
+    const HEX = '0x7fab3c19';
+    // As the hint would write it for JSON: the same secret in decimal.
+    const DECIMAL = String(Number(HEX));
+    p.gate('sec', { checks: [check('a', ['true'], { expect: [`n == ${HEX}`, 'm == 0x10'] })] });
+    const env = { BUILD_TOKEN: HEX };
+    const outs = [
+      await gate(['validate', 'sec'], { cwd: p.root, env }),
+      await gate(['validate', 'sec', '--json'], { cwd: p.root, env }),
+      await gate(['run', 'sec'], { cwd: p.root, env }),
+    ];
+    expect(outs.map((o) => o.code)).toEqual([2, 2, 2]);
+    expect(outs[0]!.stderr).toContain('invalid assertion: value [REDACTED] is not a JSON number');
+    expect(outs[0]!.stderr).toContain('hint: write it as a JSON number ([REDACTED]), or quote it to compare strings: "[REDACTED]"');
+    // A word that is no secret keeps its JSON number.
+    expect(outs[0]!.stderr).toContain('hint: write it as a JSON number (16), or quote it to compare strings: "0x10"');
+    for (const out of outs) {
+      expect(out.stdout + out.stderr).not.toContain(HEX);
+      expect(out.stdout + out.stderr).not.toContain(DECIMAL);
+    }
+  });
+
   it('masks an array or an object under a secret-looking name whole, as it masks a string', async () => {
     const p = makeProject();
     const value = '["arr-secret-123"]';
