@@ -122,3 +122,15 @@ describe('a reader that goes away (EPIPE): nothing said, the verdict is the exit
     expect(p.report('g').decision).toBe('NO-GO');
   });
 });
+
+describe('gate --version, written straight to its descriptor', () => {
+  it('| a reader that closes its end at once: exit 0, nothing said', async () => {
+    const p = makeProject();
+    const closed = path.join(p.root, 'reader-closed');
+    const codeFile = path.join(p.root, 'gate-exit-code');
+    const r = await sh('c=$1 k=$2 g=$3; { node "$g" --version; echo $? > "$k"; } | { exec 0<&-; : > "$c"; }', [closed, codeFile, GATE_BIN], p.root);
+    expect(r.code).toBe(0);
+    expect(readFileSync(codeFile, 'utf8').trim(), r.stderr).toBe('0');
+    expect(r.stderr).toBe('');
+  });
+});
