@@ -11,7 +11,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { drillExitCode, drillVerdict, judgeRound, roundNotRun, summarizeDrill } from '../judge/drill.js';
 import { formatDiagnostics } from '../load/diagnostics.js';
 import { displayPath, loadGates, resolveGateFiles } from '../load/load-gate.js';
-import { stoppingNoticeOnly } from '../log/progress.js';
+import { stoppingNoticeOnly, stoppingOn } from '../log/progress.js';
 import type { DrillReport, DrillRound, DrillRoundPlan } from '../model/drill.js';
 import { exitCodeForSignal } from '../model/exit-codes.js';
 import type { Gate, InjectMode } from '../model/types.js';
@@ -204,10 +204,8 @@ async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<numb
       rows.push(roundNotRun(round.plan, gate.checks.find((c) => c.id === round.plan.check), stopped));
       continue;
     }
-    // Said at once: the round's checks may take their killGraceMs to end.
     const progress = stoppingNoticeOnly(say);
-    const onStop = () => progress.stopping?.(io.interruptedBy?.() ?? 'SIGINT');
-    abort.addEventListener('abort', onStop, { once: true });
+    const unlisten = stoppingOn(progress, abort, () => io.interruptedBy?.() ?? 'SIGINT');
     const { report, writeError, pruned } = await runGate(round.gate, {
       plan: round.runPlan,
       workDir: drill.workDir,
@@ -219,7 +217,7 @@ async function runRounds(drill: Drill, opts: DrillOptions, io: Io): Promise<numb
       interruptedBy: io.interruptedBy,
       progress,
       redact,
-    }).finally(() => abort.removeEventListener('abort', onStop));
+    }).finally(unlisten);
     if (writeError) {
       io.stderr.write(`gate: ${redact(writeError)}\n`);
       failedToWrite = true;

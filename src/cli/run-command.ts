@@ -8,7 +8,7 @@ import path from 'node:path';
 import { formatDiagnostics } from '../load/diagnostics.js';
 import { displayPath, loadGates } from '../load/load-gate.js';
 import { createNeutralizingWriter, neutralizeJson, type NeutralizingWriter } from '../log/neutralize.js';
-import { createProgress, renderSummary, verdictLine, type ProgressMode } from '../log/progress.js';
+import { createProgress, renderSummary, stoppingOn, verdictLine, type ProgressMode } from '../log/progress.js';
 import { colorEnabled, createStyles, isCi, type Styles } from '../log/style.js';
 import type { Gate, Report } from '../model/types.js';
 import { planGate, type Plan } from '../plan/plan.js';
@@ -263,9 +263,7 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
         summaryFollows: io.stdout.isTTY === true && !quiet && !json && reporters.includes('pretty'),
       });
       let run: GateRun | undefined;
-      // Said at once: the running checks may take their killGraceMs to end, and the view shows nothing meanwhile.
-      const onStop = () => progress.stopping?.(io.interruptedBy?.() ?? 'SIGINT');
-      abort.addEventListener('abort', onStop, { once: true });
+      const unlisten = stoppingOn(progress, abort, () => io.interruptedBy?.() ?? 'SIGINT');
       try {
         run = await runGate(p.gate, {
           plan: p.plan,
@@ -280,7 +278,7 @@ async function runPlanned(planned: Planned[], opts: RunOptions, io: Io): Promise
           redact,
         });
       } finally {
-        abort.removeEventListener('abort', onStop);
+        unlisten();
         // A report that was not written is not the run's to show: the view ends without a verdict.
         progress.finish?.(run?.written ? run.report : undefined);
       }

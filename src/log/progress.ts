@@ -67,6 +67,16 @@ export function createProgress(options: ProgressOptions): Progress {
 
 const silent = (): Progress => ({ runStarted() {}, checkStarted() {}, checkFinished() {} });
 
+/**
+ * Says the interrupt through `progress` when `abort` fires (`signal`: which one came), at once: the running
+ * checks may take their killGraceMs to end, and nothing else shows meanwhile. Returns what stops listening.
+ */
+export function stoppingOn(progress: Progress, abort: AbortSignal, signal: () => string): () => void {
+  const onStop = () => progress.stopping?.(signal());
+  abort.addEventListener('abort', onStop, { once: true });
+  return () => abort.removeEventListener('abort', onStop);
+}
+
 /** No view at all (a drill's rounds have their own lines), only the interrupt notice, through `say`. */
 export const stoppingNoticeOnly = (say: (text: string) => void): Progress => withStopping(silent(), say);
 
