@@ -80,6 +80,32 @@ export function codeFence(text: string, info = ''): string {
   return `${fence}${info}\n${content}\n${fence}`;
 }
 
+/** Escaped text that opens a list item, where a leading `#`, `-`, `+` or `1.` would start a block of its own. */
+function listItemText(text: string): string {
+  return escapeText(text)
+    .replace(/^(\s*\d{1,9})([.)])/, '$1\\$2')
+    .replace(/^(\s*)([#+-])/, '$1\\$2');
+}
+
+/**
+ * The handover as written, with a code fence it leaves open closed: otherwise the rest of
+ * closeout.md (the footer) would read as code. Fences as CommonMark reads them: up to three
+ * spaces, then three or more backticks or tildes; closed by a run of the same, at least as long.
+ */
+function handoverText(text: string): string {
+  const body = text.replace(/^\s*\n|\s+$/g, '');
+  let open: string | undefined;
+  for (const line of body.split('\n')) {
+    const fence = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(line);
+    if (!fence) continue;
+    const [, run, rest] = fence as unknown as [string, string, string];
+    if (open === undefined) {
+      if (!(run[0] === '`' && rest.includes('`'))) open = run;
+    } else if (run[0] === open[0] && run.length >= open.length && rest.trim() === '') open = undefined;
+  }
+  return open === undefined ? body : `${body}\n${open}`;
+}
+
 /** Escaped text on one line; a trailing `#` run would otherwise read as an ATX closing sequence. */
 export function headingText(text: string): string {
   return escapeText(text).replace(/<br>/g, ' ').replace(/#+$/, (run) => `\\${run}`);
@@ -167,7 +193,7 @@ function failureBlock(check: CheckResult, outputs?: CheckOutputs): string[] {
   }
 
   const failed = check.assertions.filter((a) => !a.ok);
-  const notes = check.notes.map((n) => `- ${escapeText(n)}`);
+  const notes = check.notes.map((n) => `- ${listItemText(n)}`);
   if (failed.length > 0 || notes.length > 0) {
     lines.push(...failed.map((a) => `- ${codeSpan(a.message)}`), ...notes, '');
   }
@@ -223,7 +249,7 @@ export function renderMarkdown(report: Report, outputs?: CheckOutputs): string {
     lines.push('');
   }
   if (report.waivers.length > 0) lines.push('## Waivers', '', ...waiversTable(report.waivers), '');
-  if (report.handover) lines.push('## Handover', '', report.handover.replace(/^\s*\n|\s+$/g, ''), '');
+  if (report.handover) lines.push('## Handover', '', handoverText(report.handover), '');
   lines.push('---', '', footer(report), '');
   return lines.join('\n');
 }

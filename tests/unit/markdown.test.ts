@@ -182,6 +182,30 @@ describe('renderMarkdown', () => {
     expect(renderMarkdown(makeReport([]))).not.toContain('## Handover');
   });
 
+  it('closes a fence the handover leaves open, so the footer stays outside it', () => {
+    for (const [handover, closer] of [
+      ['Run this next:\n\n```sh\nnpm run release\n', '```'],
+      ['~~~~\nnotes\n```\nstill inside\n', '~~~~'],
+      ['  ````md\n```\nnested\n```\n', '````'],
+    ] as const) {
+      const md = renderMarkdown(makeReport([], { handover }));
+      const tail = md.slice(md.indexOf('## Handover'));
+      expect(tail.slice(0, tail.indexOf('\n---\n'))).toMatch(new RegExp(`\n${closer}\n$`));
+      expect(tail).toContain('\n---\n\ngate 0.1.0');
+    }
+    // A handover whose fences are all closed is kept as written.
+    const closed = 'Steps:\n\n```sh\nnpm run release\n```\n\n~~~\n```\n~~~\n';
+    expect(renderMarkdown(makeReport([], { handover: closed }))).toContain(`## Handover\n\n${closed.trimEnd()}\n\n---\n`);
+  });
+
+  it('a note that starts like Markdown block syntax stays text in its list item', () => {
+    const notes = ['# not a heading', '1. not a numbered list', '2) nor this', '- not a nested list', '+ nor this'];
+    const md = renderMarkdown(makeReport([makeCheck('a', 'fail', { notes })]));
+    for (const line of ['- \\# not a heading', '- 1\\. not a numbered list', '- 2\\) nor this', '- \\- not a nested list', '- \\+ nor this']) {
+      expect(md.split('\n')).toContain(line);
+    }
+  });
+
   it('formats durations for people', () => {
     expect(formatDuration(850)).toBe('850 ms');
     expect(formatDuration(12_340)).toBe('12.3 s');
