@@ -48,8 +48,16 @@ export function escapeProperty(text: string): string {
 /** The older `##[command]` form is read anywhere in a line, even inside an annotation's data. */
 const breakLegacy = (text: string) => text.replace(/##\[/g, '#\u2423#[');
 
+/** `text` cut to `max` UTF-16 units with an ellipsis, never between the two halves of a character. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  if (/[\uD800-\uDBFF]/.test(text[end - 1] ?? '')) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
 function line(kind: Kind, a: Annotation): string {
-  const message = a.message.length > MAX_MESSAGE_CHARS ? `${a.message.slice(0, MAX_MESSAGE_CHARS - 1)}…` : a.message;
+  const message = cut(a.message, MAX_MESSAGE_CHARS);
   return `::${kind} title=${escapeProperty(a.title)}::${breakLegacy(escapeData(message))}\n`;
 }
 

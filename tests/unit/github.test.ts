@@ -115,6 +115,13 @@ describe('annotations', () => {
     expect(line.length).toBeLessThan(4100);
     expect(line.endsWith('…')).toBe(true);
   });
+
+  it('cuts a long message between characters, never inside one', () => {
+    const check = makeCheck('a', 'fail', { reason: `${'x'.repeat(3990)}${'😀'.repeat(20)}` });
+    const line = kind(renderGithub([{ report: makeReport([check]), reportDirShown: 'r' }]), 'error')[1]!;
+    expect(line.endsWith('…')).toBe(true);
+    expect(line).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+  });
 });
 
 describe('step summary', () => {
