@@ -143,7 +143,7 @@ async function schemaCheck(value: unknown): Promise<{ success: true; data: GateF
 }
 const envOf = (opts: LoadOptions) => opts.env ?? process.env;
 
-type Loaded = { result: LoadResult; source?: JsonSource; bytes?: Uint8Array };
+type Loaded = { result: LoadResult; source?: JsonSource; bytes?: Uint8Array; displayFile?: string; id?: string };
 
 /** What a diagnostic about a file read as `bytes` must not show, masked (decoded leniently: a file that is not valid UTF-8 has secrets too). */
 const masker = (bytes: Uint8Array | undefined, env: Record<string, string | undefined>): ((d: Diagnostic) => Diagnostic) => {
@@ -193,7 +193,14 @@ async function checkOne(fileArg: string, cwd: string): Promise<Loaded> {
   if (explicitId === undefined && !ID_PATTERN.test(id)) {
     diagnostics.push(unplaced(display, 'invalid-id', `the gate id defaults to the file name, and ${JSON.stringify(id)} is not a valid id`, 'add an "id" field (letters, digits, ".", "_", "-"), or rename the file', 'id'));
   }
-  if (!checked.success || diagnostics.length > 0) return { result: { ok: false, diagnostics: byPosition(diagnostics) }, source, bytes: read.bytes };
+  if (!checked.success || diagnostics.length > 0) {
+    // The id the gate would have, when the file gives a valid one (or none, and its name is one): a gate id
+    // used twice is reported beside this file's other problems, not after they are fixed.
+    const top = source.value;
+    const given = typeof top === 'object' && top !== null && !Array.isArray(top) && Object.hasOwn(top, 'id') ? (top as Record<string, unknown>).id : id;
+    const usable = typeof given === 'string' && ID_PATTERN.test(given) ? given : undefined;
+    return { result: { ok: false, diagnostics: byPosition(diagnostics) }, source, bytes: read.bytes, displayFile: display, id: usable };
+  }
 
   const gate = buildGate(checked.data, { id, file: abs, displayFile: display, projectRoot, sha256: '', schemas: paths.schemas });
   // Hashed when first read (a run's report): node:crypto costs `validate`, `list` and `graph` a few ms to load for nothing.
@@ -227,25 +234,32 @@ export async function loadEachGate(args: string[], opts: LoadOptions): Promise<{
   const loaded = await Promise.all(resolved.files.map((f) => loadOne(f, opts.cwd, envOf(opts))));
   const diagnostics: Diagnostic[] = resolved.ok ? [] : [...resolved.diagnostics];
   const gates: Gate[] = [];
-  const byId = new Map<string, Gate>();
-  for (const { result, source, bytes } of loaded) {
-    if (!result.ok) {
-      diagnostics.push(...result.diagnostics);
-      continue;
-    }
+  // Every file whose id is known takes part, also one with other problems: its id used twice is one more
+  // of them, said at once (and a file after it with that id is not ok, whichever of the two has problems).
+  const byId = new Map<string, { id: string; displayFile: string }>();
+  for (const { result, source, bytes, displayFile, id: failedId } of loaded) {
+    const id = result.ok ? result.gate.id : failedId;
+    const shown = result.ok ? result.gate.displayFile : displayFile;
     // Folded: ids that differ only in case name one report dir and one work dir on macOS and Windows.
-    const first = byId.get(result.gate.id.toLowerCase());
-    if (first) {
+    const first = id === undefined ? undefined : byId.get(id.toLowerCase());
+    let duplicate: Diagnostic | undefined;
+    if (first && id !== undefined && shown !== undefined) {
       const message =
-        first.id === result.gate.id
-          ? `gate id "${result.gate.id}" is also the id of ${first.displayFile}`
-          : `gate id "${result.gate.id}" differs only in case from "${first.id}" (${first.displayFile}): on macOS and Windows their report and work dirs would be one`;
+        first.id === id
+          ? `gate id "${id}" is also the id of ${first.displayFile}`
+          : `gate id "${id}" differs only in case from "${first.id}" (${first.displayFile}): on macOS and Windows their report and work dirs would be one`;
       const hint = 'give each gate its own id: it names the gate’s work and report dirs';
-      const d = source?.has(['id']) ? source.diag(['id'], 'duplicate-gate-id', message, hint) : unplaced(result.gate.displayFile, 'duplicate-gate-id', message, hint, 'id');
-      diagnostics.push(masker(bytes, envOf(opts))(d));
+      const d = source?.has(['id']) ? source.diag(['id'], 'duplicate-gate-id', message, hint) : unplaced(shown, 'duplicate-gate-id', message, hint, 'id');
+      duplicate = masker(bytes, envOf(opts))(d);
+    } else if (id !== undefined && shown !== undefined) byId.set(id.toLowerCase(), { id, displayFile: shown });
+    if (!result.ok) {
+      diagnostics.push(...(duplicate ? byPosition([duplicate, ...result.diagnostics]) : result.diagnostics));
       continue;
     }
-    byId.set(result.gate.id.toLowerCase(), result.gate);
+    if (duplicate) {
+      diagnostics.push(duplicate);
+      continue;
+    }
     gates.push(result.gate);
   }
   return { gates, diagnostics };

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostics } from '../../src/load/diagnostics.js';
-import { loadGate, loadGates, resolveGateFiles } from '../../src/load/load-gate.js';
+import { loadEachGate, loadGate, loadGates, resolveGateFiles } from '../../src/load/load-gate.js';
 import { codes, find, minimalCheck, tempProject, where, writeGate } from './load-fixture.js';
 
 const must = async (file: string, cwd: string) => {
@@ -212,3 +212,40 @@ describe('loadGates', () => {
     });
   });
 });
+
+  it('reports a gate id used twice also when the second file has another problem: every problem at once', async () => {
+    const root = tempProject();
+    writeGate(root, 'a', { id: 'x', checks: [minimalCheck('c')] });
+    const text = writeGate(root, 'b', { id: 'x', checks: [minimalCheck('c', { timout: 5 })] });
+    const r = await loadGates([], { cwd: root });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual([`${path.join('gates', 'b.json')} duplicate-gate-id`, `${path.join('gates', 'b.json')} unknown-field`]);
+    expect(r.diagnostics[0]).toMatchObject({ jsonPath: 'id', message: `gate id "x" is also the id of ${path.join('gates', 'a.json')}`, ...where(text, '"x"') });
+  });
+
+  it('reports a gate id used twice also when the first file has a problem: the second is not ok', async () => {
+    const root = tempProject();
+    writeGate(root, 'a', { id: 'x', checks: [minimalCheck('c', { timout: 5 })] });
+    const text = writeGate(root, 'b', { checks: [minimalCheck('c')], id: 'x' });
+    const r = await loadEachGate([], { cwd: root });
+    expect(r.gates).toEqual([]);
+    expect(r.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual([`${path.join('gates', 'a.json')} unknown-field`, `${path.join('gates', 'b.json')} duplicate-gate-id`]);
+    expect(r.diagnostics[1]).toMatchObject({ jsonPath: 'id', message: `gate id "x" is also the id of ${path.join('gates', 'a.json')}`, ...where(text, '"x"') });
+  });
+
+  it('reports a gate id taken from the file name used twice, when the file with it has a problem', async () => {
+    const root = tempProject();
+    writeGate(root, 'a', { checks: [minimalCheck('c')] });
+    writeGate(root, 'b', { id: 'a', checks: [minimalCheck('c', { timout: 5 })] });
+    writeGate(root, 'c', { id: 'a', checks: [] });
+    const r = await loadGates([], { cwd: root });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual([
+      `${path.join('gates', 'b.json')} duplicate-gate-id`,
+      `${path.join('gates', 'b.json')} unknown-field`,
+      `${path.join('gates', 'c.json')} duplicate-gate-id`,
+      `${path.join('gates', 'c.json')} invalid-value`,
+    ]);
+  });
