@@ -55,6 +55,16 @@ function valueHint(c: string, before: string | undefined): string {
   return 'write a value here: a string in double quotes, a number, true, false, null, an object or an array';
 }
 
+/** How to fix a number whose JSON part `json` is followed by `next`, which JSON numbers cannot hold. */
+function numberHint(json: string, next: string): string {
+  if (/^-?0$/.test(json) && /[0-9]/.test(next)) return 'JSON numbers have no leading zeros: write 1, not 01';
+  if (/^-?0$/.test(json) && /[xXbBoO]/.test(next)) return 'JSON numbers are decimal: write 16, not 0x10';
+  if (next === '_') return 'JSON numbers have no digit separators: write 60000, not 60_000';
+  if (next === '.') return 'a decimal point must be followed by digits, once (1.5); quote other text, such as a version, as a string: "1.2.3"';
+  if ((next === 'e' || next === 'E') && !/[eE]/.test(json)) return 'an exponent needs digits, e.g. 1e3';
+  return 'write the number alone (timeoutMs and the like are in milliseconds: 30000, not 30s), or quote text as a string';
+}
+
 /** How to fix a character found where a property name should be. */
 function keyHint(c: string): string {
   if (c === '}') return TRAILING_COMMA;
@@ -149,6 +159,9 @@ export function locateJsonProblem(text: string): LocatedJsonProblem | undefined 
           NUMBER.lastIndex = i;
           const m = NUMBER.exec(text);
           if (!m) return at(i, 'an invalid number', 'a "-" must be followed by a digit, e.g. -1 or -0.5');
+          // A number that goes on where JSON's ends (`01`, `60_000`, `1.`, `0x10`, `30s`) is one bad number, not a missing comma.
+          const next = text[i + m[0].length];
+          if (next !== undefined && /[0-9A-Za-z_.+-]/.test(next)) return at(i, 'an invalid number', numberHint(m[0], next));
           i += m[0].length;
           expect = afterValue();
         } else {

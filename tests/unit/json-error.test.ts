@@ -38,6 +38,19 @@ describe('where a text stops being JSON', () => {
     expect(locateJsonProblem('"\\q"')?.hint).toMatch(/^a backslash starts an escape/);
   });
 
+  it('names a number that goes on where JSON’s ends as an invalid number at its start, not as a missing comma', () => {
+    expect(locateJsonProblem('{"timeoutMs": 01}')).toEqual({ offset: 14, problem: 'an invalid number', hint: 'JSON numbers have no leading zeros: write 1, not 01' });
+    expect(locateJsonProblem('{"timeoutMs": 60_000}')).toMatchObject({ offset: 14, problem: 'an invalid number', hint: 'JSON numbers have no digit separators: write 60000, not 60_000' });
+    expect(locateJsonProblem('[1.]')).toMatchObject({ offset: 1, problem: 'an invalid number', hint: expect.stringMatching(/^a decimal point must be followed by digits/) });
+    expect(locateJsonProblem('[1.2.3]')).toMatchObject({ offset: 1, problem: 'an invalid number', hint: expect.stringContaining('"1.2.3"') });
+    expect(locateJsonProblem('[0x10]')).toMatchObject({ offset: 1, hint: 'JSON numbers are decimal: write 16, not 0x10' });
+    expect(locateJsonProblem('[-1e]')).toMatchObject({ offset: 1, hint: 'an exponent needs digits, e.g. 1e3' });
+    expect(locateJsonProblem('{"timeoutMs": 30s}')).toMatchObject({ offset: 14, problem: 'an invalid number', hint: expect.stringContaining('30000, not 30s') });
+    expect(findJsonProblem('{"n": 1,\n "m": 007}')).toEqual({ line: 2, column: 7, problem: 'an invalid number' });
+    // A number followed by what may follow one is still read as before.
+    expect(locateJsonProblem('[1 2]')?.hint).toBe('a comma is missing before it: elements are separated by commas');
+  });
+
   it('never quotes the text: a secret at the start shows as one character at most', () => {
     const text = 'ghp_Abcdef1234567890 is not JSON';
     const message = describeJsonProblem(text, new SyntaxError('whatever the parser said'));
