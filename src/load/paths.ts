@@ -131,7 +131,7 @@ async function loadSchemaFile(source: JsonSource, checker: PathChecker, at: Json
   const first = parsed.diagnostics[0];
   if (!parsed.ok || first) {
     const where = first ? `${shown}:${first.line}:${first.column}: ${first.message}` : shown;
-    out.push(source.diag(at, 'output-schema-invalid-json', `outputSchema file is not valid JSON: ${where}`, 'fix the schema file'));
+    out.push(source.diag(at, 'output-schema-invalid-json', `outputSchema file is not valid JSON: ${where}`, first ? `in ${shown}: ${first.hint}` : 'fix the schema file'));
     return undefined;
   }
   const schema = parsed.source.value;

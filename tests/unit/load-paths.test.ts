@@ -92,6 +92,18 @@ describe('outputSchema', () => {
     expect(diags[5]?.message).toBe('outputSchema must be an object, a boolean or a string, found an array');
   });
 
+  it('a schema file that is not JSON gets the hint that fixes its own syntax error, not only "fix the schema file"', async () => {
+    const root = tempProject();
+    fs.writeFileSync(path.join(root, 'out.json'), '{\n  "properties": { "ok": { "type": "boolean" }, },\n}\n');
+    const { diags } = await load(root, { checks: [minimalCheck('a', { outputSchema: 'out.json' })] });
+    expect(diags).toHaveLength(1);
+    expect(diags[0]).toMatchObject({
+      code: 'output-schema-invalid-json',
+      message: "outputSchema file is not valid JSON: out.json:2:48: invalid JSON: unexpected '}' where a property name in double quotes should be",
+      hint: 'in out.json: remove the comma before it: JSON allows no trailing commas',
+    });
+  });
+
   it('what the schema would ignore (an unknown keyword or format) is refused where it stands, inline or in a file', async () => {
     const root = tempProject();
     fs.mkdirSync(path.join(root, 'schemas'));
