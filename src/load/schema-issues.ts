@@ -96,6 +96,27 @@ const FIELD_WORDS: Readonly<Record<string, string>> = {
   assert: 'expect', asserts: 'expect', assertions: 'expect',
 };
 
+/**
+ * Where a field the format has elsewhere belongs, when it is written at the gate's top level, in a check or in
+ * `defaults`: a look-alike of a field of this object (`required` → `retries`) would mislead.
+ */
+function misplacedField(root: AnySchema, path: JsonPath, key: string): string | undefined {
+  const gateKeys = allowedKeys(root, []).filter((k) => k !== '$schema');
+  const checkKeys = allowedKeys(root, ['checks', 0]);
+  const defaultKeys = allowedKeys(root, ['defaults']);
+  const quoted = JSON.stringify(key);
+  if (path.length === 0) {
+    if (defaultKeys.includes(key)) return `${quoted} for every check goes in "defaults": "defaults": { ${quoted}: ... } (or set it on a check)`;
+    if (checkKeys.includes(key)) return `${quoted} is a field of a check: put it in the check's object in "checks"`;
+  } else if (path.length === 2 && path[0] === 'checks' && typeof path[1] === 'number') {
+    if (gateKeys.includes(key)) return `${quoted} is a field of the gate, not of a check: move it to the top level of the file`;
+  } else if (path.length === 1 && path[0] === 'defaults') {
+    if (key === 'env') return '"env" for every check is the gate\'s own "env", at the top level of the file; "defaults" holds ' + defaultKeys.join(', ');
+    if (checkKeys.includes(key)) return `${quoted} is set on each check, not in "defaults", which holds ${defaultKeys.join(', ')}`;
+  }
+  return undefined;
+}
+
 /** "did you mean" for an unknown field: a known word for a field first, then the nearest spelling. */
 function fieldSuggestion(key: string, allowed: readonly string[]): string | undefined {
   const word = key.toLowerCase().replace(/[-_]/g, '');
@@ -292,7 +313,7 @@ function toDiagnostics(leaf: Leaf, source: JsonSource, root: AnySchema): Diagnos
     case 'unrecognized_keys': {
       const allowed = allowedKeys(root, path).filter((k) => k !== '$schema');
       return issue.keys.map((key) => {
-        const hint = fieldSuggestion(key, allowed) ?? `allowed fields: ${allowed.join(', ')}`;
+        const hint = misplacedField(root, path, key) ?? fieldSuggestion(key, allowed) ?? `allowed fields: ${allowed.join(', ')}`;
         return source.diag([...path, key], 'unknown-field', `unknown field "${key}"`, hint, { key: true });
       });
     }

@@ -50,6 +50,23 @@ describe('schema diagnostics', () => {
     expect(find(diags, 'unknown-field')).toMatchObject({ jsonPath: 'checks[0].optional', hint: 'did you mean "required": false?' });
   });
 
+  it('a field written where it does not belong says where it goes, not a look-alike of this object (required is not retries)', async () => {
+    const { diags } = await problems({
+      timeoutMs: 5000,
+      dependsOn: [],
+      defaults: { required: false, priority: 'P0', env: {} },
+      checks: [minimalCheck('a', { waivers: [], handover: 'x' })],
+    });
+    const hintOf = (jsonPath: string) => diags.find((d) => d.jsonPath === jsonPath && d.code === 'unknown-field')?.hint;
+    expect(hintOf('timeoutMs')).toBe('"timeoutMs" for every check goes in "defaults": "defaults": { "timeoutMs": ... } (or set it on a check)');
+    expect(hintOf('dependsOn')).toBe('"dependsOn" is a field of a check: put it in the check\'s object in "checks"');
+    expect(hintOf('defaults.required')).toBe('"required" is set on each check, not in "defaults", which holds timeoutMs, retries, retryDelayMs, killGraceMs');
+    expect(hintOf('defaults.priority')).toBe('"priority" is set on each check, not in "defaults", which holds timeoutMs, retries, retryDelayMs, killGraceMs');
+    expect(hintOf('defaults.env')).toBe('"env" for every check is the gate\'s own "env", at the top level of the file; "defaults" holds timeoutMs, retries, retryDelayMs, killGraceMs');
+    expect(hintOf('checks[0].waivers')).toBe('"waivers" is a field of the gate, not of a check: move it to the top level of the file');
+    expect(hintOf('checks[0].handover')).toBe('"handover" is a field of the gate, not of a check: move it to the top level of the file');
+  });
+
   it('an unknown field with no near name lists the allowed ones', async () => {
     const { diags } = await problems({ checks: [minimalCheck('a')], zzzzzz: 1 });
     expect(find(diags, 'unknown-field').hint).toMatch(/^allowed fields: id, title, defaults/);
