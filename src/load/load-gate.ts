@@ -99,7 +99,9 @@ export async function resolveGateFiles(args: string[], opts: { cwd: string }): P
         continue;
       }
       if (!ID_PATTERN.test(arg)) {
-        diagnostics.push(unplaced(arg, 'gate-not-found', `"${arg}" is neither a gate id nor a path ending in .json`, listHint(arg)));
+        // `gates/Rel.JSON`: a path whose ending differs only in case, told how to be one, not given the list of ids.
+        const hint = /\.json$/i.test(arg) ? `gate takes a path whose name ends in ".json", in lower case: rename the file to ${arg.slice(0, -'.json'.length)}.json` : listHint(arg);
+        diagnostics.push(unplaced(arg, 'gate-not-found', `"${arg}" is neither a gate id nor a path ending in .json`, hint));
         continue;
       }
       abs = path.join(opts.cwd, 'gates', `${arg}.json`);

@@ -146,6 +146,20 @@ describe('resolveGateFiles', () => {
     expect(r.diagnostics[1]?.message).toBe('no gate file at missing.json');
   });
 
+  it('a path ending in .JSON (not lower case) is told to end in .json, not listed among the ids', async () => {
+    const root = tempProject();
+    writeGate(root, 'm28', {});
+    fs.writeFileSync(path.join(root, 'gates', 'Rel.JSON'), '{}');
+    const r = await resolveGateFiles(['gates/Rel.JSON'], { cwd: root });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.diagnostics[0]).toMatchObject({
+      code: 'gate-not-found',
+      message: '"gates/Rel.JSON" is neither a gate id nor a path ending in .json',
+      hint: 'gate takes a path whose name ends in ".json", in lower case: rename the file to gates/Rel.json',
+    });
+  });
+
   it('says so when there are no gates at all', async () => {
     const root = tempProject();
     const r = await resolveGateFiles([], { cwd: root });
