@@ -263,8 +263,38 @@ function build(node: ValueNode, pathText: string, entries: Map<string, Entry>, p
   }
 }
 
+/**
+ * Text saved as UTF-16 without a byte order mark decodes as UTF-8 (ASCII with a 0 byte beside each
+ * character), and would be reported as a stray U+0000: named for what it is. Read from the first 256
+ * bytes: half or more of the bytes on one side 0, none on the other.
+ */
+function utf16Problem(bytes: Uint8Array, file: string): Diagnostic | undefined {
+  const sample = bytes.subarray(0, Math.min(bytes.length, 256) & ~1);
+  if (sample.length < 4) return undefined;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < sample.length; i += 2) {
+    if (sample[i] === 0) even += 1;
+    if (sample[i + 1] === 0) odd += 1;
+  }
+  const half = sample.length / 4;
+  const order = odd >= half && even === 0 ? 'little-endian' : even >= half && odd === 0 ? 'big-endian' : undefined;
+  if (!order) return undefined;
+  return {
+    file,
+    line: 1,
+    column: 1,
+    jsonPath: '',
+    code: 'invalid-utf8',
+    message: `file is not UTF-8: it looks like UTF-16 (${order}): every other byte is 0`,
+    hint: 'save the gate file as UTF-8',
+  };
+}
+
 /** Parses raw bytes: a BOM is stripped (columns count from after it); fatal problems give `ok: false`, key problems ride along with the value. */
 export function parseJsonBytes(bytes: Uint8Array, file: string): SourceResult {
+  const utf16 = utf16Problem(bytes, file);
+  if (utf16) return { ok: false, diagnostics: [utf16] };
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -52,6 +52,22 @@ describe('json-source', () => {
     expect(firstInvalidUtf8(Buffer.from('ok ✓ 🚀'))).toBe(-1);
   });
 
+  it('names UTF-16 without a byte order mark as such, not as a stray U+0000 in the JSON', async () => {
+    const text = '{"id": "u", "checks": [{"id": "a", "run": ["true"]}]}';
+    for (const [encoding, bytes] of [
+      ['little-endian', Buffer.from(text, 'utf16le')],
+      ['big-endian', Buffer.from(text, 'utf16le').swap16()],
+    ] as const) {
+      const diags = await refused(bytes);
+      expect(diags).toEqual([expect.objectContaining({ code: 'invalid-utf8', line: 1, column: 1 })]);
+      expect(diags[0]?.message).toBe(`file is not UTF-8: it looks like UTF-16 (${encoding}): every other byte is 0`);
+      expect(diags[0]?.hint).toBe('save the gate file as UTF-8');
+    }
+    // One NUL byte in UTF-8 text is not UTF-16: the parser says where it is.
+    const stray = await refused(Buffer.from('{"id": "u",\u0000 "checks": []}'));
+    expect(stray[0]?.message).toContain('U+0000');
+  });
+
   it('refuses a file over 1 MiB before parsing it', async () => {
     const diags = await refused(Buffer.alloc(MAX_FILE_BYTES + 1, 0x20));
     expect(diags).toEqual([expect.objectContaining({ code: 'too-large', line: 0 })]);
