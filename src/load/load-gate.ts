@@ -53,10 +53,13 @@ async function existingGateIds(cwd: string): Promise<string[]> {
 
 const exists = (abs: string): Promise<boolean> => fs.stat(abs).then(() => true, () => false);
 
-/** The names of gates/*.json, sorted, whatever each is (a file, a link, a folder). */
-async function jsonEntries(cwd: string): Promise<string[]> {
-  const names = await fs.readdir(path.join(cwd, 'gates')).catch(() => [] as string[]);
-  return names.filter((name) => name.endsWith('.json')).sort();
+/**
+ * The names of gates/*.json, sorted, whatever each is (a file, a link, a folder), and apart those whose
+ * ending is ".json" in another case (`Rel.JSON`): not gate files, but never left out in silence.
+ */
+async function jsonEntries(cwd: string): Promise<{ names: string[]; otherCase: string[] }> {
+  const names = (await fs.readdir(path.join(cwd, 'gates')).catch(() => [] as string[])).sort();
+  return { names: names.filter((name) => name.endsWith('.json')), otherCase: names.filter((name) => /\.json$/i.test(name) && !name.endsWith('.json')) };
 }
 
 /** The files the arguments name; on failure, `files` still holds those that were found (`gate validate` reports each). */
@@ -72,8 +75,13 @@ export async function resolveGateFiles(args: string[], opts: { cwd: string }): P
   if (args.length === 0) {
     // Every gates/*.json, whatever it is: one that cannot be read is reported (the loader says why
     // of a folder), never left out in silence, so a gate meant to run never makes a quiet GO.
-    const names = await jsonEntries(opts.cwd);
-    if (names.length === 0) return { ok: false, diagnostics: [unplaced('gates/', 'gate-not-found', `no gate files: found no gates/*.json under ${opts.cwd}`, listHint())], files: [] };
+    const { names, otherCase } = await jsonEntries(opts.cwd);
+    for (const name of otherCase) {
+      const message = `not read as a gate file: its name ends in ${JSON.stringify(name.slice(-'.json'.length))}, and gate files end in ".json", in lower case`;
+      const hint = `rename it to gates/${name.slice(0, -'.json'.length)}.json, or move it out of gates/: with no gate named, every gates/*.json runs`;
+      diagnostics.push(unplaced(`gates/${name}`, 'gate-not-found', message, hint));
+    }
+    if (names.length === 0 && otherCase.length === 0) return { ok: false, diagnostics: [unplaced('gates/', 'gate-not-found', `no gate files: found no gates/*.json under ${opts.cwd}`, listHint())], files: [] };
     for (const name of names) {
       const abs = path.join(opts.cwd, 'gates', name);
       if (await exists(abs)) files.push(abs);

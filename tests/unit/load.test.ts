@@ -132,6 +132,28 @@ describe('resolveGateFiles', () => {
     expect(r).toEqual({ ok: true, files: ['dir.json', 'm10.json', 'm2.json'].map((name) => path.join(root, 'gates', name)) });
   });
 
+  it('with no arguments, a gates/*.JSON (another case) is a problem, never left out in silence', async () => {
+    const root = tempProject();
+    writeGate(root, 'a', {});
+    fs.writeFileSync(path.join(root, 'gates', 'Rel.JSON'), '{"checks": []}');
+    fs.writeFileSync(path.join(root, 'gates', 'b.Json'), '{"checks": []}');
+    const r = await resolveGateFiles([], { cwd: root });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.files).toEqual([path.join(root, 'gates', 'a.json')]);
+    expect(r.diagnostics.map((d) => [d.file, d.code, d.message, d.hint])).toEqual(
+      ['Rel', 'b'].map((base) => {
+        const name = base === 'b' ? 'b.Json' : 'Rel.JSON';
+        return [
+          `gates/${name}`,
+          'gate-not-found',
+          `not read as a gate file: its name ends in ${JSON.stringify(name.slice(-5))}, and gate files end in ".json", in lower case`,
+          `rename it to gates/${base}.json, or move it out of gates/: with no gate named, every gates/*.json runs`,
+        ];
+      }),
+    );
+  });
+
   it('names the gates that exist when one is missing', async () => {
     const root = tempProject();
     writeGate(root, 'm28', {});
