@@ -317,8 +317,9 @@ async function irregularMatches(glob: typeof import('tinyglobby').glob, pattern:
  *
  * A file is listed (and hashed) once, under its first match: two globs, two
  * spellings (`./a.json`, `a.json`), a link inside the root and its target, or
- * a file `listed` already (an assertion's `file`: its identities) are one
- * file. A match that is such a file meets its glob.
+ * a file `listed` already (an assertion's `file`: its identities, each with
+ * whether it is older than the chain) are one file. A match that is such a
+ * file meets its glob only when it is not older than the chain either.
  */
 export async function collectEvidence(
   globs: string[],
@@ -326,7 +327,7 @@ export async function collectEvidence(
   projectRoot: string,
   notBeforeMs: number,
   hash: EvidenceHasher = PLAIN_HASHER,
-  listed: ReadonlySet<string> = new Set(),
+  listed: ReadonlyMap<string, { stale: boolean }> = new Map(),
 ): Promise<{ files: EvidenceFile[]; missing: string[] }> {
   const files: EvidenceFile[] = [];
   const missing: string[] = [];
@@ -334,11 +335,13 @@ export async function collectEvidence(
   // Loaded only for checks that name evidence globs.
   const { glob } = await import('tinyglobby');
   const fs = globFsInside(projectRoot);
-  const seen = new Set(listed);
-  /** The file a match leads to, when it is one listed already: not hashed again. */
-  const listedAlready = (match: string) => {
+  const seen = new Set(listed.keys());
+  /** The file a match leads to, when it is one listed already (not hashed again): whether it is older than the chain. */
+  const listedAlready = (match: string): { stale: boolean } | undefined => {
     const info = orUndefined(() => statSync(match));
-    return info !== undefined && seen.has(fileIdentity(info));
+    if (info === undefined) return undefined;
+    const identity = fileIdentity(info);
+    return listed.get(identity) ?? (seen.has(identity) ? { stale: false } : undefined);
   };
   for (const pattern of globs) {
     const matches = (await glob(pattern, { cwd, absolute: true, onlyFiles: true, dot: true, fs })).sort();
@@ -346,8 +349,10 @@ export async function collectEvidence(
     let stale = 0;
     let refused = 0;
     for (const match of matches) {
-      if (listedAlready(match)) {
-        fresh += 1;
+      const already = listedAlready(match);
+      if (already) {
+        if (already.stale) stale += 1;
+        else fresh += 1;
         continue;
       }
       const shown = path.relative(projectRoot, match);

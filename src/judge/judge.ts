@@ -222,11 +222,12 @@ async function readDocuments(input: JudgeInput): Promise<DocumentsRead> {
 
 /**
  * Hashes the documents that were read (files named by `file`, then $GATE_EVIDENCE_FILE) for the report; notes a
- * file older than the check's chain. `listed`: which files they are (device and inode), each listed once.
+ * file older than the check's chain. `listed`: which files they are (device and inode), each listed once, and
+ * whether each is older than the check's chain (an `evidence` glob does not count such a file).
  */
-async function hashDocuments(input: JudgeInput, read: DocumentsRead, notes: string[]): Promise<{ evidence: EvidenceFile[]; listed: Set<string> }> {
+async function hashDocuments(input: JudgeInput, read: DocumentsRead, notes: string[]): Promise<{ evidence: EvidenceFile[]; listed: Map<string, { stale: boolean }> }> {
   const evidence: EvidenceFile[] = [];
-  const listed = new Set<string>();
+  const listed = new Map<string, { stale: boolean }>();
   for (const [file, on] of read.byFile) {
     // The bytes the assertions judged, hashed in the same read; a file too large to read is hashed as it is now.
     const judged = read.fileReads.get(file);
@@ -235,7 +236,7 @@ async function hashDocuments(input: JudgeInput, read: DocumentsRead, notes: stri
       (judged?.ok === false && judged.code === 'output-too-large' ? await hashRegularFile(file, { notBeforeMs: input.notBeforeMs, hash: input.hashFile, root: input.projectRoot }) : undefined);
     // A hard link of a file listed already is that file.
     if (!hashed?.ok || listed.has(hashed.identity)) continue;
-    listed.add(hashed.identity);
+    listed.set(hashed.identity, { stale: hashed.stale === true });
     evidence.push({ path: path.relative(input.projectRoot, file), sha256: hashed.sha256, bytes: hashed.bytes });
     if (hashed.stale) notes.push(`${on[0]?.file} is older than this check and its dependencies: its assertions read what was there before they started`);
   }
@@ -244,7 +245,7 @@ async function hashDocuments(input: JudgeInput, read: DocumentsRead, notes: stri
   if (written && input.outcome.atExit.evidenceBytes !== undefined) {
     const hashed = await hashRegularFile(written.path, { early: written.digest, hash: input.hashFile });
     if (hashed.ok) {
-      listed.add(hashed.identity);
+      listed.set(hashed.identity, { stale: false });
       evidence.push({ path: '$GATE_EVIDENCE_FILE', sha256: hashed.sha256, bytes: hashed.bytes });
     }
   }

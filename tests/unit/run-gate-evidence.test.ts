@@ -111,6 +111,28 @@ describe('evidence written by the check or its dependencies, during this run', (
     expect(test2).toMatchObject({ status: 'pass' });
     expect(test2!.notes).toEqual(['dist/app.json is older than this check and its dependencies: its assertions read what was there before they started']);
   });
+
+  it('does not count a file from before the run as evidence because an assertion reads it too', async () => {
+    const root = freshRoot();
+    mkdirSync(path.join(root, 'dist'));
+    const file = path.join(root, 'dist/app.json');
+    writeFileSync(file, '{"ok":true}');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(file, hourAgo, hourAgo);
+    const gate = makeGate(
+      [makeCheck('test', { run: ['sh', '-c', 'echo {}'], expect: [fileAssertion('ok == true', 'dist/app.json')], evidence: ['dist/app.json', './dist/*.json'], cwd: root })],
+      { projectRoot: root },
+    );
+    const { report } = await runGateIn(root, gate);
+    const [test] = report.checks;
+    expect(test).toMatchObject({
+      status: 'fail',
+      reasonCode: 'evidence-missing',
+      reason: 'evidence missing or unreadable: "dist/app.json (only files older than this check and its dependencies)", "./dist/*.json (only files older than this check and its dependencies)"',
+      assertions: [{ ok: true }],
+      evidence: [{ path: 'dist/app.json' }],
+    });
+  });
 });
 
 describe('evidence never leads out of the project root, not even through a link a check made', () => {
