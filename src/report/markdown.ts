@@ -163,6 +163,8 @@ function checksTable(checks: CheckResult[]): string[] {
     const cells = [
       codeSpan(c.id, true),
       escapeText(c.title ?? ''),
+      escapeText(c.priority ?? ''),
+      escapeText(c.owner ?? ''),
       status,
       c.required ? 'yes' : 'no',
       String(c.attempts),
@@ -172,8 +174,8 @@ function checksTable(checks: CheckResult[]): string[] {
     return `| ${cells.join(' | ')} |`;
   });
   return [
-    '| Check | Title | Status | Required | Attempts | Duration | Reason |',
-    '|---|---|---|---|---:|---:|---|',
+    '| Check | Title | Priority | Owner | Status | Required | Attempts | Duration | Reason |',
+    '|---|---|---|---|---|---|---:|---:|---|',
     ...rows,
   ];
 }
@@ -187,6 +189,8 @@ function failureBlock(check: CheckResult, outputs?: CheckOutputs): string[] {
   if (check.signal !== null) ended.push(`signal ${escapeText(check.signal)}`);
   if (check.attempts > 1) ended.push(`${check.attempts} attempts`);
   lines.push(`${ended.join(' · ')} — ${escapeText(check.reason)}`, '');
+  const who = [check.priority ? `Priority ${escapeText(check.priority)}` : '', check.owner ? `owner ${escapeText(check.owner)}` : ''].filter(Boolean);
+  if (who.length > 0) lines.push(who.join(' · ').replace(/^owner/, 'Owner'), '');
   if (check.waiver) {
     const owner = check.waiver.owner ? `, owner ${escapeText(check.waiver.owner)}` : '';
     lines.push(`Waiver: ${escapeText(check.waiver.reason)}${owner}, expires ${escapeText(check.waiver.expires)}`, '');

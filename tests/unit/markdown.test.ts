@@ -80,11 +80,11 @@ describe('renderMarkdown', () => {
 
   it('has one table row a check, with every column', () => {
     const md = renderMarkdown(makeReport(allStatuses()));
-    expect(md).toContain('| Check | Title | Status | Required | Attempts | Duration | Reason |');
+    expect(md).toContain('| Check | Title | Priority | Owner | Status | Required | Attempts | Duration | Reason |');
     for (const status of CHECK_STATUSES) {
       const row = md.split('\n').find((l) => l.startsWith(`| \`${status}\` |`));
       expect(row, status).toBeDefined();
-      const [id, title, shown, required, attempts, duration, reason] = cells(row as string);
+      const [id, title, , , shown, required, attempts, duration, reason] = cells(row as string);
       expect([id, title, required, attempts, duration, reason]).toEqual([
         `\`${status}\``,
         `Title of ${status}`,
@@ -97,6 +97,18 @@ describe('renderMarkdown', () => {
     }
   });
 
+  it("shows each check's priority and owner in the table, and a failing check's in its section", () => {
+    const md = renderMarkdown(
+      makeReport([makeCheck('api', 'fail', { priority: 'P0', owner: 'platform | ops' }), makeCheck('docs', 'pass')]),
+    );
+    expect(md).toContain('| Check | Title | Priority | Owner | Status | Required | Attempts | Duration | Reason |');
+    const row = (id: string) => cells(md.split('\n').find((l) => l.startsWith(`| \`${id}\` |`)) as string);
+    expect(row('api').slice(0, 4)).toEqual(['`api`', 'Title of api', 'P0', 'platform \\| ops']);
+    expect(row('docs').slice(2, 4)).toEqual(['', '']);
+    const failures = md.slice(md.indexOf('## Failures'));
+    expect(failures).toContain('Priority P0 · owner platform \\| ops');
+  });
+
   it('escapes pipes, newlines and HTML in cells', () => {
     const check = makeCheck('odd|id', 'fail', {
       title: 'a | b',
@@ -106,10 +118,10 @@ describe('renderMarkdown', () => {
     const row = md.split('\n').find((l) => l.startsWith('| `odd'));
     expect(row).toBeDefined();
     const c = cells(row as string);
-    expect(c).toHaveLength(7);
+    expect(c).toHaveLength(9);
     expect(c[0]).toBe('`odd\\|id`');
     expect(c[1]).toBe('a \\| b');
-    expect(c[6]).toBe('found &lt;script&gt;alert(1)&lt;/script&gt; &amp; x \\| y<br>second line \\\\\\| z');
+    expect(c[8]).toBe('found &lt;script&gt;alert(1)&lt;/script&gt; &amp; x \\| y<br>second line \\\\\\| z');
     expect(md).not.toContain('<script>');
   });
 
