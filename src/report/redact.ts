@@ -140,6 +140,23 @@ function uriEncoded(text: string): string | undefined {
   }
 }
 
+/** `%XX` (upper-case hex) for each of `chars` in an encodeURIComponent result. */
+const escapeAlso = (url: string, chars: RegExp) => url.replace(chars, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * The value percent-encoded as the common encoders write it, space as `%20` and as `+`:
+ * encodeURIComponent (leaves `!'()*~`), RFC 3986 (curl, Python's quote and quote_plus, Go's
+ * QueryEscape: `~` only; Python's quote also leaves `/` by default), HTML forms (URLSearchParams,
+ * Java's URLEncoder: `*` only), PHP's urlencode (none of them) and encodeURI (which leaves the
+ * characters URLs reserve). Upper-case hex; the caller adds the lower-case twins.
+ */
+function percentForms(text: string, url: string | undefined): string[] {
+  if (url === undefined) return [];
+  const rfc3986 = escapeAlso(url, /[!'()*]/g);
+  const encoded = [url, rfc3986, rfc3986.replace(/%2F/g, '/'), escapeAlso(url, /[!'()~]/g), escapeAlso(url, /[!'()*~]/g), encodeURI(text)];
+  return [...new Set(encoded.flatMap((u) => [u, u.replace(/%20/g, '+')]))];
+}
+
 /**
  * The base64 characters that the secret's bytes alone decide, wherever in a
  * longer blob the secret starts. Base64 writes 6 bits a character, so a secret
@@ -246,10 +263,8 @@ function forms(secret: string): [string, SecretForm][] {
       [s, 'plain'],
       [json, 'JSON-escaped'],
       [asciiJson(json), 'JSON-escaped'],
-      [url ?? '', 'URL-encoded'],
-      [url?.replace(/%20/g, '+') ?? '', 'URL-encoded'],
-      [url === undefined ? '' : lowerHex(url), 'URL-encoded'],
-      [url === undefined ? '' : lowerHex(url).replace(/%20/g, '+'), 'URL-encoded'],
+      ...percentForms(s, url).map((form): [string, SecretForm] => [form, 'URL-encoded']),
+      ...percentForms(s, url).map((form): [string, SecretForm] => [lowerHex(form), 'URL-encoded']),
       [everyByte, 'URL-encoded'],
       [everyByte.toLowerCase(), 'URL-encoded'],
       [base64, 'base64'],

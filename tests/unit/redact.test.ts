@@ -49,6 +49,25 @@ describe('redaction', () => {
     }
   });
 
+  it("masks the percent-encodings of other encoders: RFC 3986 (curl, Python's quote), HTML forms (URLSearchParams, Java), PHP's urlencode, encodeURI", () => {
+    const secret = "hunter2!(ok)*~x y's";
+    const redact = createRedactor([secret]);
+    const hex = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
+    const rfc3986 = encodeURIComponent(secret).replace(/[!'()*]/g, hex);
+    const form = new URLSearchParams({ k: secret }).toString().slice(2);
+    const php = encodeURIComponent(secret).replace(/[!'()*~]/g, hex).replace(/%20/g, '+');
+    const lower = (u: string) => u.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+    const slashed = `${secret}/x`;
+    // Python's quote() leaves '/', encodeURI the characters URLs reserve.
+    const pythonQuote = encodeURIComponent(slashed).replace(/[!'()*]/g, hex).replace(/%2F/g, '/');
+    expect(createRedactor([slashed])(`u=${pythonQuote}`)).toBe(`u=${REDACTED}`);
+    expect(createRedactor([`p@ss w/rd?x`])(`u=${encodeURI('p@ss w/rd?x')}`)).toBe(`u=${REDACTED}`);
+    for (const encoded of [rfc3986, rfc3986.replace(/%20/g, '+'), form, php, lower(rfc3986), lower(form), lower(php)]) {
+      expect(redact(`password=${encoded}&x=1`), encoded).toBe(`password=${REDACTED}&x=1`);
+      expect(redact.find(encoded)).toEqual(['URL-encoded']);
+    }
+  });
+
   it('leaves text alone when there is nothing secret', () => {
     expect(createRedactor([])('plain text')).toBe('plain text');
   });
