@@ -3,12 +3,20 @@
  * inside the dir (proper-lockfile: atomic mkdir, refreshed while held, taken
  * over when stale after a crash). A second run says it is waiting, waits up to
  * a bound, then gives up (exit 1); interrupted while it waits, it stops at once.
+ *
+ * A lock left unrefreshed is not always a dead run's: a run stopped with Ctrl-Z
+ * (SIGSTOP) refreshes nothing while its checks go on. So the run holding a lock
+ * keeps the lock folder open, and on Linux a lock that one live process still
+ * has open is never taken over, however old: the next run waits as for any other
+ * and names that process. A run that died holds nothing open (the kernel closed
+ * its descriptors), so its lock goes stale as before.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { LOCK_NAME } from '../model/gate-names.js';
+import { orUndefined } from '../util/or-undefined.js';
 
 /** How long a second run waits for the lock; `GATE_LOCK_TIMEOUT_MS` overrides it. */
 export const DEFAULT_LOCK_WAIT_MS = 30_000;
@@ -63,6 +71,39 @@ export function lockWorkDir(dir: string, waitMs: number, onWait?: (message: stri
   return lockDir(dir, 'work dir', waitMs, onWait, abort);
 }
 
+/** The run holding a lock: a process other than this one with the lock folder open. */
+type Holder = { pid: number; stopped: boolean };
+
+/**
+ * The live process, other than this one, that has `lockPath` open, as the run holding a lock keeps
+ * it (Linux: read from /proc, where processes of other users are not seen); undefined when none is
+ * found or it cannot be told.
+ */
+function holderOf(lockPath: string): Holder | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const target = orUndefined(() => realpathSync(lockPath));
+  if (target === undefined) return undefined;
+  for (const entry of orUndefined(() => readdirSync('/proc')) ?? []) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const fds = orUndefined(() => readdirSync(`/proc/${entry}/fd`)) ?? [];
+    if (!fds.some((fd) => orUndefined(() => readlinkSync(`/proc/${entry}/fd/${fd}`)) === target)) continue;
+    // "pid (comm) state ...": comm may hold spaces and parentheses, so read after the last ')'.
+    const stat = orUndefined(() => readFileSync(`/proc/${entry}/stat`, 'latin1')) ?? '';
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'Z' || state === 'X' || state === '') continue;
+    return { pid: Number(entry), stopped: state === 'T' || state === 't' };
+  }
+  return undefined;
+}
+
+/** `pid 4242`, `pid 4242, stopped: resume it (fg) or end it`. */
+function describeHolder(holder: Holder): string {
+  return `pid ${holder.pid}${holder.stopped ? ', stopped: resume it (fg) or end it' : ''}`;
+}
+
+/** A lock folder last refreshed longer ago than the stale bound: proper-lockfile would take it over. */
+const unrefreshed = (lockPath: string) => (orUndefined(() => statSync(lockPath).mtimeMs) ?? Infinity) < Date.now() - STALE_MS;
+
 async function lockDir(
   dir: string,
   what: string,
@@ -79,6 +120,9 @@ async function lockDir(
       // the thread pool: nothing else is under way before the checks start, and each round trip costs more
       // than the call. The lock is still refreshed from a timer while held, as with lock().
       const tookOver = existsSync(lockPath);
+      // An unrefreshed lock whose holder lives (a run stopped with Ctrl-Z) is waited for, not taken over.
+      const alive = tookOver && unrefreshed(lockPath) ? holderOf(lockPath) : undefined;
+      if (alive) throw Object.assign(new Error('held by a live run'), { code: 'ELOCKED', holder: alive });
       const release = lockfile.lockSync(dir, {
         lockfilePath: lockPath,
         stale: STALE_MS,
@@ -86,10 +130,14 @@ async function lockDir(
         // A lock that could not be refreshed is not worth crashing the run over: the report is still written atomically.
         onCompromised: () => {},
       });
+      // Kept open while held (never passed to a check: Node opens files close-on-exec): what tells a
+      // live holder from a dead one above.
+      const open = orUndefined(() => openSync(lockPath, 'r'));
       return {
         ok: true,
         tookOver,
         release: async () => {
+          if (open !== undefined) orUndefined(() => closeSync(open));
           try {
             release();
           } catch {
@@ -98,18 +146,21 @@ async function lockDir(
         },
       };
     } catch (error) {
-      const e = error as NodeJS.ErrnoException;
+      const e = error as NodeJS.ErrnoException & { holder?: Holder };
       if (e.code !== 'ELOCKED') return { ok: false, message: `cannot lock ${what} ${dir}: ${e.code ?? e.message}` };
       const interrupted = { ok: false, interrupted: true, message: `interrupted while waiting for the lock on ${what} ${dir}` } as const;
       if (abort?.aborted) return interrupted;
-      if (Date.now() >= deadline) {
+      const giveUp = Date.now() >= deadline;
+      // Looked up only for what is said: at the start of the wait and at its end.
+      const holder = giveUp || !waiting ? (e.holder ?? holderOf(lockPath)) : undefined;
+      if (giveUp) {
         return {
           ok: false,
-          message: `${what} ${dir} is in use by another gate run (lock ${lockPath}); gave up after ${formatWait(waitMs)}`,
+          message: `${what} ${dir} is in use by another gate run (${holder ? `${describeHolder(holder)}; ` : ''}lock ${lockPath}); gave up after ${formatWait(waitMs)}`,
         };
       }
       // Said once: a run that waits in silence looks hung.
-      if (!waiting) onWait?.(`${what} ${dir} is in use by another gate run; waiting up to ${formatWait(waitMs)}`);
+      if (!waiting) onWait?.(`${what} ${dir} is in use by another gate run${holder ? ` (${describeHolder(holder)})` : ''}; waiting up to ${formatWait(waitMs)}`);
       waiting = true;
       // An interrupt ends the pause at once: nothing is held yet, so there is nothing to undo.
       await sleep(Math.min(250, Math.max(10, deadline - Date.now())), undefined, { signal: abort }).catch(() => undefined);

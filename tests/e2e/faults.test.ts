@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
@@ -683,7 +683,8 @@ describe('faults: a report or work dir replaced, removed or shared while a run h
     const p = makeProject();
     const go = path.join(p.root, 'go');
     p.gate('g', { checks: [holdUntil(go)] });
-    const first = gate(['run', 'g', '--report-dir', 'r1'], { cwd: p.root });
+    let firstPid = 0;
+    const first = gate(['run', 'g', '--report-dir', 'r1'], { cwd: p.root, onSpawn: (c) => (firstPid = c.pid ?? 0) });
     let firstEnded = false;
     void first.then(() => (firstEnded = true));
     const workLock = path.join(workDir(p), '.gate.lock');
@@ -692,8 +693,8 @@ describe('faults: a report or work dir replaced, removed or shared while a run h
     const second = await gate(['run', 'g', '--report-dir', 'r2'], { cwd: p.root, env: { GATE_LOCK_TIMEOUT_MS: '300' } });
     expect(second.code).toBe(1);
     expect(second.stderr).toBe(
-      `gate: work dir ${workDir(p)} is in use by another gate run; waiting up to 300 ms\n` +
-        `gate: work dir ${workDir(p)} is in use by another gate run (lock ${workLock}); gave up after 300 ms\nnothing ran.\n`,
+      `gate: work dir ${workDir(p)} is in use by another gate run (pid ${firstPid}); waiting up to 300 ms\n` +
+        `gate: work dir ${workDir(p)} is in use by another gate run (pid ${firstPid}; lock ${workLock}); gave up after 300 ms\nnothing ran.\n`,
     );
     // gate drill locks a work dir too.
     const drill = await gate(['drill', 'g', '--work-dir', workDir(p)], { cwd: p.root, env: { GATE_LOCK_TIMEOUT_MS: '0' } });
@@ -704,7 +705,7 @@ describe('faults: a report or work dir replaced, removed or shared while a run h
       cwd: p.root,
       onSpawn: (c) => void stderrSays(c, 'waiting up to').then(() => writeFileSync(go, '')),
     });
-    expect(third.stderr.split('\n')[0]).toBe(`gate: report dir ${path.join(p.root, 'r1')} is in use by another gate run; waiting up to 30 s`);
+    expect(third.stderr.split('\n')[0]).toBe(`gate: report dir ${path.join(p.root, 'r1')} is in use by another gate run (pid ${firstPid}); waiting up to 30 s`);
     expect(third.stderr.match(/waiting up to/g)).toHaveLength(1);
     expect(third.code, third.stderr).toBe(0);
     expect((await first).code).toBe(0);
@@ -715,6 +716,40 @@ describe('faults: a report or work dir replaced, removed or shared while a run h
     expect([top.decision, earlier.decision]).toEqual(['GO', 'GO']);
     expect(earlier.runId).not.toBe(top.runId);
     expect(readdirSync(path.join(p.root, 'r2'))).toEqual(['.gate-report-dir']);
+    expect(survivors(p.root)).toEqual([]);
+  });
+
+  it('a run stopped with SIGSTOP (Ctrl-Z) keeps its locks however old: the next run waits, names it as stopped, gives up, and ends none of its checks; resumed, it ends GO', async () => {
+    const p = makeProject();
+    const go = path.join(p.root, 'go');
+    p.gate('g', { checks: [holdUntil(go)] });
+    let pid = 0;
+    const first = gate(['run', 'g'], { cwd: p.root, onSpawn: (c) => (pid = c.pid ?? 0) });
+    const reportLock = path.join(reportDir(p), '.gate.lock');
+    const workLock = path.join(workDir(p), '.gate.lock');
+    // Its check has started (its folder is made just before): the run holds both locks.
+    while (!existsSync(path.join(workDir(p), 'hold'))) await new Promise((r) => setTimeout(r, 20));
+    process.kill(pid, 'SIGSTOP');
+    try {
+      // As if stopped for a minute: both locks unrefreshed for longer than the 10 s after which a dead run's are taken over.
+      const minuteAgo = new Date(Date.now() - 60_000);
+      utimesSync(reportLock, minuteAgo, minuteAgo);
+      utimesSync(workLock, minuteAgo, minuteAgo);
+      const second = await gate(['run', 'g'], { cwd: p.root, env: { GATE_LOCK_TIMEOUT_MS: '300' } });
+      expect(second.code, second.stderr).toBe(1);
+      const holder = `pid ${pid}, stopped: resume it (fg) or end it`;
+      expect(second.stderr).toBe(
+        `gate: report dir ${reportDir(p)} is in use by another gate run (${holder}); waiting up to 300 ms\n` +
+          `gate: report dir ${reportDir(p)} is in use by another gate run (${holder}; lock ${reportLock}); gave up after 300 ms\nnothing ran.\n`,
+      );
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    writeFileSync(go, '');
+    const resumed = await first;
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(byId(p.report('g'), 'hold')).toMatchObject({ status: 'pass', attempts: 1 });
+    expect(existsSync(reportLock) || existsSync(workLock)).toBe(false);
     expect(survivors(p.root)).toEqual([]);
   });
 
