@@ -19,8 +19,8 @@ export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 /** No NUL character: one cannot be passed to a process (a `run` item, an argument, an environment value). */
 export const NO_NUL_PATTERN = /^[^\u0000]*$/;
-/** `run[0]`, the program: not empty, and no NUL character. */
-export const PROGRAM_PATTERN = /^[^\u0000]+$/;
+/** `run[0]`, the program: not empty, no NUL character, no white space at either end (no shell trims it). */
+export const PROGRAM_PATTERN = /^(?!\s)[^\u0000]*[^\s\u0000]$/;
 /** An environment name a gate file may set: `GATE_*` are gate's own. */
 export const NOT_RESERVED_ENV_PATTERN = /^(?!GATE_)/;
 /**

@@ -27,6 +27,8 @@ const badDate = (found: string) => `expires must be a date YYYY-MM-DD or an ISO 
 const CASES: { name: string; gate: Record<string, unknown>; jsonPath: string; message: string }[] = [
   { name: 'an empty program (run[0])', gate: gateWith({}, { run: [''] }), jsonPath: 'checks[0].run[0]', message: 'run[0], the program to run, must not be empty, found ""' },
   { name: 'an empty program before arguments', gate: gateWith({}, { run: ['', 'x'] }), jsonPath: 'checks[0].run[0]', message: 'run[0], the program to run, must not be empty, found ""' },
+  { name: 'a program with a space before it', gate: gateWith({}, { run: [' node', 'x'] }), jsonPath: 'checks[0].run[0]', message: 'run[0], the program to run, begins with white space: " node"' },
+  { name: 'a program with a line end after it', gate: gateWith({}, { run: ['node\n'] }), jsonPath: 'checks[0].run[0]', message: 'run[0], the program to run, ends with white space: "node\\n"' },
   { name: 'a GATE_* name in the gate env', gate: gateWith({ env: { GATE_RUN_ID: 'x' } }), jsonPath: 'env.GATE_RUN_ID', message: reserved('GATE_RUN_ID') },
   { name: "a GATE_* name in a check's env", gate: gateWith({}, { env: { GATE_WORK_DIR: 'x' } }), jsonPath: 'checks[0].env.GATE_WORK_DIR', message: reserved('GATE_WORK_DIR') },
   { name: 'a GATE_* name in injectFail.env', gate: gateWith({}, { injectFail: { env: { GATE_X: '1' } } }), jsonPath: 'checks[0].injectFail.env.GATE_X', message: reserved('GATE_X') },
