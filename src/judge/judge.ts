@@ -14,6 +14,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { evaluateAssertion, unreadableAssertion } from '../assert/evaluate.js';
 import type { Assertion, AssertionResult, AttemptOutcome, Check, EvidenceFile } from '../model/types.js';
+import { HASH_LIMIT_BYTES } from '../report/capture.js';
 import { collectEvidence, hashRegularFile, MAX_EVIDENCE_BYTES, probeEvidencePath, PROJECT_FROM_BYTES, readJsonFile, readProjectJsonFile, type EvidenceHasher, type JsonRead, type ProjectJsonRead } from './evidence.js';
 import { checkOutputSchema } from './output-schema.js';
 import { needOf } from './projected-json.js';
@@ -242,7 +243,8 @@ async function hashDocuments(input: JudgeInput, read: DocumentsRead, notes: stri
   }
   const written = input.outcome.evidenceFile;
   // Only the check's own: a file first made after it exited was not judged.
-  if (written && input.outcome.atExit.evidenceBytes !== undefined) {
+  // One over the output limit is not hashed (a sparse file of terabytes would take hours to read): the report says so.
+  if (written && input.outcome.atExit.evidenceBytes !== undefined && written.bytes <= HASH_LIMIT_BYTES) {
     const hashed = await hashRegularFile(written.path, { early: written.digest, hash: input.hashFile });
     if (hashed.ok) {
       listed.set(hashed.identity, { stale: false });

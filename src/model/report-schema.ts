@@ -45,8 +45,8 @@ const capturedOutput = z
     file: z.string().describe('Relative to the report dir.'),
     bytes: count('Size of the kept file.'),
     sha256: sha256.describe('sha256 of the kept file.'),
-    originalSha256: sha256.optional().describe('sha256 of the whole output, secrets masked as in the kept file.'),
-    originalBytes: count('Size of the whole output, secrets masked as in the kept file (what `originalSha256` is of); more than `bytes` when it was truncated.'),
+    originalSha256: sha256.optional().describe('sha256 of the whole output, secrets masked as in the kept file; absent for an output over the 1 GiB output limit, which is not hashed.'),
+    originalBytes: count('Size of the whole output, secrets masked as in the kept file (what `originalSha256` is of; with no `originalSha256`, its size as written); more than `bytes` when it was truncated.'),
     truncated: z.boolean(),
   })
   .describe('A captured output as the report keeps it.');

@@ -4,7 +4,9 @@
  * and the sha256 of the whole output with its secrets masked.
  *
  * Memory stays bounded whatever the size: only the kept windows are read into
- * memory, and the whole output is hashed one chunk at a time.
+ * memory, and the whole output is hashed one chunk at a time. Time stays
+ * bounded too: an output over the output limit is not hashed (see
+ * `HASH_LIMIT_BYTES`).
  *
  * Secrets are masked before anything is cut. Each window is read wider than
  * what is kept, by the longest form of any secret, masked, and only then cut:
@@ -24,6 +26,13 @@ export const KEEP_WHOLE_BYTES = 1024 * 1024;
 export const KEEP_PART_BYTES = 256 * 1024;
 /** What the Markdown and JUnit reports show of an output. */
 export const TAIL_BYTES = 4096;
+/**
+ * An output larger than this is kept in part but not hashed: it is over the output limit (MAX_OUTPUT_BYTES in
+ * src/run/process.ts), and the check was ended for it. Its size says nothing of how long reading it takes:
+ * one ftruncate or lseek of a check's stdout makes a sparse file of terabytes that holds no data, and
+ * reading it all to hash it would keep the run busy for hours after the check ended.
+ */
+export const HASH_LIMIT_BYTES = 1024 ** 3;
 /** How much of the output the hash reads at a time. */
 const HASH_CHUNK_BYTES = 64 * 1024;
 /** Output up to this size is read in one synchronous read (most checks print a few KiB): no thread-pool round trips. */
@@ -34,13 +43,13 @@ export interface KeptOutput {
   text: string;
   /** Size of the whole output as the check wrote it. */
   bytes: number;
-  /** Size of the whole output with its secrets masked: what `sha256` is of. */
+  /** Size of the whole output with its secrets masked: what `sha256` is of (with no `sha256`: its size as written). */
   maskedBytes: number;
   truncated: boolean;
   /** The last few KiB, secrets masked, for the human reports. */
   tail: string;
-  /** sha256 of the whole output with its secrets masked (of the raw bytes when there are no secrets). */
-  sha256: string;
+  /** sha256 of the whole output with its secrets masked (of the raw bytes when there are no secrets); undefined past HASH_LIMIT_BYTES. */
+  sha256?: string;
 }
 
 async function readRange(handle: FileHandle, start: number, length: number): Promise<Buffer> {
@@ -133,7 +142,7 @@ export function hashMaskedBytes(bytes: Buffer, redact: Redactor): { sha256: stri
 }
 
 /** An output kept whole: `raw` is all of it. */
-function keptWhole(raw: Buffer, whole: { sha256: string; maskedBytes: number }, redact: Redactor): KeptOutput {
+function keptWhole(raw: Buffer, whole: { sha256?: string; maskedBytes: number }, redact: Redactor): KeptOutput {
   const tailFrom = charBoundaryBefore(raw, Math.max(0, raw.length - TAIL_BYTES));
   return { text: maskedText(raw, 0, raw.length, redact), bytes: raw.length, truncated: false, tail: maskedText(raw, tailFrom, raw.length, redact), ...whole };
 }
@@ -180,7 +189,8 @@ export async function keepOutput(file: string, redact: Redactor, early?: Promise
     const widen = Math.max(0, redact.reach - 1);
     // A hash taken on another thread is of the raw bytes: it stands for the output only with nothing to mask.
     const early256 = redact.reach === 0 ? await hashIfUnchanged(early, info) : undefined;
-    const whole = early256 === undefined ? await hashWhole(handle, bytes, redact) : { sha256: early256, maskedBytes: bytes };
+    const whole =
+      early256 !== undefined ? { sha256: early256, maskedBytes: bytes } : bytes > HASH_LIMIT_BYTES ? { sha256: undefined, maskedBytes: bytes } : await hashWhole(handle, bytes, redact);
 
     if (bytes <= KEEP_WHOLE_BYTES) return keptWhole(await readRange(handle, 0, bytes), whole, redact);
     // 3 bytes more than masking needs, to see whether the cut falls inside a character.

@@ -13,6 +13,7 @@ import { judgeAttempt, type Judgement } from '../judge/judge.js';
 import { describeReason } from '../judge/reasons.js';
 import type { AttemptOutcome, Check, CheckResult, InjectMode, ReasonDetail } from '../model/types.js';
 import { hashOffThread, type OffThreadHash } from '../util/hash-off-thread.js';
+import { HASH_LIMIT_BYTES } from '../report/capture.js';
 import type { DirChange } from '../util/prepared-dir.js';
 import { injectionFlag } from '../plan/plan.js';
 import { regularFileSize, runProcess } from './process.js';
@@ -246,7 +247,8 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
     // Hashes that only a kept output needs: an attempt that ran to its end may be the one kept.
     const hashing: OffThreadHash[] = [];
     for (const stream of [outcome.stdout, outcome.stderr, outcome.evidenceFile]) {
-      if (!stream || proc.end.kind !== 'exited' || ctx.hashOffThreadFrom === undefined || stream.bytes < ctx.hashOffThreadFrom) continue;
+      // Past HASH_LIMIT_BYTES nothing is hashed (src/report/capture.ts).
+      if (!stream || proc.end.kind !== 'exited' || ctx.hashOffThreadFrom === undefined || stream.bytes < ctx.hashOffThreadFrom || stream.bytes > HASH_LIMIT_BYTES) continue;
       const hash = hashOffThread(stream.path);
       hashing.push(hash);
       stream.digest = hash.digest;

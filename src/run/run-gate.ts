@@ -19,7 +19,7 @@ import { createRunLog, type RunLog } from '../log/run-log.js';
 import type { Progress } from '../log/progress.js';
 import type { AttemptOutcome, CheckResult, EnvFileSpec, Gate, Report } from '../model/types.js';
 import type { Plan } from '../plan/plan.js';
-import { hashMaskedBytes, hashMaskedFile, keepOutput } from '../report/capture.js';
+import { HASH_LIMIT_BYTES, hashMaskedBytes, hashMaskedFile, keepOutput } from '../report/capture.js';
 import { lockWorkDir, type LockResult } from '../report/lock.js';
 import { isIdentity, redactDeep, redactorFor, secretSources, type Masking, type Redactor } from '../report/redact.js';
 import { checkShapes, sealReport } from '../report/seal.js';
@@ -319,6 +319,10 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
           return undefined;
         });
         if (!kept) continue;
+        if (kept.sha256 === undefined) {
+          const what = stream === 'evidenceFile' ? '$GATE_EVIDENCE_FILE' : stream;
+          result.notes.push(`its ${what} (${kept.bytes} bytes) is over the ${(HASH_LIMIT_BYTES / 1048576).toFixed(1)} MiB output limit: kept in part, not hashed`);
+        }
         const name = `checks/${result.id}.${suffix}`;
         const content = redact(kept.text);
         files.push({ name, content });

@@ -239,6 +239,33 @@ describe('faults: huge output and unreadable evidence', () => {
     expect(a.evidenceFile).toMatchObject({ truncated: true, originalBytes: 129 * 1024 * 1024 });
   });
 
+  it('output made huge by one ftruncate of its stdout (a sparse file past the 1 GiB limit) is an error, kept in part and not hashed, with a note', async () => {
+    const size = 1024 ** 3 + 1024 * 1024;
+    const p = makeProject();
+    p.gate('g', { checks: [check('a', ['node', '-e', `const fs = require('fs'); fs.writeSync(1, '{"ok":true}\\n'); fs.ftruncateSync(1, ${size})`], { expect: ['ok == true'] })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    const a = byId(p.report('g'), 'a');
+    expect(a).toMatchObject({ status: 'error', reasonCode: 'output-too-large' });
+    expect(a.stdout).toMatchObject({ truncated: true, originalBytes: size });
+    expect(a.stdout!.originalSha256).toBeUndefined();
+    expect(a.notes).toContain(`its stdout (${size} bytes) is over the 1024.0 MiB output limit: kept in part, not hashed`);
+    expect(readFileSync(path.join(reportDir(p), a.stdout!.file), 'utf8').startsWith('{"ok":true}\n')).toBe(true);
+  });
+
+  it('a $GATE_EVIDENCE_FILE made huge by one ftruncate (past the 1 GiB output limit) is an error, kept in part and hashed nowhere, with a note', async () => {
+    const size = 1024 ** 3 + 1024 * 1024;
+    const p = makeProject();
+    const write = `const fs = require('fs'); const fd = fs.openSync(process.env.GATE_EVIDENCE_FILE, 'w'); fs.writeSync(fd, '{"ok":true}'); fs.ftruncateSync(fd, ${size})`;
+    p.gate('g', { checks: [check('a', ['node', '-e', write], { expect: ['ok == true'] })] });
+    expect((await gate(['run', 'g'], { cwd: p.root })).code).toBe(3);
+    const a = byId(p.report('g'), 'a');
+    expect(a).toMatchObject({ status: 'error', reasonCode: 'output-too-large' });
+    expect(a.evidenceFile).toMatchObject({ truncated: true, originalBytes: size });
+    expect(a.evidenceFile!.originalSha256).toBeUndefined();
+    expect(a.evidence).toEqual([]);
+    expect(a.notes).toContain(`its $GATE_EVIDENCE_FILE (${size} bytes) is over the 1024.0 MiB output limit: kept in part, not hashed`);
+  });
+
   it.each([
     ['fifo', 'a FIFO'],
     ['directory', 'a directory'],

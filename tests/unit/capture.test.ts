@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { hashMaskedBytes, hashMaskedFile, KEEP_PART_BYTES, KEEP_WHOLE_BYTES, keepOutput, TAIL_BYTES } from '../../src/report/capture.js';
+import { HASH_LIMIT_BYTES, hashMaskedBytes, hashMaskedFile, KEEP_PART_BYTES, KEEP_WHOLE_BYTES, keepOutput, TAIL_BYTES } from '../../src/report/capture.js';
+import { MAX_OUTPUT_BYTES } from '../../src/run/process.js';
 import { hashRegularFile } from '../../src/judge/evidence.js';
 import { createRedactor, REDACTED } from '../../src/report/redact.js';
 import { HASH_THREADS, hashOffThread, hashThreadsRunning } from '../../src/util/hash-off-thread.js';
@@ -132,6 +133,25 @@ describe('keeping captured output', () => {
     const kept = await keepOutput(file(raw), createRedactor([]));
     expect(kept.text).not.toContain('\ufffd');
     expect(kept.text.split('€').length - 1).toBe(1);
+  });
+
+  it('an output over the output limit (a sparse file of a terabyte, made by one ftruncate) is kept in part and not hashed: nothing reads it all', async () => {
+    expect(HASH_LIMIT_BYTES).toBe(MAX_OUTPUT_BYTES);
+    for (const size of [HASH_LIMIT_BYTES + 1, 1024 ** 4]) {
+      const target = file('{"ok":true}\n');
+      truncateSync(target, size);
+      for (const masking of [createRedactor([]), redact]) {
+        const kept = await keepOutput(target, masking);
+        expect(kept.sha256).toBeUndefined();
+        expect(kept).toMatchObject({ bytes: size, maskedBytes: size, truncated: true });
+        expect(kept.text.startsWith('{"ok":true}\n')).toBe(true);
+        expect(kept.text).toContain(`[gate: output truncated: ${size} bytes in all;`);
+      }
+    }
+    // Up to the limit it is hashed whole, as any output.
+    const target = file('x');
+    truncateSync(target, 3 * KEEP_WHOLE_BYTES);
+    expect((await keepOutput(target, createRedactor([]))).sha256).toBe(sha256(Buffer.concat([Buffer.from('x'), Buffer.alloc(3 * KEEP_WHOLE_BYTES - 1)])));
   });
 
   it('refuses to read a FIFO put where an output should be', async () => {
