@@ -66,7 +66,7 @@ export interface ProcessResult {
 const DEFAULT_LEAK_GRACE_MS = 500;
 /** Output goes to disk, not memory; this bound keeps a runaway check from filling the disk. */
 export const MAX_OUTPUT_BYTES = 1024 ** 3;
-const OUTPUT_POLL_MS = 250;
+export const OUTPUT_POLL_MS = 250;
 
 /**
  * execa hands a descriptor number straight to child_process.spawn, which gives
@@ -335,6 +335,16 @@ export interface Escaped {
 export function endEscapedProcesses(runId: string, graceMs = 500): Promise<Map<string, Escaped>> {
   const tag = `GATE_RUN_ID=${runId}`;
   return endProcessesWhere(tag, (vars) => vars.includes(tag), graceMs);
+}
+
+/**
+ * The processes of one check of this run that escaped its process group, as endEscapedProcesses finds them:
+ * for a check that has ended, while the run's other checks (with the same run id) still run.
+ */
+export function endEscapedFrom(runId: string, checkId: string, graceMs = 500): Promise<Map<string, Escaped>> {
+  const tag = `GATE_RUN_ID=${runId}`;
+  const own = `GATE_CHECK_ID=${checkId}`;
+  return endProcessesWhere(tag, (vars) => vars.includes(tag) && vars.includes(own), graceMs);
 }
 
 /**

@@ -28,7 +28,7 @@ import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { pruneHistory, writeReportFiles, type ReportFile } from '../report/write.js';
 import { readGitCommit } from './git.js';
-import { endEscapedProcesses, endLeftoversIn } from './process.js';
+import { endEscapedFrom, endEscapedProcesses, endLeftoversIn, MAX_OUTPUT_BYTES, OUTPUT_POLL_MS, type Escaped } from './process.js';
 import { chainStarts } from './chain-start.js';
 import { runCheck, type RunContext } from './run-check.js';
 import { runSchedule } from './scheduler.js';
@@ -241,6 +241,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
     secrets.reach === 0 && isIdentity(options.redact)
       ? options.redact
       : Object.assign((text: string) => options.redact(secrets(text)), { json: (text: string) => options.redact.json(secrets.json(text)) });
+  const floods = floodWatch(runId);
   try {
     const runLog = createRunLog(path.join(scratchDir, 'run.log'), runId, redact);
     const { log } = runLog;
@@ -280,7 +281,10 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       runOne: async (id) => {
         // Its evidence must be written no earlier than its chain started: a file an unrelated check wrote before does not count.
         const run = await runCheck(byId.get(id)!, plan.injections.get(id), ctx, chains.started(id, Date.now()));
-        if (run.outcome) outcomes.set(id, run.outcome);
+        if (run.outcome) {
+          outcomes.set(id, run.outcome);
+          floods.watch(id, run.outcome);
+        }
         return run.result;
       },
       // Every waiver is judged as of the run's start: one that expires while the run goes on still covers,
@@ -294,17 +298,21 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
     });
 
     const checks: CheckResult[] = gate.checks.map((c) => results.get(c.id)!);
-    for (const [checkId, { pids, signals }] of await endEscapedProcesses(runId)) {
-      const result = results.get(checkId);
-      if (!result) continue;
-      result.leakedProcesses = true;
-      // Times after the check started, as for what it left in its own group.
-      const startedAt = result.startedAt === undefined ? undefined : Date.parse(result.startedAt);
-      const cleanup = signals.map(({ signal, at }) => ({ signal, atMs: startedAt === undefined ? 0 : Math.max(0, at - startedAt) }));
-      if (cleanup.length > 0) result.cleanupSignals = [...(result.cleanupSignals ?? []), ...cleanup];
-      result.notes.push(`${pids.length} process(es) escaped the check's process group (pid ${pids.join(', ')}); gate ended them`);
-      log.warn({ check: checkId, pids }, 'escaped processes ended');
-    }
+    const escapedFrom = (ended: Map<string, Escaped>, how: string) => {
+      for (const [checkId, { pids, signals }] of ended) {
+        const result = results.get(checkId);
+        if (!result || pids.length === 0) continue;
+        result.leakedProcesses = true;
+        // Times after the check started, as for what it left in its own group.
+        const startedAt = result.startedAt === undefined ? undefined : Date.parse(result.startedAt);
+        const cleanup = signals.map(({ signal, at }) => ({ signal, atMs: startedAt === undefined ? 0 : Math.max(0, at - startedAt) }));
+        if (cleanup.length > 0) result.cleanupSignals = [...(result.cleanupSignals ?? []), ...cleanup];
+        result.notes.push(`${pids.length} process(es) escaped the check's process group (pid ${pids.join(', ')})${how}; gate ended them`);
+        log.warn({ check: checkId, pids }, 'escaped processes ended');
+      }
+    };
+    escapedFrom(await floods.stop(), ` and wrote its output past the ${(MAX_OUTPUT_BYTES / 1048576).toFixed(1)} MiB output limit after it exited`);
+    escapedFrom(await endEscapedProcesses(runId), '');
     const outputs = new Map<string, { stdoutTail?: string; stderrTail?: string }>();
     const files: ReportFile[] = [];
     for (const result of checks) {
@@ -401,9 +409,42 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
       throw error;
     }
   } finally {
+    void floods.stop();
     // Gone already unless the run failed before its report was written.
     removeScratch(scratchDir);
   }
+}
+
+/**
+ * Watches the captured output of each check that has ended: a process that escaped its process group (found
+ * only when the gate's last check has ended, by endEscapedProcesses) may still write there meanwhile, as
+ * fast as the disk takes it. Once that output is past the output limit, the check's escaped processes are
+ * ended at once. A look at the sizes of two files a check, every OUTPUT_POLL_MS; `stop` ends the watch and
+ * gives what was ended.
+ */
+function floodWatch(runId: string): { watch(id: string, outcome: AttemptOutcome): void; stop(): Promise<Map<string, Escaped>> } {
+  const watched = new Map<string, string[]>();
+  const ended = new Map<string, Escaped>();
+  const ending: Promise<void>[] = [];
+  const size = (file: string) => orUndefined(() => lstatSync(file, { throwIfNoEntry: false }))?.size ?? 0;
+  const timer = setInterval(() => {
+    for (const [id, files] of watched) {
+      if (files.reduce((sum, file) => sum + size(file), 0) <= MAX_OUTPUT_BYTES) continue;
+      watched.delete(id);
+      ending.push(endEscapedFrom(runId, id).then((found) => void (found.get(id) && ended.set(id, found.get(id)!))));
+    }
+  }, OUTPUT_POLL_MS);
+  timer.unref();
+  return {
+    // One whose own output was over the limit was ended for it already.
+    watch: (id, outcome) => void (outcome.stdout.bytes + outcome.stderr.bytes <= MAX_OUTPUT_BYTES && watched.set(id, [outcome.stdout.path, outcome.stderr.path])),
+    stop: async () => {
+      clearInterval(timer);
+      watched.clear();
+      await Promise.all(ending);
+      return ended;
+    },
+  };
 }
 
 /**

@@ -673,6 +673,30 @@ describe('gate run: escaped processes', () => {
   });
 });
 
+describe('gate run: an escaped process that floods the output of a check that has ended', () => {
+  it('is ended once that output passes the 1 GiB output limit, not when the gate ends: the disk is not filled meanwhile', async () => {
+    const p = makeProject();
+    // a prints its evidence, then leaves a daemon (setsid) that floods its stdout once it has exited.
+    const flood = `console.log('{"ok":true}'); const c = require('child_process').spawn('sh', ['-c', 'sleep 1; exec yes flood-0123456789-abcdefghijklmnopqrstuvwxyz'], { detached: true, stdio: ['ignore', 1, 'ignore'] });
+      require('fs').writeFileSync(process.env.GATE_WORK_DIR + '/../daemon.pid', String(c.pid)); c.unref();`;
+    // b runs after a and waits (boundedly) for the daemon to be gone; it passes only if gate ended it meanwhile.
+    const wait = `const fs = require('fs'); const pid = fs.readFileSync(process.env.GATE_WORK_DIR + '/../daemon.pid', 'utf8');
+      const running = () => { try { return !/^State:\\s+Z/m.test(fs.readFileSync('/proc/' + pid + '/status', 'utf8')); } catch { return false; } };
+      let tries = 0; const t = setInterval(() => { tries += 1; if (running() && tries < 300) return; clearInterval(t); console.log(JSON.stringify({ gone: !running() })); }, 100);`;
+    p.gate('g', { checks: [check('a', ['node', '-e', flood], { expect: ['ok == true'] }), check('b', ['node', '-e', wait], { dependsOn: ['a'], expect: ['gone == true'] })] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    const a = byId(p.report('g'), 'a');
+    expect(byId(p.report('g'), 'b').status).toBe('pass');
+    expect(r.code).toBe(0);
+    expect(a.status).toBe('pass');
+    expect(a.leakedProcesses).toBe(true);
+    expect(a.notes).toContainEqual(expect.stringMatching(/^1 process\(es\) escaped the check's process group \(pid \d+\) and wrote its output past the 1024\.0 MiB output limit after it exited; gate ended them$/));
+    expect(a.stdout!.originalBytes).toBeGreaterThan(1024 ** 3);
+    expect(a.cleanupSignals?.[0]).toMatchObject({ signal: 'SIGTERM' });
+    expect(survivors(p.root)).toEqual([]);
+  });
+});
+
 describe('gate run: one report dir, one run at a time', () => {
   it('a second run waits for the lock, or gives up with exit 1 past its bound', async () => {
     const p = makeProject();
