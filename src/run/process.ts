@@ -66,7 +66,7 @@ export interface ProcessResult {
 const DEFAULT_LEAK_GRACE_MS = 500;
 /** Output goes to disk, not memory; this bound keeps a runaway check from filling the disk. */
 export const MAX_OUTPUT_BYTES = 1024 ** 3;
-export const OUTPUT_POLL_MS = 250;
+const OUTPUT_POLL_MS = 250;
 
 /**
  * execa hands a descriptor number straight to child_process.spawn, which gives

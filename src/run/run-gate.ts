@@ -28,7 +28,7 @@ import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { pruneHistory, writeReportFiles, type ReportFile } from '../report/write.js';
 import { readGitCommit } from './git.js';
-import { endEscapedFrom, endEscapedProcesses, endLeftoversIn, MAX_OUTPUT_BYTES, OUTPUT_POLL_MS, type Escaped } from './process.js';
+import { endEscapedFrom, endEscapedProcesses, endLeftoversIn, MAX_OUTPUT_BYTES, type Escaped } from './process.js';
 import { chainStarts } from './chain-start.js';
 import { runCheck, type RunContext } from './run-check.js';
 import { runSchedule } from './scheduler.js';
@@ -416,10 +416,17 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
 }
 
 /**
+ * How often the outputs of the checks that have ended are looked at: a look costs two `lstat`s a check, so
+ * a gate of a thousand checks that runs for minutes would spend a few percent of a core on it at the
+ * 250 ms that running checks get; at disk speed, a second more of flooding is under a gigabyte.
+ */
+const FLOOD_POLL_MS = 1000;
+
+/**
  * Watches the captured output of each check that has ended: a process that escaped its process group (found
  * only when the gate's last check has ended, by endEscapedProcesses) may still write there meanwhile, as
  * fast as the disk takes it. Once that output is past the output limit, the check's escaped processes are
- * ended at once. A look at the sizes of two files a check, every OUTPUT_POLL_MS; `stop` ends the watch and
+ * ended at once. A look at the sizes of two files a check, every FLOOD_POLL_MS; `stop` ends the watch and
  * gives what was ended.
  */
 function floodWatch(runId: string): { watch(id: string, outcome: AttemptOutcome): void; stop(): Promise<Map<string, Escaped>> } {
@@ -433,7 +440,7 @@ function floodWatch(runId: string): { watch(id: string, outcome: AttemptOutcome)
       watched.delete(id);
       ending.push(endEscapedFrom(runId, id).then((found) => void (found.get(id) && ended.set(id, found.get(id)!))));
     }
-  }, OUTPUT_POLL_MS);
+  }, FLOOD_POLL_MS);
   timer.unref();
   return {
     // One whose own output was over the limit was ended for it already.
