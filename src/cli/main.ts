@@ -226,6 +226,9 @@ export async function main(io: ProcessIo): Promise<number> {
 
   program.addHelpText('after', '\nExamples:\n  gate init && gate run example\n  gate run m28\n  gate list m28\n  gate <command> --help\n');
 
+  // A usage error of a command points to that command's help, where its options are.
+  for (const command of program.commands) command.showHelpAfterError(`(run "gate ${command.name()} --help" for usage)`);
+
   if (io.argv.length === 0) {
     io.stderr.write(program.helpInformation());
     return EXIT.usage;

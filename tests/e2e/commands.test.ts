@@ -427,4 +427,18 @@ describe('help, version and suggestions', () => {
       expect(r.stderr).not.toMatch(STACK);
     }
   });
+
+  it("a usage error of a command points to that command's own help, one of gate itself to gate's", async () => {
+    for (const [args, help] of [
+      [['run', 'm28', '--bogus'], 'gate run --help'],
+      [['drill', 'm28', '-j', '0'], 'gate drill --help'],
+      [['graph', '--format', 'svg'], 'gate graph --help'],
+      [['lsit'], 'gate --help'],
+      [['--bogus'], 'gate --help'],
+    ] as const) {
+      const r = await gate([...args], { cwd: REPO });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(new RegExp(`\\(run "${help}" for usage\\)\\n$`));
+    }
+  });
 });
