@@ -116,7 +116,7 @@ export async function initCommand(dir: string | undefined, io: Io): Promise<numb
     const shown = taken.map((rel) => displayPath(path.join(root, rel), io.cwd));
     io.stderr.write(
       `gate: init writes no file over another: ${shown.join(', ')} already exist${shown.length === 1 ? 's' : ''}; nothing written\n` +
-        '  hint: move it aside, or scaffold into a new folder with "gate init <dir>"\n',
+        `  hint: move ${shown.length === 1 ? 'it' : 'them'} aside, or scaffold into a new folder with "gate init <dir>"\n`,
     );
     return EXIT.usage;
   }

@@ -302,7 +302,7 @@ describe('gate init', () => {
     const r = await gate(['init'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('gate.schema.json already exists; nothing written');
+    expect(r.stderr).toContain('gate.schema.json already exists; nothing written\n  hint: move it aside, or scaffold into a new folder with "gate init <dir>"\n');
     expect(readFileSync(path.join(dir, 'gate.schema.json'), 'utf8')).toBe('mine');
     expect(readdirSync(dir)).toEqual(['gate.schema.json']);
 
@@ -312,6 +312,7 @@ describe('gate init', () => {
     const second = await gate(['init'], { cwd: again });
     expect(second.code).toBe(2);
     for (const rel of SCAFFOLD) expect(second.stderr).toContain(rel);
+    expect(second.stderr).toContain('already exist; nothing written\n  hint: move them aside, or scaffold into a new folder with "gate init <dir>"\n');
     expect(SCAFFOLD.map((rel) => statSync(path.join(again, rel)).mtimeMs)).toEqual(before);
     expect(second.stderr).not.toMatch(STACK);
   });
