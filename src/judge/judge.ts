@@ -18,7 +18,7 @@ import { HASH_LIMIT_BYTES } from '../report/capture.js';
 import { collectEvidence, hashRegularFile, MAX_EVIDENCE_BYTES, probeEvidencePath, PROJECT_FROM_BYTES, readJsonFile, readProjectJsonFile, type EvidenceHasher, type JsonRead, type ProjectJsonRead } from './evidence.js';
 import { checkOutputSchema } from './output-schema.js';
 import { needOf } from './projected-json.js';
-import type { ReasonDetail } from './reasons.js';
+import { describeReason, type ReasonDetail } from './reasons.js';
 import { orUndefined } from '../util/or-undefined.js';
 
 export type AttemptStatus = 'pass' | 'fail' | 'error' | 'timeout' | 'interrupted';
@@ -112,22 +112,12 @@ export async function judgeAttempt(input: JudgeInput): Promise<Judgement> {
 
   const failed = assertions.filter((a) => !a.ok).map((a) => a.message);
   if (!check.expectExitCode.includes(end.exitCode)) {
-    if (doc && !doc.ok) notes.push(`no usable JSON evidence either (${doc.code} in ${source})`);
+    if (doc && !doc.ok) notes.push(`no usable JSON evidence either: ${whyUnusable(doc, source)}`);
     // Output that breaks its contract is off too: listed, though the exit code is the reason.
     await noteViolations(doc);
     return done('fail', { code: 'exit-code', exitCode: end.exitCode, expected: check.expectExitCode, failed: doc?.ok === false ? [] : failed }, assertions, evidence);
   }
-  if (doc && !doc.ok) {
-    const detail: ReasonDetail =
-      doc.code === 'output-too-large'
-        ? { code: 'output-too-large', what: 'json', source, bytes: doc.bytes, limit: MAX_EVIDENCE_BYTES }
-        : doc.code === 'no-json-output'
-          ? { code: 'no-json-output', source }
-          : doc.code === 'unreadable'
-            ? { code: 'unreadable-evidence', source, message: doc.message }
-            : { code: 'invalid-json', source, message: doc.message };
-    return done('error', detail, assertions, evidence);
-  }
+  if (doc && !doc.ok) return done('error', unusableDetail(doc, source), assertions, evidence);
   const verdict = await noteViolations(doc, true);
   if (verdict) return done('error', { code: 'output-schema', first: verdict.problems[0] ?? '', more: verdict.total - 1 }, assertions, evidence);
   if (failed.length > 0) {
@@ -152,6 +142,27 @@ interface DocumentsRead {
   parsed: boolean;
 }
 
+
+type UnusableJson = Extract<JsonRead, { ok: false }>;
+
+/** The reason of a check whose JSON document (its output or `$GATE_EVIDENCE_FILE`, named by `source`) cannot be used. */
+function unusableDetail(doc: UnusableJson, source: string): ReasonDetail {
+  switch (doc.code) {
+    case 'output-too-large':
+      return { code: 'output-too-large', what: 'json', source, bytes: doc.bytes, limit: MAX_EVIDENCE_BYTES };
+    case 'no-json-output':
+      return { code: 'no-json-output', source };
+    case 'unreadable':
+      return { code: 'unreadable-evidence', source, message: doc.message };
+    case 'invalid-json':
+      return { code: 'invalid-json', source, message: doc.message };
+  }
+}
+
+/** Why that document cannot be used, in words, for a note or an assertion's message (`stdout is empty`, `invalid JSON in stdout: line 1, ...`). */
+function whyUnusable(doc: UnusableJson, source: string): string {
+  return doc.code === 'no-json-output' ? `${source} is empty` : describeReason(unusableDetail(doc, source));
+}
 /** Reads the documents the assertions look at, and evaluates every assertion against its own. */
 async function readDocuments(input: JudgeInput): Promise<DocumentsRead> {
   const { check, outcome } = input;
@@ -212,7 +223,7 @@ async function readDocuments(input: JudgeInput): Promise<DocumentsRead> {
     } else if (!doc) {
       assertions.push(unreadableAssertion(assertion, 'the check\'s output is "text", so there is no JSON evidence'));
     } else if (!doc.ok) {
-      assertions.push(unreadableAssertion(assertion, `no JSON evidence (${doc.code} in ${source})`));
+      assertions.push(unreadableAssertion(assertion, `no JSON evidence: ${whyUnusable(doc, source)}`));
     } else {
       assertions.push(evaluateAssertion(assertion, doc.value));
     }
