@@ -16,7 +16,7 @@
  *   not what the leftovers write when they are told to stop.
  * - Checks get no stdin (`ignore`), so a check that reads it sees EOF at once.
  */
-import { closeSync, fstatSync, lstatSync, open, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, open, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -193,7 +193,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
     });
   } catch (error) {
     // execa validates its options synchronously; treat anything it throws as not startable.
-    const result = notStarted(error, req.cwd, req.shell ? undefined : file, started, sizes());
+    const result = notStarted(error, req.cwd, req.shell ? undefined : file, started, sizes(), req.env.PATH);
     closeSync(outFd);
     closeSync(errFd);
     return result;
@@ -253,7 +253,7 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
 
   if (pgid === undefined || (result.exitCode === undefined && !result.signal && !stopping)) {
     // No exit code and no signal: it never ran (or ended in a way nobody can judge). Never a pass.
-    return notStarted(result, req.cwd, req.shell ? undefined : file, started, out);
+    return notStarted(result, req.cwd, req.shell ? undefined : file, started, out, req.env.PATH);
   }
   let end: ProcessEnd;
   if (stopping === 'interrupted') end = { kind: 'interrupted' };
@@ -267,7 +267,37 @@ export async function runProcess(req: ProcessRequest): Promise<ProcessResult> {
 /** How execa begins its messages for a cwd it cannot use ("is invalid", "is not a directory"). */
 const CWD_PROBLEM = /^The "cwd" option (is [^:]*): /;
 
-function notStarted(error: unknown, cwd: string, program: string | undefined, started: number, sizes: { stdoutBytes: number; stderrBytes: number }): ProcessResult {
+/**
+ * Why `program` could not be started, for ENOENT and EACCES, as the kernel looked for it: a path (one with a
+ * slash) from `cwd`, a bare name in each folder of the check's PATH in turn. undefined for any other errno.
+ */
+function programProblem(program: string, cwd: string, errno: string, pathVar: string | undefined): string | undefined {
+  if (errno !== 'ENOENT' && errno !== 'EACCES') return undefined;
+  const kind = (file: string) => {
+    try {
+      return statSync(file, { throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
+  };
+  let file: string | undefined;
+  let fromCwd = '';
+  if (program.includes('/')) {
+    file = path.resolve(cwd, program);
+    if (!path.isAbsolute(program)) fromCwd = `; a program's path is taken from the check's cwd, ${cwd}`;
+  } else {
+    // An empty entry of PATH is the current folder, as execvp reads it.
+    file = (pathVar ?? '').split(':').map((folder) => path.resolve(cwd, folder, program)).find((candidate) => kind(candidate)?.isFile());
+    if (file === undefined) return errno === 'ENOENT' ? `no program ${program} on the check's PATH` : undefined;
+  }
+  const info = kind(file);
+  if (info === undefined) return errno === 'ENOENT' ? `${file} does not exist${fromCwd}` : undefined;
+  if (info.isDirectory()) return `${file} is a directory`;
+  if (errno === 'EACCES') return `${file} is not executable: chmod +x it, or put its interpreter first in run, e.g. ["sh", ${JSON.stringify(program)}]`;
+  return `${file} exists, but the interpreter its #! line names does not`;
+}
+
+function notStarted(error: unknown, cwd: string, program: string | undefined, started: number, sizes: { stdoutBytes: number; stderrBytes: number }, pathOf?: string): ProcessResult {
   const e = error as { code?: unknown; originalMessage?: unknown; message?: unknown };
   const errno = typeof e.code === 'string' ? e.code : 'ESPAWN';
   const raw = typeof e.originalMessage === 'string' ? e.originalMessage : String(e.message ?? error);
@@ -281,8 +311,9 @@ function notStarted(error: unknown, cwd: string, program: string | undefined, st
   // Said of the cwd, in words of its own: execa's "The "cwd" option is invalid", after "could not start "true": ENOENT",
   // reads as if the program were missing.
   if (cwdProblem !== undefined) message = `its cwd ${escapeControls(cwd)} ${errno === 'ENOENT' ? 'does not exist' : errno === 'ENOTDIR' ? 'is not a directory' : cwdProblem}`;
-  // Node's "spawn <file> <errno>": the file as the gate gave it (execa's copy has lost its escape sequences).
-  else if (program !== undefined && raw.startsWith('spawn ') && raw.endsWith(` ${errno}`)) message = `spawn ${escapeControls(program)} ${errno}`;
+  // Node's "spawn <file> <errno>": said of the program in words that tell what to do, where they can be (ENOENT,
+  // EACCES); else the file as the gate gave it (execa's copy has lost its escape sequences).
+  else if (program !== undefined && raw.startsWith('spawn ') && raw.endsWith(` ${errno}`)) message = escapeControls(programProblem(program, cwd, errno, pathOf) ?? `spawn ${program} ${errno}`);
   else message = escapeControls(raw).replace(/\.? Received .*$/, '');
   return {
     end: { kind: 'not-started', errno, message },

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,24 @@ describe('the process module, with real processes', () => {
     expect(notExecutable.end).toMatchObject({ kind: 'not-started', errno: 'EACCES' });
   });
 
+  it('a program that cannot be started says what is there and what to do: a path taken from the cwd, PATH, a file not executable, a missing interpreter', async () => {
+    const cwd = path.join(dir, 'web');
+    mkdirSync(path.join(cwd, 'bin'), { recursive: true });
+    writeFileSync(path.join(cwd, 'bin/plain.sh'), '#!/bin/sh\necho {}\n');
+    writeFileSync(path.join(cwd, 'bin/lost.sh'), '#!/no/such/interpreter\necho {}\n', { mode: 0o755 });
+    const message = async (run: string[]) => {
+      const r = await runProcess(request(run, { cwd }));
+      return r.end.kind === 'not-started' ? `${r.end.errno} (${r.end.message})` : r.end.kind;
+    };
+    // A path from the project root, though the program's path is taken from the check's cwd.
+    expect(await message(['web/bin/plain.sh'])).toBe(`ENOENT (${path.join(cwd, 'web/bin/plain.sh')} does not exist; a program's path is taken from the check's cwd, ${cwd})`);
+    expect(await message(['/no/such/program'])).toBe('ENOENT (/no/such/program does not exist)');
+    expect(await message(['no-such-program-xyz'])).toBe('ENOENT (no program no-such-program-xyz on the check\'s PATH)');
+    expect(await message(['./bin/plain.sh'])).toBe(`EACCES (${path.join(cwd, 'bin/plain.sh')} is not executable: chmod +x it, or put its interpreter first in run, e.g. ["sh", "./bin/plain.sh"])`);
+    expect(await message(['./bin'])).toBe(`EACCES (${path.join(cwd, 'bin')} is a directory)`);
+    expect(await message(['./bin/lost.sh'])).toBe(`ENOENT (${path.join(cwd, 'bin/lost.sh')} exists, but the interpreter its #! line names does not)`);
+  });
+
   it('a reason that quotes a cwd or a program name with control characters keeps it whole, escaped, on one line', async () => {
     const cwd = await runProcess(request([process.execPath, '-e', '0'], { cwd: path.join(dir, 'nodir\u001b[31m\nX') }));
     expect(cwd.end).toMatchObject({ kind: 'not-started', errno: 'ENOENT' });
@@ -68,9 +86,9 @@ describe('the process module, with real processes', () => {
     const c1 = await runProcess(request(['no\u009b31m\u007fexist']));
     for (const [r, quoted] of [
       [cwd, 'nodir\\u001b[31m\\nX'],
-      [program, 'spawn /nonexistent/RED\\r\\nZZ ENOENT'],
+      [program, '/nonexistent/RED\\r\\nZZ does not exist'],
       [fileCwd, 'its cwd ' + path.join(dir, 'f\\u001b[31mile') + ' is not a directory'],
-      [c1, 'spawn no\\u009b31m\\u007fexist ENOENT'],
+      [c1, "no program no\\u009b31m\\u007fexist on the check's PATH"],
     ] as const) {
       const message = r.end.kind === 'not-started' ? r.end.message : '';
       expect(message).toContain(quoted);
