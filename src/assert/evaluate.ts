@@ -60,7 +60,9 @@ function judgePath(a: Assertion, doc: unknown): [boolean, string] {
       return true;
     }
     if (!spec.test(w.value, a.value)) {
-      const why = spec.untestable?.(w.value, a.value);
+      // A bare word meets a value that is not a string: it was most likely meant as another path, which it is not.
+      const word = a.bareWord && typeof w.value !== 'string' ? `${String(a.value)} is the string ${JSON.stringify(a.value)} here: an assertion compares a path with a value, never with another path` : undefined;
+      const why = [spec.untestable?.(w.value, a.value), word].filter((t) => t).join('; ');
       failed = [false, `found ${render(w.value)}${wild ? ` at ${locText(w.branch().at)}` : ''}${why ? ` (${why})` : ''}`];
       return true;
     }

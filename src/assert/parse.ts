@@ -92,8 +92,13 @@ function parseString(input: string): ParseAssertionResult {
     if (numberLike) return numberLike;
   }
   const r = finish({ expr: s, pathText: target.pathText, path: target.path, fn: target.fn, op: op.op }, hasValue, value, rest);
-  return r.ok ? r : fail(r.message, r.hint);
+  if (!r.ok) return fail(r.message, r.hint);
+  if (typeof value === 'string' && COMPARISONS.has(op.op) && !rest.startsWith('"')) r.assertion.bareWord = true;
+  return r;
 }
+
+/** The operators after which a bare word may have been meant as another path (`passed == total`). */
+const COMPARISONS: ReadonlySet<AssertionOp> = new Set<AssertionOp>(['==', '!=', '<', '<=', '>', '>=']);
 
 const OBJECT_FIELDS = ['path', 'op', 'value', 'file'] as const;
 const OBJECT_FIELDS_HINT = 'an assertion object has "path", "op", and optionally "value" and "file"';

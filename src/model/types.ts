@@ -42,6 +42,8 @@ export interface Assertion {
   value?: unknown;
   /** Read the document from this file (relative to the check's cwd) instead of the evidence. */
   file?: string;
+  /** The value was a bare word (`total` in `passed == total`), read as a string; a failure over a value that is not one says so. */
+  bareWord?: true;
 }
 
 export interface AssertionResult {

@@ -537,6 +537,18 @@ describe('messages', () => {
     expect(run(input, doc)).toEqual({ expr: input, ok, message });
   });
 
+  it.each([
+    ['passed == scenarios', { passed: 5, scenarios: 5 }, false, 'passed == scenarios: found 5 (scenarios is the string "scenarios" here: an assertion compares a path with a value, never with another path)'],
+    ['n >= passed', { n: 3, passed: 2 }, false, 'n >= passed: found 3 (a number, and ">=" orders two numbers or two strings; passed is the string "passed" here: an assertion compares a path with a value, never with another path)'],
+    ['r[*].ok == summary.ok', { r: [{ ok: true }], summary: { ok: true } }, false, 'r[*].ok == summary.ok: found true at r[0].ok (summary.ok is the string "summary.ok" here: an assertion compares a path with a value, never with another path)'],
+    // A string found, or a value written as JSON, is a comparison of text as meant: nothing is added.
+    ['status == go', { status: 'no_go' }, false, 'status == go: found "no_go"'],
+    ['n == "total"', { n: 3 }, false, 'n == "total": found 3'],
+    ['v >= 2', { v: 1 }, false, 'v >= 2: found 1'],
+  ])('a bare word compared with a value that is not a string says it was read as a string: %s', (input, doc, ok, message) => {
+    expect(run(input, doc)).toEqual({ expr: input, ok, message });
+  });
+
   it('renders object-form expressions', () => {
     expect(run({ path: 'go_no_go', op: '==', value: 'go' }, { go_no_go: 'no_go' }).message).toBe('go_no_go == "go": found "no_go"');
   });
