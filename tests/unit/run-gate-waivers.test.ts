@@ -26,3 +26,28 @@ describe('waivers are judged against one instant, the run start', () => {
     expect(report.decision).toBe('GO');
   });
 });
+
+describe('an injected check is never waived, and its report says why a waiver in force did not cover it', () => {
+  it('notes the waiver it was not given, so the failure beside an "unused" waiver reads as meant', async () => {
+    const expires = '2999-12-31';
+    const gate = makeGate(
+      [
+        makeCheck('a', { run: [process.execPath, '-e', 'process.exit(1)'], output: 'text', cwd: root }),
+        makeCheck('b', { run: [process.execPath, '-e', 'process.exit(1)'], output: 'text', cwd: root }),
+      ],
+      {
+        projectRoot: root,
+        waivers: [
+          { check: 'a', reason: 'known', expires, expiresAt: new Date('3000-01-01T00:00:00Z') },
+          { check: 'b', reason: 'known too', expires, expiresAt: new Date('3000-01-01T00:00:00Z') },
+        ],
+      },
+    );
+    const { report } = await runGateIn(root, gate, {}, { injectFail: ['a:exit'] });
+    const [a, b] = report.checks;
+    expect(a).toMatchObject({ status: 'fail', injected: true });
+    expect(a!.notes).toContain('not waived: the waiver in force (until 2999-12-31: known) does not cover an injected check');
+    expect(b).toMatchObject({ status: 'waived', notes: [] });
+    expect(report.waivers.map((w) => w.state)).toEqual(['unused', 'applied']);
+  });
+});
