@@ -21,7 +21,7 @@ import { planGate, type Plan } from '../plan/plan.js';
 import { renderDrillJson, renderDrillMarkdown, renderDrillTable, roundEndLine, roundStartLine, timeoutNote } from '../report/drill.js';
 import { interruptedWait, lockReportDir, lockWaitMs, type Release } from '../report/lock.js';
 import { secretCollisions } from '../report/collisions.js';
-import { maskFile, redactDeep, redactorFor, redactorOf, secretSources, type Redactor, type SecretSource } from '../report/redact.js';
+import { maskFile, redactDeep, redactorFor, redactorOf, redactTypoWarnings, secretSources, type Redactor, type SecretSource } from '../report/redact.js';
 import { DRILL_FILES, otherKindIn, ROUNDS_DIR } from '../report/report-kind.js';
 import { jsonReportProblem, whoBreaks } from '../report/seal.js';
 import { DEFAULT_HISTORY, oldestFirst, prepareReportDir, reportDirChanged } from '../report/write.js';
@@ -89,6 +89,8 @@ export async function drillCommand(gateArg: string | undefined, opts: DrillOptio
   // Before anything is made or locked: a report dir that holds a run's report is refused.
   const mixed = mixedReportDir(drill, io.cwd);
   if (mixed) return usage(io, mixed);
+  // Said even with --json: a mistyped redact name leaves a secret unmasked.
+  for (const line of redactTypoWarnings(gate, io.env)) io.stderr.write(`${drill.redact(line)}\n`);
 
   // Everything that can be refused is refused before the first round starts.
   let release: Release | undefined;

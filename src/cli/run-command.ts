@@ -17,7 +17,7 @@ import { renderJson } from '../report/json.js';
 import { joinJunit, renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { secretCollisions } from '../report/collisions.js';
-import { redactorFor, type Redactor } from '../report/redact.js';
+import { redactorFor, redactTypoWarnings, type Redactor } from '../report/redact.js';
 import { interruptedWait, lockReportDir, lockWaitMs, type LockResult, type Release } from '../report/lock.js';
 import { otherKindIn } from '../report/report-kind.js';
 import { prepareReportDir } from '../report/write.js';
@@ -147,6 +147,8 @@ export async function runCommand(args: string[], opts: RunOptions, io: Io): Prom
     io.stderr.write(`${problems.join('\n')}\nnothing ran.\n`);
     return EXIT.usage;
   }
+  // Said even under --quiet: a mistyped redact name leaves a secret unmasked.
+  for (const p of planned) for (const line of redactTypoWarnings(p.gate, io.env)) io.stderr.write(`${p.redact(line)}\n`);
   const releases: Release[] = [];
   // A wait for another run's lock is said where progress would show: --quiet and --json keep stderr to errors.
   const saysWait = progressMode(opts, opts.json || opts.reporter.includes('json'), io) !== 'off';

@@ -26,6 +26,7 @@
  */
 
 import { layoutBounds, readsAsNumber } from './layout.js';
+import { editDistance } from '../util/suggest.js';
 
 export const REDACTED = '[REDACTED]';
 
@@ -929,6 +930,46 @@ export function secretSources(gate: GateSecrets, env: Record<string, string | un
   });
   return sources;
 }
+
+/**
+ * The names under `redact` that are set nowhere (not in gate's environment, not in an env block of the gate
+ * file) while a name that is set is one or two edits from it, or the same in another case: a typo that leaves
+ * the secret it meant unmasked. A name set nowhere with no such neighbour (a secret only CI sets) is not one.
+ */
+export function redactTypos(gate: GateSecrets, env: Record<string, string | undefined>): { name: string; meant: string }[] {
+  const set = new Set<string>();
+  const add = (values: Record<string, string | undefined> | undefined) => {
+    for (const name in values) if (values[name] !== undefined) set.add(name);
+  };
+  add(env);
+  add(gate.env);
+  add(gate.envFile?.values);
+  for (const c of gate.checks) {
+    add(c.env);
+    add(c.injectFail?.env);
+  }
+  const typos: { name: string; meant: string }[] = [];
+  for (const name of new Set(gate.redact)) {
+    if (set.has(name)) continue;
+    const lower = name.toLowerCase();
+    const near = name.length >= 6 ? 2 : 1;
+    let meant: string | undefined;
+    let best = Infinity;
+    for (const candidate of set) {
+      const d = editDistance(lower, candidate.toLowerCase());
+      if (d <= near && d < best) [meant, best] = [candidate, d];
+    }
+    if (meant !== undefined) typos.push({ name, meant });
+  }
+  return typos;
+}
+
+/** The warning for each of `redactTypos`, one line a name (names only, never a value). */
+export const redactTypoWarnings = (gate: GateSecrets & { displayFile: string }, env: Record<string, string | undefined>): string[] =>
+  redactTypos(gate, env).map(
+    ({ name, meant }) =>
+      `gate: warning: ${gate.displayFile}: redact names ${name}, which is set nowhere (not in gate's environment nor in the gate file), so nothing is masked for it; did you mean ${meant}?`,
+  );
 
 /** Every secret a gate run could expose: from gate's own environment and from the gate file's env blocks. */
 export function redactorFor(gate: GateSecrets, env: Record<string, string | undefined>): Redactor {

@@ -4,7 +4,7 @@
  * without their unit: `timout` → `timeoutMs`.
  */
 
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];

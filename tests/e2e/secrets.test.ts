@@ -516,3 +516,26 @@ describe('secrets in what gate run refuses before anything runs', () => {
     }
   });
 });
+
+describe('a redact name that is set nowhere, beside one that is set and near it', () => {
+  it('run and drill warn on stderr, naming the variable it likely meant (never a value), and still run', async () => {
+    const p = makeProject();
+    p.gate('g', {
+      redact: ['NPM_AUHT', 'CI_ONLY_SECRET'],
+      checks: [check('a', ['node', '-e', 'console.log(JSON.stringify({ ok: true }))'], { expect: ['ok == true'] })],
+    });
+    const env = { NPM_AUTH: 'hunter2-npm-auth', GATE_E2E_TAG: p.root };
+    const warning = 'gate: warning: gates/g.json: redact names NPM_AUHT, which is set nowhere (not in gate\'s environment nor in the gate file), so nothing is masked for it; did you mean NPM_AUTH?\n';
+    for (const args of [['run', 'g'], ['run', 'g', '--quiet'], ['drill', 'g', '--mode', 'exit']]) {
+      const r = await gate(args, { cwd: p.root, env });
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stderr, args.join(' ')).toContain(warning);
+      // A name set nowhere with nothing near it (a secret only CI sets) is no typo to warn of.
+      expect(r.stderr).not.toContain('CI_ONLY_SECRET');
+      expect(r.stderr).not.toContain('hunter2');
+    }
+    // Once the name is right, nothing is said.
+    p.gate('g', { redact: ['NPM_AUTH'], checks: [check('a', ['node', '-e', 'console.log(JSON.stringify({ ok: true }))'], { expect: ['ok == true'] })] });
+    expect((await gate(['run', 'g'], { cwd: p.root, env })).stderr).not.toContain('warning');
+  });
+});
