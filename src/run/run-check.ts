@@ -211,7 +211,8 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
     const base = path.join(ctx.scratchDir, `${check.id}.${attempt}`);
     const evidenceFile = `${base}.evidence.json`;
     const attemptStart = new Date().toISOString();
-    ctx.onAttempt?.(check.id, attempt, { stdout: `${base}.stdout`, stderr: `${base}.stderr` });
+    const files = attemptFiles(ctx.scratchDir, check.id, attempt);
+    ctx.onAttempt?.(check.id, attempt, files);
     const proc = await runProcess({
       ...spec,
       cwd: check.cwd,
@@ -220,8 +221,8 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       killGraceMs: check.killGraceMs,
       // What the check leaves behind gets the same grace as the check itself.
       leakGraceMs: check.killGraceMs,
-      stdoutPath: `${base}.stdout`,
-      stderrPath: `${base}.stderr`,
+      stdoutPath: files.stdout,
+      stderrPath: files.stderr,
       evidencePath: evidenceFile,
       abort: ctx.abort,
     });
@@ -236,8 +237,8 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       startedAt: attemptStart,
       durationMs: proc.durationMs,
       end: proc.end,
-      stdout: { path: `${base}.stdout`, bytes: proc.stdoutBytes },
-      stderr: { path: `${base}.stderr`, bytes: proc.stderrBytes },
+      stdout: { path: files.stdout, bytes: proc.stdoutBytes },
+      stderr: { path: files.stderr, bytes: proc.stderrBytes },
       evidenceFile: evidenceBytes === undefined ? undefined : { path: evidenceFile, bytes: evidenceBytes },
       signalsSent: proc.signalsSent,
       leakedProcesses: proc.leakedProcesses,
@@ -352,6 +353,12 @@ export async function runCheck(check: Check, mode: InjectMode | undefined, ctx: 
       notes,
     },
   };
+}
+
+/** Where an attempt's stdout and stderr are captured, in the run's scratch folder. */
+export function attemptFiles(scratchDir: string, checkId: string, attempt: number): { stdout: string; stderr: string } {
+  const base = path.join(scratchDir, `${checkId}.${attempt}`);
+  return { stdout: `${base}.stdout`, stderr: `${base}.stderr` };
 }
 
 /**

@@ -30,7 +30,7 @@ import { pruneHistory, writeReportFiles, type ReportFile } from '../report/write
 import { readGitCommit } from './git.js';
 import { endEscapedFrom, endEscapedProcesses, endLeftoversIn, MAX_OUTPUT_BYTES, type Escaped } from './process.js';
 import { chainStarts } from './chain-start.js';
-import { runCheck, type RunContext } from './run-check.js';
+import { attemptFiles, runCheck, type RunContext } from './run-check.js';
 import { runSchedule } from './scheduler.js';
 
 export interface RunGateOptions {
@@ -241,7 +241,7 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
     secrets.reach === 0 && isIdentity(options.redact)
       ? options.redact
       : Object.assign((text: string) => options.redact(secrets(text)), { json: (text: string) => options.redact.json(secrets.json(text)) });
-  const floods = floodWatch(runId);
+  const floods = floodWatch(runId, scratchDir);
   try {
     const runLog = createRunLog(path.join(scratchDir, 'run.log'), runId, redact);
     const { log } = runLog;
@@ -423,28 +423,39 @@ export async function runGate(gate: Gate, options: RunGateOptions): Promise<Gate
 const FLOOD_POLL_MS = 1000;
 
 /**
- * Watches the captured output of each check that has ended: a process that escaped its process group (found
- * only when the gate's last check has ended, by endEscapedProcesses) may still write there meanwhile, as
- * fast as the disk takes it. Once that output is past the output limit, the check's escaped processes are
- * ended at once. A look at the sizes of two files a check, every FLOOD_POLL_MS; `stop` ends the watch and
- * gives what was ended.
+ * Watches the captured output of each check that has ended, of each of its attempts: a process that escaped its
+ * process group (found only when the gate's last check has ended, by endEscapedProcesses) may still write there
+ * meanwhile, as fast as the disk takes it, whichever attempt left it, and also when the check itself was ended
+ * for its output. Once an attempt's output is past the output limit and has grown since the check ended, the
+ * check's escaped processes are ended at once. A look at the sizes of two files an attempt, every
+ * FLOOD_POLL_MS; `stop` ends the watch and gives what was ended.
  */
-function floodWatch(runId: string): { watch(id: string, outcome: AttemptOutcome): void; stop(): Promise<Map<string, Escaped>> } {
-  const watched = new Map<string, string[]>();
+function floodWatch(runId: string, scratchDir: string): { watch(id: string, outcome: AttemptOutcome): void; stop(): Promise<Map<string, Escaped>> } {
+  /** For each check, each attempt's two output files and their size when the watch began. */
+  const watched = new Map<string, { files: string[]; from: number }[]>();
   const ended = new Map<string, Escaped>();
   const ending: Promise<void>[] = [];
   const size = (file: string) => orUndefined(() => lstatSync(file, { throwIfNoEntry: false }))?.size ?? 0;
+  const total = (files: string[]) => files.reduce((sum, file) => sum + size(file), 0);
+  /** Past the output limit, and grown since the watch began: something still writes it. */
+  const flooded = ({ files, from }: { files: string[]; from: number }) => {
+    const now = total(files);
+    return now > MAX_OUTPUT_BYTES && now > from;
+  };
   const timer = setInterval(() => {
-    for (const [id, files] of watched) {
-      if (files.reduce((sum, file) => sum + size(file), 0) <= MAX_OUTPUT_BYTES) continue;
+    for (const [id, attempts] of watched) {
+      if (!attempts.some(flooded)) continue;
       watched.delete(id);
       ending.push(endEscapedFrom(runId, id).then((found) => void (found.get(id) && ended.set(id, found.get(id)!))));
     }
   }, FLOOD_POLL_MS);
   timer.unref();
   return {
-    // One whose own output was over the limit was ended for it already.
-    watch: (id, outcome) => void (outcome.stdout.bytes + outcome.stderr.bytes <= MAX_OUTPUT_BYTES && watched.set(id, [outcome.stdout.path, outcome.stderr.path])),
+    watch: (id, outcome) => {
+      // The last attempt's size as it ended; an earlier attempt's as it is now (what it wrote itself is not told apart).
+      const attempts = Array.from({ length: outcome.attempt }, (_, i) => Object.values(attemptFiles(scratchDir, id, i + 1)));
+      watched.set(id, attempts.map((files, i) => ({ files, from: i + 1 === outcome.attempt ? outcome.stdout.bytes + outcome.stderr.bytes : total(files) })));
+    },
     stop: async () => {
       clearInterval(timer);
       watched.clear();

@@ -697,6 +697,44 @@ describe('gate run: an escaped process that floods the output of a check that ha
   });
 });
 
+describe('gate run: an escaped process that floods the output of an earlier attempt, or of a check ended for its output', () => {
+  // A daemon (setsid) that grows the stdout it was given past the output limit and on, as a sparse file: no disk is filled.
+  const grower = `require('child_process').spawn(process.execPath, ['-e', "const fs = require('fs'); let n = 0; setInterval(() => { n += 256 * 1024 * 1024; fs.ftruncateSync(1, n); }, 20)"], { detached: true, stdio: ['ignore', 1, 'ignore'] })`;
+  // b runs after a and waits (boundedly) for the daemon to be gone; it passes only if gate ended it meanwhile.
+  const wait = `const fs = require('fs'); const pid = fs.readFileSync(process.env.GATE_WORK_DIR + '/../daemon.pid', 'utf8');
+      const running = () => { try { return !/^State:\\s+Z/m.test(fs.readFileSync('/proc/' + pid + '/status', 'utf8')); } catch { return false; } };
+      let tries = 0; const t = setInterval(() => { tries += 1; if (running() && tries < 300) return; clearInterval(t); console.log(JSON.stringify({ gone: !running() })); }, 100);`;
+  const flooded = /^1 process\(es\) escaped the check's process group \(pid \d+\) and wrote its output past the 1024\.0 MiB output limit after it exited; gate ended them$/;
+
+  it('one left by an attempt before the last is ended once that attempt\'s output passes the limit, not when the gate ends', async () => {
+    const p = makeProject();
+    // Attempt 1 leaves the daemon and fails; attempt 2 passes.
+    const a = `const fs = require('fs'); const mark = process.env.GATE_WORK_DIR + '/../tried';
+      if (fs.existsSync(mark)) { console.log('{"ok":true}'); } else { fs.writeFileSync(mark, ''); const c = ${grower};
+      fs.writeFileSync(process.env.GATE_WORK_DIR + '/../daemon.pid', String(c.pid)); c.unref(); console.log('{"ok":false}'); }`;
+    p.gate('g', { checks: [check('a', ['node', '-e', a], { expect: ['ok == true'], retries: 1, retryDelayMs: 0 }), check('b', ['node', '-e', wait], { dependsOn: ['a'], expect: ['gone == true'] })] });
+    const r = await gate(['run', 'g'], { cwd: p.root });
+    expect(byId(p.report('g'), 'b').status).toBe('pass');
+    expect(r.code).toBe(0);
+    expect(byId(p.report('g'), 'a').notes).toContainEqual(expect.stringMatching(flooded));
+    expect(survivors(p.root)).toEqual([]);
+  });
+
+  it('one left by a check that was ended for passing the limit is ended as soon as it writes more, not when the gate ends', async () => {
+    const p = makeProject();
+    // a leaves the daemon and waits: the daemon's output passes the limit while a runs, so gate ends a for it.
+    const a = `const c = ${grower}; require('fs').writeFileSync(process.env.GATE_WORK_DIR + '/../daemon.pid', String(c.pid)); c.unref(); setTimeout(() => {}, 20000);`;
+    // b runs beside a: it waits for the daemon to be there, then for it to be gone.
+    const waitBeside = `const pidFile = process.env.GATE_WORK_DIR + '/../daemon.pid'; const start = () => require('fs').existsSync(pidFile) ? (${JSON.stringify(wait)}, eval(${JSON.stringify(wait)})) : setTimeout(start, 50); start();`;
+    p.gate('g', { checks: [check('a', ['node', '-e', a]), check('b', ['node', '-e', waitBeside], { expect: ['gone == true'] })] });
+    await gate(['run', 'g'], { cwd: p.root });
+    expect(byId(p.report('g'), 'a').reasonCode).toBe('output-too-large');
+    expect(byId(p.report('g'), 'b').status).toBe('pass');
+    expect(byId(p.report('g'), 'a').notes).toContainEqual(expect.stringMatching(flooded));
+    expect(survivors(p.root)).toEqual([]);
+  });
+});
+
 describe('gate run: one report dir, one run at a time', () => {
   it('a second run waits for the lock, or gives up with exit 1 past its bound', async () => {
     const p = makeProject();
