@@ -106,15 +106,17 @@ export async function resolveGateFiles(args: string[], opts: { cwd: string }): P
         diagnostics.push(unplaced(arg, 'gate-not-found', 'an empty argument names no gate', listHint()));
         continue;
       }
+      // `gates/Rel.JSON`: a path whose ending differs only in case, told how to be one, not given the list of ids.
+      const renameHint = `gate takes a path whose name ends in ".json", in lower case: rename the file to ${arg.slice(0, -'.json'.length)}.json`;
       if (!ID_PATTERN.test(arg)) {
-        // `gates/Rel.JSON`: a path whose ending differs only in case, told how to be one, not given the list of ids.
-        const hint = /\.json$/i.test(arg) ? `gate takes a path whose name ends in ".json", in lower case: rename the file to ${arg.slice(0, -'.json'.length)}.json` : listHint(arg);
-        diagnostics.push(unplaced(arg, 'gate-not-found', `"${arg}" is neither a gate id nor a path ending in .json`, hint));
+        diagnostics.push(unplaced(arg, 'gate-not-found', `"${arg}" is neither a gate id nor a path ending in .json`, /\.json$/i.test(arg) ? renameHint : listHint(arg)));
         continue;
       }
       abs = path.join(opts.cwd, 'gates', `${arg}.json`);
       if (!(await exists(abs))) {
-        diagnostics.push(unplaced(arg, 'gate-not-found', `no gate "${arg}": ${displayPath(abs, opts.cwd)} does not exist`, listHint(arg)));
+        // `Rel.JSON` reads as an id too (ids may hold "."): when no such gate is there but that file is, it is the file.
+        const aFile = /\.json$/i.test(arg) && (await exists(path.resolve(opts.cwd, arg)));
+        diagnostics.push(unplaced(arg, 'gate-not-found', `no gate "${arg}": ${displayPath(abs, opts.cwd)} does not exist`, aFile ? renameHint : listHint(arg)));
         continue;
       }
     }

@@ -182,6 +182,22 @@ describe('resolveGateFiles', () => {
     });
   });
 
+  it('a file name ending in .JSON with no folder (Rel.JSON, which is also id-shaped) is told to end in .json when that file is there', async () => {
+    const root = tempProject();
+    writeGate(root, 'm28', {});
+    fs.writeFileSync(path.join(root, 'Rel.JSON'), '{}');
+    const r = await resolveGateFiles(['Rel.JSON', 'm28.JSON'], { cwd: root });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.diagnostics[0]).toMatchObject({
+      code: 'gate-not-found',
+      message: 'no gate "Rel.JSON": gates/Rel.JSON.json does not exist',
+      hint: 'gate takes a path whose name ends in ".json", in lower case: rename the file to Rel.json',
+    });
+    // No such file: an id, as before.
+    expect(r.diagnostics[1]?.hint).toContain('did you mean "m28"?');
+  });
+
   it('says so when there are no gates at all', async () => {
     const root = tempProject();
     const r = await resolveGateFiles([], { cwd: root });
