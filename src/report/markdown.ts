@@ -91,19 +91,27 @@ function listItemText(text: string): string {
  * The handover as written, with a code fence it leaves open closed: otherwise the rest of
  * closeout.md (the footer) would read as code. Fences as CommonMark reads them: up to three
  * spaces, then three or more backticks or tildes; closed by a run of the same, at least as long.
+ * A fence opened on a list item's own line (`- ```sh`) is inside that item: it is closed by a
+ * fence indented as the item's text, and ends with the item (at a line indented less), as
+ * CommonMark has it; nothing is added for it.
  */
 function handoverText(text: string): string {
   const body = text.replace(/^\s*\n|\s+$/g, '');
-  let open: string | undefined;
+  /** The fence left open, and the indent of the list item's text it is in (0: none). */
+  let open: { run: string; indent: number } | undefined;
   for (const line of body.split('\n')) {
-    const fence = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(line);
+    if (open && open.indent > 0 && line.trim() !== '' && /^ */.exec(line)![0].length < open.indent) open = undefined;
+    if (open) {
+      const close = /^ {0,3}(`{3,}|~{3,})\s*$/.exec(line.slice(open.indent));
+      if (close && close[1]![0] === open.run[0] && close[1]!.length >= open.run.length) open = undefined;
+      continue;
+    }
+    const fence = /^( {0,3}(?:[-+*]|\d{1,9}[.)]) {1,4})?( {0,3})(`{3,}|~{3,})(.*)$/.exec(line);
     if (!fence) continue;
-    const [, run, rest] = fence as unknown as [string, string, string];
-    if (open === undefined) {
-      if (!(run[0] === '`' && rest.includes('`'))) open = run;
-    } else if (run[0] === open[0] && run.length >= open.length && rest.trim() === '') open = undefined;
+    const [, item, , run, rest] = fence as unknown as [string, string | undefined, string, string, string];
+    if (!(run[0] === '`' && rest.includes('`'))) open = { run, indent: item?.length ?? 0 };
   }
-  return open === undefined ? body : `${body}\n${open}`;
+  return open === undefined ? body : `${body}\n${open.run}`;
 }
 
 /** Escaped text on one line; a trailing `#` run would otherwise read as an ATX closing sequence. */

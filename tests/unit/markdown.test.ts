@@ -208,6 +208,13 @@ describe('renderMarkdown', () => {
     // A handover whose fences are all closed is kept as written.
     const closed = 'Steps:\n\n```sh\nnpm run release\n```\n\n~~~\n```\n~~~\n';
     expect(renderMarkdown(makeReport([], { handover: closed }))).toContain(`## Handover\n\n${closed.trimEnd()}\n\n---\n`);
+    // Fences in list items: one opened on the item's own line is closed inside the item, and one the item
+    // leaves open ends with it. Nothing is added: a fence added here would open a block to the end of the file.
+    for (const inList of ['- ```sh\n  npm run release\n  ```\n', '1. ```\n   npm test\n   ```\n2. done\n', '- ```sh\n  npm run release\n\nThen tag it.\n']) {
+      expect(renderMarkdown(makeReport([], { handover: inList }))).toContain(`## Handover\n\n${inList.trimEnd()}\n\n---\n`);
+    }
+    // One opened in a list item and closed at the top level is not closed there: the item ended it, and that line opens one.
+    expect(renderMarkdown(makeReport([], { handover: '- ```\n  a\n```\nb\n' }))).toContain('## Handover\n\n- ```\n  a\n```\nb\n```\n\n---\n');
   });
 
   it('a note that starts like Markdown block syntax stays text in its list item', () => {
