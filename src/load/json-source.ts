@@ -122,7 +122,7 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   return -1;
 }
 
-function utf8Problem(bytes: Uint8Array, file: string): Diagnostic {
+function utf8Problem(bytes: Uint8Array, file: string, kind: string): Diagnostic {
   const bad = firstInvalidUtf8(bytes);
   const at = bad < 0 ? 0 : bad;
   // The bytes before the bad one are valid, so they decode to the text the user sees.
@@ -140,7 +140,7 @@ function utf8Problem(bytes: Uint8Array, file: string): Diagnostic {
     jsonPath: '',
     code: 'invalid-utf8',
     message: `file is not valid UTF-8: the bytes at byte offset ${at} (${shown.join(' ')}) are not a valid character`,
-    hint: 'save the gate file as UTF-8',
+    hint: `save the ${kind} as UTF-8`,
     sourceLine,
     length: 1,
   };
@@ -268,7 +268,7 @@ function build(node: ValueNode, pathText: string, entries: Map<string, Entry>, p
  * character), and would be reported as a stray U+0000: named for what it is. Read from the first 256
  * bytes: half or more of the bytes on one side 0, none on the other.
  */
-function utf16Problem(bytes: Uint8Array, file: string): Diagnostic | undefined {
+function utf16Problem(bytes: Uint8Array, file: string, kind: string): Diagnostic | undefined {
   const sample = bytes.subarray(0, Math.min(bytes.length, 256) & ~1);
   if (sample.length < 4) return undefined;
   let even = 0;
@@ -287,19 +287,22 @@ function utf16Problem(bytes: Uint8Array, file: string): Diagnostic | undefined {
     jsonPath: '',
     code: 'invalid-utf8',
     message: `file is not UTF-8: it looks like UTF-16 (${order}): every other byte is 0`,
-    hint: 'save the gate file as UTF-8',
+    hint: `save the ${kind} as UTF-8`,
   };
 }
 
-/** Parses raw bytes: a BOM is stripped (columns count from after it); fatal problems give `ok: false`, key problems ride along with the value. */
-export function parseJsonBytes(bytes: Uint8Array, file: string): SourceResult {
-  const utf16 = utf16Problem(bytes, file);
+/**
+ * Parses raw bytes: a BOM is stripped (columns count from after it); fatal problems give `ok: false`, key problems ride along with the value.
+ * `kind`: what the file is, as a hint names it ("save the schema file as UTF-8").
+ */
+export function parseJsonBytes(bytes: Uint8Array, file: string, kind = 'gate file'): SourceResult {
+  const utf16 = utf16Problem(bytes, file, kind);
   if (utf16) return { ok: false, diagnostics: [utf16] };
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return { ok: false, diagnostics: [utf8Problem(bytes, file)] };
+    return { ok: false, diagnostics: [utf8Problem(bytes, file, kind)] };
   }
   const empty = new JsonSource(file, text, undefined, new Map());
   const scanned = scanText(text);

@@ -127,7 +127,7 @@ async function loadSchemaFile(source: JsonSource, checker: PathChecker, at: Json
     out.push(source.diag(at, read.code === 'file-not-found' ? 'output-schema-not-found' : 'output-schema-unreadable', message, 'give a path relative to the project root, or put the schema inline'));
     return undefined;
   }
-  const parsed = parseJsonBytes(read.bytes, shown);
+  const parsed = parseJsonBytes(read.bytes, shown, 'schema file');
   const first = parsed.diagnostics[0];
   if (!parsed.ok || first) {
     const where = first ? `${shown}:${first.line}:${first.column}: ${first.message}` : shown;

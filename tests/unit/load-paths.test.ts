@@ -104,6 +104,14 @@ describe('outputSchema', () => {
     });
   });
 
+  it('a schema file that is not UTF-8 is told to be saved as UTF-8 itself: the hint names the schema file, not the gate file', async () => {
+    const root = tempProject();
+    fs.writeFileSync(path.join(root, 'u16.json'), Buffer.from('{"type": "object"}', 'utf16le'));
+    fs.writeFileSync(path.join(root, 'latin1.json'), Buffer.from('{"title": "caf\xe9"}', 'latin1'));
+    const { diags } = await load(root, { checks: [minimalCheck('a', { outputSchema: 'u16.json' }), minimalCheck('b', { outputSchema: 'latin1.json' })] });
+    expect(diags.map((d) => d.hint)).toEqual(['in u16.json: save the schema file as UTF-8', 'in latin1.json: save the schema file as UTF-8']);
+  });
+
   it('what the schema would ignore (an unknown keyword or format) is refused where it stands, inline or in a file', async () => {
     const root = tempProject();
     fs.mkdirSync(path.join(root, 'schemas'));
