@@ -192,6 +192,9 @@ function checkRun(source: JsonSource, c: Obj, i: number, out: Diagnostic[]): voi
   reserved(['checks', i, 'injectFail', 'env'], isObj(c.injectFail) ? c.injectFail.env : undefined);
   if (Array.isArray(c.run) && c.run[0] === '') {
     out.push(source.diag(['checks', i, 'run', 0], 'invalid-value', 'run[0], the program to run, must not be empty, found ""', 'name the program first, e.g. ["node", "check.mjs"]'));
+  } else if (Array.isArray(c.run) && typeof c.run[0] === 'string' && c.run[0].trim() === '') {
+    // Trimmed, nothing is left to name: the hint names a program, not the empty string.
+    out.push(source.diag(['checks', i, 'run', 0], 'invalid-value', `run[0], the program to run, is only white space: ${JSON.stringify(c.run[0])}`, 'name the program first, e.g. ["node", "check.mjs"]'));
   } else if (Array.isArray(c.run) && typeof c.run[0] === 'string' && /^\s|\s$/.test(c.run[0])) {
     const program = c.run[0];
     const end = /^\s/.test(program) ? 'begins' : 'ends';

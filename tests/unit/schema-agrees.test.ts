@@ -64,6 +64,16 @@ describe('gate.schema.json refuses what gate validate refuses, field by field', 
     });
   }
 
+  it('a program that is only white space is said to be empty of a name, with a hint that names one, not the empty string', async () => {
+    const root = tempProject();
+    writeGate(root, 'g', gateWith({}, { run: ['  ', 'x'] }));
+    const r = await loadGate('gates/g.json', { cwd: root });
+    expect(r.ok ? [] : r.diagnostics.map((d) => [d.jsonPath, d.message, d.hint])).toEqual([
+      ['checks[0].run[0]', 'run[0], the program to run, is only white space: "  "', 'name the program first, e.g. ["node", "check.mjs"]'],
+    ]);
+    expect(validate(gateWith({}, { run: ['  ', 'x'] }))).toBe(false);
+  });
+
   it('an empty argv array is still said to be empty', async () => {
     const root = tempProject();
     writeGate(root, 'g', gateWith({}, { run: [] }));
