@@ -25,6 +25,15 @@ const freshRoot = (prefix = 'gate-run-evidence-') => {
   return root;
 };
 
+/** dist/app.json holding {"ok":true}, last written an hour ago: from before any run. */
+function hourOldAppJson(root: string): void {
+  mkdirSync(path.join(root, 'dist'));
+  const file = path.join(root, 'dist/app.json');
+  writeFileSync(file, '{"ok":true}');
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  utimesSync(file, hourAgo, hourAgo);
+}
+
 describe('evidence written by the check or its dependencies, during this run', () => {
   it('counts a file an earlier check of the run wrote, however long before the check that reads it started', async () => {
     const root = freshRoot();
@@ -93,11 +102,7 @@ describe('evidence written by the check or its dependencies, during this run', (
 
   it('does not count a file last written before the run started, and says so truthfully', async () => {
     const root = freshRoot();
-    mkdirSync(path.join(root, 'dist'));
-    const file = path.join(root, 'dist/app.json');
-    writeFileSync(file, '{"ok":true}');
-    const hourAgo = new Date(Date.now() - 3_600_000);
-    utimesSync(file, hourAgo, hourAgo);
+    hourOldAppJson(root);
     const gate = makeGate(
       [
         makeCheck('test', { run: ['true'], output: 'text', evidence: ['dist/app.json'], cwd: root }),
@@ -114,11 +119,7 @@ describe('evidence written by the check or its dependencies, during this run', (
 
   it('does not count a file from before the run as evidence because an assertion reads it too', async () => {
     const root = freshRoot();
-    mkdirSync(path.join(root, 'dist'));
-    const file = path.join(root, 'dist/app.json');
-    writeFileSync(file, '{"ok":true}');
-    const hourAgo = new Date(Date.now() - 3_600_000);
-    utimesSync(file, hourAgo, hourAgo);
+    hourOldAppJson(root);
     const gate = makeGate(
       [makeCheck('test', { run: ['sh', '-c', 'echo {}'], expect: [fileAssertion('ok == true', 'dist/app.json')], evidence: ['dist/app.json', './dist/*.json'], cwd: root })],
       { projectRoot: root },
